@@ -1,0 +1,44 @@
+"""Commits judged against a team's scope: the engine behind the hook, check, gate and status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gitorch import repo as git
+from gitorch.manifest import Manifest, TeamName
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One path that one commit changed outside the team's scope."""
+
+    commit: str
+    subject: str
+    path: str
+    owner: str
+
+
+def commit_violations(
+    repo: git.Repository, manifest: Manifest, team: TeamName, commits: Iterable[git.Commit]
+) -> list[Violation]:
+    """Every (commit, path) among ``commits`` that ``team`` may not change."""
+    ownership = manifest.ownership
+    out: list[Violation] = []
+    for commit in commits:
+        for path in sorted(git.changed_paths(repo, commit)):
+            if not ownership.may_change(team, path):
+                out.append(Violation(
+                    commit=str(commit.id), subject=git.subject(commit), path=path,
+                    owner=ownership.owner_of(path),
+                ))
+    return out
+
+
+def range_violations(
+    repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
+    base: git.Commit | None,
+) -> list[Violation]:
+    """Violations of the commits on ``head`` that ``base`` does not have."""
+    exclude = [base.id] if base is not None else []
+    return commit_violations(repo, manifest, team, git.walk(repo, [head.id], exclude))
