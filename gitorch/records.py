@@ -1,0 +1,185 @@
+"""Typed records passed between stages: predicted conflicts, integration results, quality.
+
+The merge engine builds an IntegrationReport; the quality stage fills a QualityResult;
+the report stage renders the record. ``to_dict`` gives the contract's JSON shapes
+(CONTRACT section 4) with more keys where they help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gitorch.manifest import TeamName
+
+LineRange = tuple[int, int]
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+@dataclass(frozen=True)
+class PredictedConflict:
+    """Two or more teams changing one path, found before any merge."""
+
+    path: str
+    teams: tuple[TeamName, ...]
+    kind: Literal["overlap", "same-file"]
+    ranges: Mapping[TeamName, tuple[LineRange, ...]]
+    owner: str = "-"
+    detail: str = ""          # e.g. "modify/delete", "add/add", "rename/modify"; "" for hunks
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "teams": list(self.teams), "kind": self.kind,
+            "ranges": {t: [list(r) for r in rs] for t, rs in self.ranges.items()},
+            "owner": self.owner, "detail": self.detail or None,
+        }
+
+
+# --------------------------------------------------------------------------- quality
+
+
+@dataclass(frozen=True)
+class TeamCoverage:
+    coverage: float | None          # % of statements in the team's own Python files
+    diff_coverage: float | None     # % of the team's added measurable lines that ran
+    statements: int = 0
+    covered: int = 0
+    added_statements: int = 0
+    added_covered: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coverage": self.coverage, "diff_coverage": self.diff_coverage,
+                "statements": self.statements, "covered": self.covered,
+                "added_statements": self.added_statements, "added_covered": self.added_covered}
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    command: str | None
+    passed: bool | None             # None: no test command was run
+    returncode: int | None = None
+    duration: float = 0.0
+    output_tail: str = ""
+    total: float | None = None      # % statements over the measured files
+    teams: Mapping[TeamName, TeamCoverage] = field(default_factory=dict)
+    failures: tuple[str, ...] = ()  # each failed gate, named: "coverage 72.0% < 80%"
+
+    @property
+    def gates_passed(self) -> bool:
+        return not self.failures
+
+
+# --------------------------------------------------------------------------- integration
+
+
+@dataclass(frozen=True)
+class Skipped:
+    team: TeamName
+    reason: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A conflict met during integration and what became of it."""
+
+    path: str
+    teams: tuple[TeamName, ...]
+    resolution: str                 # "kept alpha", "skipped beta", ...
+    kind: str = "content"           # content, modify/delete, add/add, rename
+    winner: TeamName | None = None
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A change that did not reach the integration branch, and where it was saved."""
+
+    team: TeamName
+    path: str
+    saved_as: str
+    reason: str                     # "outside scope" or "lost conflict to alpha"
+
+
+TeamState = Literal["merged", "skipped", "missing", "unchanged"]
+
+
+@dataclass(frozen=True)
+class TeamOutcome:
+    team: TeamName
+    branch: str
+    status: TeamState
+    head: str | None = None
+    merge_commit: str | None = None
+    commits: int = 0
+    loc_added: int = 0
+    target_loc: tuple[int, int] | None = None
+    depends_on: tuple[TeamName, ...] = ()
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class IntegrationReport:
+    project: str
+    base_ref: str
+    base: str                       # sha
+    order: tuple[TeamName, ...]
+    integration: str | None         # sha of the new integration tip, None when nothing was made
+    integration_ref: str
+    teams: tuple[TeamOutcome, ...]
+    skipped: tuple[Skipped, ...] = ()
+    conflicts: tuple[Resolution, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
+    quality: QualityResult | None = None
+    fix: bool = False
+    dry_run: bool = False
+    started: str = ""               # ISO 8601, UTC
+    finished: str = ""
+
+    @property
+    def merged(self) -> tuple[TeamName, ...]:
+        return tuple(t.team for t in self.teams if t.status == "merged")
+
+    @property
+    def gate_failures(self) -> tuple[str, ...]:
+        failures = list(self.quality.failures if self.quality else ())
+        if self.quality is not None and self.quality.passed is False:
+            failures.insert(0, "tests failed")
+        return tuple(dict.fromkeys(failures))
+
+    @property
+    def passed(self) -> bool:
+        """Exit 0 material: nothing skipped and every gate passed."""
+        return not self.skipped and not self.gate_failures
+
+    def to_dict(self) -> dict[str, Any]:
+        q = self.quality
+        return {
+            "project": self.project,
+            "base": self.base, "base_ref": self.base_ref,
+            "order": list(self.order),
+            "integration": self.integration, "integration_ref": self.integration_ref,
+            "merged": list(self.merged),
+            "skipped": [{"team": s.team, "reason": s.reason, "paths": list(s.paths)}
+                        for s in self.skipped],
+            "conflicts": [{"path": c.path, "teams": list(c.teams), "resolution": c.resolution,
+                           "kind": c.kind, "winner": c.winner} for c in self.conflicts],
+            "dropped": [{"team": d.team, "path": d.path, "saved_as": d.saved_as,
+                         "reason": d.reason} for d in self.dropped],
+            "tests": {"command": q.command if q else None, "passed": q.passed if q else None,
+                      "returncode": q.returncode if q else None,
+                      "duration": round(q.duration, 3) if q else None},
+            "coverage": {"total": q.total if q else None,
+                         "teams": {t: c.to_dict() for t, c in (q.teams.items() if q else ())}},
+            "gates": {"passed": not self.gate_failures, "failures": list(self.gate_failures)},
+            "teams": [{"team": t.team, "branch": t.branch, "status": t.status, "head": t.head,
+                       "merge_commit": t.merge_commit, "commits": t.commits,
+                       "loc_added": t.loc_added,
+                       "target_loc": list(t.target_loc) if t.target_loc else None,
+                       "depends_on": list(t.depends_on), "priority": t.priority}
+                      for t in self.teams],
+            "fix": self.fix, "dry_run": self.dry_run,
+            "started": self.started, "finished": self.finished,
+        }
