@@ -15,14 +15,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gitorch import __version__
-from gitorch import repo as git
 from gitorch.errors import EXIT_USAGE, GitorchError, ManifestError
 from gitorch.manifest import Manifest, find_manifest, load_manifest
+
+if TYPE_CHECKING:
+    from gitorch import repo as git
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,12 +42,16 @@ class Context:
     @property
     def repo(self) -> git.Repository:
         if self._repo is None:
-            self._repo = git.open_repo(self.repo_option)
+            from gitorch.repo import open_repo  # pygit2 is loaded only by commands that need it
+
+            self._repo = open_repo(self.repo_option)
         return self._repo
 
     @property
     def root(self) -> Path:
-        return git.repo_root(self.repo)
+        from gitorch.repo import repo_root
+
+        return repo_root(self.repo)
 
     def manifest_path(self) -> Path:
         root: Path | None
