@@ -218,3 +218,82 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
         reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
         raise RepoError(f"cannot update {ref}: {reason}",
                         hint="another process moved it; run the command again")
+
+
+# ---------------- conflicts ----------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's change between two trees, as libgit2 sees it (renames detected).
+
+    ``patch`` is the file's zero-context unified diff (``-U0``), computed with the same
+    xdiff settings libgit2 uses for its in-memory merges (Myers, no indent heuristic), so
+    that its hunks are exactly the changes a merge of the file compares.
+    """
+
+    status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
+    old_path: str | None
+    new_path: str | None
+    old_id: str | None
+    new_id: str | None
+    old_mode: int
+    new_mode: int
+    binary: bool
+    patch: str
+
+
+_STATUS_LETTER = {1: "A", 2: "D", 3: "M", 4: "R", 5: "C", 8: "T"}
+_ZERO = "0" * 40
+
+
+def zero_context_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
+    """Every file that differs between two commits (or trees), with its ``-U0`` patch text.
+
+    ``old`` None compares with the empty tree. Renames are found the way libgit2's merge
+    finds them (50% similarity).
+    """
+    new_tree = _tree_of(repo, new)
+    if old is None:
+        diff = new_tree.diff_to_tree(context_lines=0, interhunk_lines=0, swap=True)
+    else:
+        old_tree = _tree_of(repo, old)
+        if old_tree.id == new_tree.id:
+            return []
+        diff = old_tree.diff_to_tree(new_tree, context_lines=0, interhunk_lines=0)
+    diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES, rename_threshold=50,
+                      rename_limit=1000)
+    out: list[FileChange] = []
+    for patch in diff:
+        if patch is None:
+            continue
+        delta = patch.delta
+        status = _STATUS_LETTER.get(int(delta.status), "M")
+        old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
+        out.append(FileChange(
+            status=status,
+            old_path=None if status == "A" else delta.old_file.path,
+            new_path=None if status == "D" else delta.new_file.path,
+            old_id=None if old_id == _ZERO else old_id,
+            new_id=None if new_id == _ZERO else new_id,
+            old_mode=int(delta.old_file.mode), new_mode=int(delta.new_file.mode),
+            binary=bool(delta.is_binary),
+            patch="" if delta.is_binary else (patch.text or ""),
+        ))
+    return out
+
+
+def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
+    obj = repo.get(oid)
+    if obj is None:
+        raise RepoError(f"no object {oid} in this repository")
+    tree = obj.peel(pygit2.Tree)
+    assert isinstance(tree, pygit2.Tree)
+    return tree
+
+
+def blob_bytes(repo: Repository, oid: str) -> bytes:
+    """The content of a blob (empty for anything that is not one)."""
+    obj = repo.get(oid)
+    return obj.data if isinstance(obj, pygit2.Blob) else b""
+
