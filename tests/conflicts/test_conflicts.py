@@ -1,0 +1,207 @@
+"""gitorch conflicts on real repositories: git merge-tree as the oracle, exact text, JSON."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pygit2
+
+from gitorch.manifest import TeamName, load_manifest
+from gitorch.overlap import find_conflicts
+from tests.conflicts.conftest import MANIFEST, WIDGET, numbered, replaced
+from tests.conftest import Cli, GitRepo
+
+
+def git_pairs(repo: GitRepo, teams: list[str]) -> dict[frozenset[str], set[str]]:
+    """For each pair that git merge-tree cannot merge cleanly, the conflicted paths."""
+    out: dict[frozenset[str], set[str]] = {}
+    for a, b in itertools.combinations(teams, 2):
+        proc = repo.git("merge-tree", "--write-tree", "--name-only", "--no-messages",
+                        f"team/{a}", f"team/{b}", check=False)
+        assert proc.returncode in (0, 1), proc.stderr
+        if proc.returncode == 1:
+            out[frozenset((a, b))] = set(proc.stdout.split()[1:])
+    return out
+
+
+def predicted_pairs(repo: GitRepo) -> dict[frozenset[str], set[str]]:
+    report = find_conflicts(pygit2.Repository(str(repo.path)),
+                            load_manifest(repo.path / "gitorch.yaml"))
+    out: dict[frozenset[str], set[str]] = {}
+    for c in report.overlaps:
+        out.setdefault(frozenset(c.teams), set()).add(c.path)
+    return out
+
+
+def test_every_pair_agrees_with_git_merge_tree(teams_repo: GitRepo) -> None:
+    expected = git_pairs(teams_repo, ["alpha", "beta", "gamma", "delta"])
+    assert predicted_pairs(teams_repo) == expected
+    assert len(expected) == 4        # the scenario really has conflicts to find
+
+
+def test_renames_and_deletes_agree_with_git_merge_tree(repo: GitRepo) -> None:
+    manifest = MANIFEST.replace('owns: ["src/ui/**"]', 'owns: ["src/**"]').replace(
+        'owns: ["src/core/**"]', 'owns: ["lib/**"]').replace(
+        'owns: ["src/api/**", "docs/**"]', 'owns: ["docs/**"]')
+    repo.commit("base", {"gitorch.yaml": manifest, "shared/w.py": WIDGET})
+    edits: dict[str, dict[str, str | None]] = {
+        "alpha": {"shared/w.py": None, "shared/b.py": WIDGET},                  # rename
+        "beta": {"shared/w.py": None, "shared/c.py": replaced(WIDGET, {2: "c\n"})},  # rename
+        "gamma": {"shared/w.py": replaced(WIDGET, {19: "gamma\n"})},            # modify
+        "delta": {"shared/w.py": None},                                        # delete
+    }
+    for team, files in edits.items():
+        repo.checkout("main")
+        repo.checkout(f"team/{team}", create=True)
+        repo.commit(team, files)
+    repo.checkout("main")
+    expected = git_pairs(repo, list(edits))
+    predicted = predicted_pairs(repo)
+    assert set(predicted) == set(expected)
+    for pair, paths in predicted.items():
+        assert paths <= expected[pair] | {"shared/w.py"}
+    # rename/modify merges cleanly in git; rename/rename and anything/delete conflict.
+    assert frozenset(("alpha", "gamma")) not in predicted
+    assert frozenset(("alpha", "beta")) in predicted
+
+
+def test_teams_forked_at_different_commits_use_the_pair_merge_base(repo: GitRepo) -> None:
+    repo.commit("base", {"gitorch.yaml": MANIFEST, "shared/config.py": numbered("c", 30)})
+    repo.branch("team/alpha")
+    repo.commit("main moves on", {"shared/config.py": replaced(numbered("c", 30), {5: "main\n"})})
+    repo.branch("team/beta")
+    repo.checkout("team/alpha")
+    repo.commit("alpha", {"shared/config.py": replaced(numbered("c", 30), {6: "alpha\n"})})
+    repo.checkout("team/beta")
+    repo.commit("beta", {"shared/config.py": replaced(numbered("c", 30), {5: "main\n", 20: "b\n"})})
+    repo.checkout("main")
+    assert predicted_pairs(repo) == git_pairs(repo, ["alpha", "beta"]) != {}
+
+
+def test_human_output_exact(teams_repo: GitRepo, cli: Cli) -> None:
+    result = cli("conflicts", cwd=teams_repo.path)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("base main ")
+    assert "team branches: alpha " in lines[0]
+    assert lines[1:] == [
+        "README.md (owner shared)",
+        "  same-file (identical): alpha line 5; gamma line 5 (merges cleanly)",
+        "docs/old.md (owner beta)",
+        "  overlap (modify/delete): beta lines 1-5; delta line 1",
+        "    integrate --fix: beta (priority 90) keeps its version of the file; "
+        "delta's change there is saved and dropped",
+        "shared/config.py (owner shared)",
+        "  overlap: alpha lines 10-14; beta lines 12-20",
+        "    integrate --fix: alpha (priority 100) keeps lines 10-14; "
+        "beta's change there is saved and dropped",
+        "  same-file: alpha lines 10-14; gamma insertion after line 25 (merges cleanly)",
+        "  same-file: alpha lines 10-14; delta line 21 (merges cleanly)",
+        "  same-file: beta lines 12-20; gamma insertion after line 25 (merges cleanly)",
+        "  overlap: beta lines 12-20; delta line 21",
+        "    integrate --fix: beta (priority 90) keeps lines 12-20; "
+        "delta's change there is saved and dropped",
+        "  same-file: gamma insertion after line 25; delta line 21 (merges cleanly)",
+        "shared/logo.bin (owner shared)",
+        "  overlap (binary): alpha the whole file; delta the whole file",
+        "    integrate --fix: alpha (priority 100) keeps its version of the file; "
+        "delta's change there is saved and dropped",
+        "shared/new.py (owner shared)",
+        "  overlap (add/add): beta the whole file; gamma the whole file",
+        "    integrate --fix: beta (priority 90) keeps its version of the file; "
+        "gamma's change there is saved and dropped",
+        "src/ui/widget.py (owner gamma)",
+        "  same-file (rename/modify): alpha line 3; gamma line 18 (merges cleanly)",
+        "outside scope: alpha changed src/ui/widget.py",
+        "outside scope: delta changed docs/old.md",
+        "5 overlaps and 6 same-file changes between 4 teams",
+    ]
+
+
+def test_json_shape(teams_repo: GitRepo, cli: Cli) -> None:
+    result = cli("conflicts", "--json", cwd=teams_repo.path)
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["base"] == teams_repo.head("main")
+    assert data["teams"] == {t: teams_repo.head(f"team/{t}")
+                             for t in ("alpha", "beta", "gamma", "delta")}
+    first = next(c for c in data["conflicts"] if c["path"] == "shared/config.py")
+    assert first == {"path": "shared/config.py", "teams": ["alpha", "beta"], "kind": "overlap",
+                     "ranges": {"alpha": [[10, 14]], "beta": [[12, 20]]},
+                     "owner": "shared", "detail": None, "winner": "alpha"}
+    insertion = next(c for c in data["conflicts"] if c["teams"] == ["alpha", "gamma"]
+                     and c["path"] == "shared/config.py")
+    assert insertion["kind"] == "same-file"
+    assert insertion["ranges"]["gamma"] == [[26, 25]]      # inserted after line 25
+    assert data["violations"] == {"alpha": ["src/ui/widget.py"], "delta": ["docs/old.md"]}
+    assert data["missing"] == []
+
+
+def test_same_file_only_exits_0(teams_repo: GitRepo, cli: Cli) -> None:
+    result = cli("conflicts", "--team", "alpha", "--team", "gamma", cwd=teams_repo.path)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "0 overlaps and 3 same-file changes between 2 teams"
+
+
+def test_nothing_shared(repo: GitRepo, cli: Cli) -> None:
+    repo.commit("base", {"gitorch.yaml": MANIFEST})
+    repo.checkout("team/alpha", create=True)
+    repo.commit("alpha", {"src/core/a.py": "a\n"})
+    repo.checkout("main")
+    result = cli("conflicts", cwd=repo.path)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == [
+        "no branch yet: beta, gamma, delta",
+        "no two teams changed the same file (1 teams)",
+    ]
+
+
+def test_remote_branches_and_base_option(teams_repo: GitRepo, make_repo: object, cli: Cli) -> None:
+    assert callable(make_repo)
+    clone: GitRepo = make_repo("clone")
+    clone.git("remote", "add", "upstream", str(teams_repo.path))
+    clone.git("fetch", "-q", "upstream")
+    clone.git("checkout", "-q", "-b", "main", "upstream/main")
+    assert cli("conflicts", cwd=clone.path).output.splitlines()[1] == \
+        "no branch yet: alpha, beta, gamma, delta"
+    result = cli("conflicts", "--remote", "upstream", "--json", cwd=clone.path)
+    assert result.exit_code == 1
+    assert len(json.loads(result.output)["teams"]) == 4
+    result = cli("conflicts", "--remote", "upstream", "--base", "HEAD", "--json",
+                 "--team", "beta", "--team", "delta", cwd=clone.path)
+    data = json.loads(result.output)
+    assert data["base_ref"] == "HEAD" and data["base"] == clone.head()
+    assert {c["path"] for c in data["conflicts"]} == {"docs/old.md", "shared/config.py"}
+
+
+def test_bad_base_and_unknown_team_exit_2(teams_repo: GitRepo, cli: Cli) -> None:
+    result = cli("conflicts", "--base", "nope", cwd=teams_repo.path)
+    assert result.exit_code == 2
+    assert result.output == ("gitorch: no commit named 'nope' in this repository; "
+                             "check the name with 'git log --oneline -1 REV'\n")
+    result = cli("conflicts", "--team", "omega", cwd=teams_repo.path)
+    assert result.exit_code == 2
+    assert result.output.startswith("gitorch: no team named omega in the manifest")
+
+
+def test_diverges_from_git_cli_only_where_histogram_and_myers_align_differently(
+        repo: GitRepo) -> None:
+    """Pinned divergence: git merge-tree (merge-ort) diffs with the histogram algorithm,
+    libgit2 (and so gitorch integrate) with Myers; on this repetitive file they disagree,
+    and gitorch agrees with libgit2, the merge gitorch integrate really makes."""
+    base, ours, theirs = "\n}\nc\nx\nx\nc\nx\n", "\nc\nx\nx\nc\nx\n", "\nc\nc\nx\n}\nc\n"
+    repo.commit("base", {"gitorch.yaml": MANIFEST, "shared/f": base})
+    for team, body in (("alpha", ours), ("beta", theirs)):
+        repo.checkout("main")
+        repo.checkout(f"team/{team}", create=True)
+        repo.commit(team, {"shared/f": body})
+    repo.checkout("main")
+    assert git_pairs(repo, ["alpha", "beta"]) == {frozenset(("alpha", "beta")): {"shared/f"}}
+    store = pygit2.Repository(str(repo.path))
+    trees = [store.revparse_single(r).peel(pygit2.Tree).id
+             for r in ("main", "team/alpha", "team/beta")]
+    assert store.merge_trees(*trees).conflicts is None          # libgit2 merges it cleanly
+    report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
+    assert [(c.path, c.kind) for c in report.conflicts] == [("shared/f", "same-file")]
+    assert report.teams.keys() == {TeamName("alpha"), TeamName("beta")}
