@@ -177,57 +177,54 @@ def _same_hunk(x: Hunk, y: Hunk, ours_lines: Lines, theirs_lines: Lines) -> bool
 
 
 @dataclass(frozen=True)
-class Edit:
-    """One team's change of one file, with its hunks against the compared base."""
-
-    change: git.FileChange
-    hunks: tuple[Hunk, ...]
-
-    @property
-    def status(self) -> str:
-        return self.change.status
-
-    @property
-    def content_changed(self) -> bool:
-        return self.change.old_id != self.change.new_id
-
-    def ranges(self) -> tuple[LineRange, ...]:
-        return tuple(h.base_range for h in self.hunks) if self.status != "A" else ()
-
-
-@dataclass(frozen=True)
 class TeamDiff:
     """A team's whole change since one base commit, indexed by base path and by new path."""
 
-    by_old: Mapping[str, Edit]      # modified, deleted, renamed-away files
-    by_new: Mapping[str, Edit]      # added and renamed-to files
+    by_old: Mapping[str, git.FileChange]      # modified, deleted, renamed-away files
+    by_new: Mapping[str, git.FileChange]      # added and renamed-to files
 
     def paths(self) -> set[str]:
         return set(self.by_old) | set(self.by_new)
 
 
-class _Diffs:
-    """Each (base, head) diff computed once, and blob lines read at most once."""
+class Files:
+    """Reads what the comparison needs, each thing at most once.
+
+    A team's change is listed by path first (cheap); a file's hunks are computed only
+    when another team changed the same file, and a blob's lines only when two hunks
+    could be equal.
+    """
 
     def __init__(self, repo: git.Repository):
         self.repo = repo
         self._diffs: dict[tuple[str, str], TeamDiff] = {}
+        self._hunks: dict[tuple[str | None, str | None], tuple[tuple[Hunk, ...], bool]] = {}
         self._lines: dict[str, list[bytes]] = {}
 
-    def get(self, base: git.Oid | None, head: git.Oid) -> TeamDiff:
+    def diff(self, base: git.Oid | None, head: git.Oid) -> TeamDiff:
         key = (str(base), str(head))
         found = self._diffs.get(key)
         if found is None:
-            by_old: dict[str, Edit] = {}
-            by_new: dict[str, Edit] = {}
-            for change in git.zero_context_changes(self.repo, base, head):
-                edit = Edit(change, parse_hunks(change.patch))
+            by_old: dict[str, git.FileChange] = {}
+            by_new: dict[str, git.FileChange] = {}
+            for change in git.tree_changes(self.repo, base, head):
                 if change.old_path is not None:
-                    by_old[change.old_path] = edit
+                    by_old[change.old_path] = change
                 if change.status in ("A", "R") and change.new_path is not None:
-                    by_new[change.new_path] = edit
+                    by_new[change.new_path] = change
             found = self._diffs[key] = TeamDiff(by_old, by_new)
         return found
+
+    def hunks(self, change: git.FileChange) -> tuple[tuple[Hunk, ...], bool]:
+        """The change's zero-context hunks (parsed with unidiff) and whether it is binary."""
+        key = (change.old_id, change.new_id)
+        if key not in self._hunks:
+            text, binary = git.file_patch(self.repo, change.old_id, change.new_id)
+            self._hunks[key] = (parse_hunks(text), binary)
+        return self._hunks[key]
+
+    def ranges(self, change: git.FileChange) -> tuple[LineRange, ...]:
+        return tuple(h.base_range for h in self.hunks(change)[0])
 
     def lines(self, oid: str | None) -> Lines:
         def read() -> Sequence[bytes]:
@@ -243,58 +240,63 @@ class _Diffs:
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class Verdict:
     kind: Kind
     detail: str
     ours: tuple[LineRange, ...]
     theirs: tuple[LineRange, ...]
 
 
-def compare_edits(ea: Edit, eb: Edit, lines: Callable[[str | None], Lines]) -> _Verdict:
-    """How a merge treats two teams' edits of the same base path."""
-    ka, kb = ea.status, eb.status
-    whole = (ea.ranges(), eb.ranges())
+def compare_changes(ca: git.FileChange, cb: git.FileChange, files: Files) -> Verdict:
+    """How a merge treats two teams' changes of the same base path.
+
+    Line ranges are each side's hunks; for a whole-file verdict, an added or deleted file
+    has none (the whole file is meant).
+    """
+    ka, kb = ca.status, cb.status
+
+    def whole(detail: str, kind: Kind = "overlap") -> Verdict:
+        return Verdict(kind, detail, files.ranges(ca), files.ranges(cb))
+
     if ka == "D" and kb == "D":
-        return _Verdict("same-file", "delete/delete", *whole)
+        return whole("delete/delete", "same-file")
     if "D" in (ka, kb):
         other = kb if ka == "D" else ka
-        return _Verdict("overlap", "rename/delete" if other == "R" else "modify/delete", *whole)
-    renamed = "R" in (ka, kb)
-    if ka == kb == "R" and ea.change.new_path != eb.change.new_path:
-        return _Verdict("overlap", "rename/rename", *whole)
-    detail = "rename/modify" if renamed else ""
-    ca, cb = ea.change, eb.change
+        return whole("rename/delete" if other == "R" else "modify/delete")
+    if ka == kb == "R" and ca.new_path != cb.new_path:
+        return whole("rename/rename")
+    detail = "rename/modify" if "R" in (ka, kb) else ""
     if (ca.new_id, ca.new_mode) == (cb.new_id, cb.new_mode):
-        return _Verdict("same-file", detail or "identical", *whole)
-    if not (ea.content_changed and eb.content_changed):
-        return _Verdict("same-file", detail, *whole)      # one side only renamed or chmod-ed
+        return whole(detail or "identical", "same-file")
+    if ca.old_id == ca.new_id or cb.old_id == cb.new_id:
+        return whole(detail, "same-file")               # one side only renamed or chmod-ed
     modes = {ca.old_mode, ca.new_mode, cb.old_mode, cb.new_mode}
     if _SYMLINK in modes or _GITLINK in modes:
-        return _Verdict("overlap", "submodule" if _GITLINK in modes else "symlink", *whole)
-    if ca.binary or cb.binary:
-        return _Verdict("overlap", "binary", *whole)
-    regions = text_conflicts(ea.hunks, eb.hunks, lines(ca.new_id), lines(cb.new_id))
+        return whole("submodule" if _GITLINK in modes else "symlink")
+    (hunks_a, binary_a), (hunks_b, binary_b) = files.hunks(ca), files.hunks(cb)
+    if binary_a or binary_b:
+        return whole("binary")
+    regions = text_conflicts(hunks_a, hunks_b, files.lines(ca.new_id), files.lines(cb.new_id))
     if not regions:
-        return _Verdict("same-file", detail, *whole)
+        return whole(detail, "same-file")
     ours = sorted({h for r in regions for h in r.ours}, key=lambda h: (h.start, h.count))
     theirs = sorted({h for r in regions for h in r.theirs}, key=lambda h: (h.start, h.count))
-    return _Verdict("overlap", detail, tuple(h.base_range for h in ours),
-                    tuple(h.base_range for h in theirs))
+    return Verdict("overlap", detail, tuple(h.base_range for h in ours),
+                   tuple(h.base_range for h in theirs))
 
 
-def compare_targets(ea: Edit, eb: Edit) -> _Verdict | None:
+def compare_targets(ca: git.FileChange, cb: git.FileChange, files: Files) -> Verdict | None:
     """Two teams creating the same path (add/add, rename onto an added path, rename/rename)."""
-    ca, cb = ea.change, eb.change
     if ca.status == cb.status == "R" and ca.old_path == cb.old_path:
-        return None                                     # judged by compare_edits already
-    whole = (ea.ranges(), eb.ranges())
+        return None                                     # judged by compare_changes already
+    ranges = (files.ranges(ca), files.ranges(cb))
     if ca.status == cb.status == "A":
         if (ca.new_id, ca.new_mode) == (cb.new_id, cb.new_mode):
-            return _Verdict("same-file", "identical", *whole)
-        return _Verdict("overlap", "add/add", *whole)
+            return Verdict("same-file", "identical", *ranges)
+        return Verdict("overlap", "add/add", *ranges)
     if ca.status == cb.status == "R":
-        return _Verdict("overlap", "rename/rename", *whole)
-    return _Verdict("overlap", "rename/add", *whole)
+        return Verdict("overlap", "rename/rename", *ranges)
+    return Verdict("overlap", "rename/add", *ranges)
 
 
 # --------------------------------------------------------------------------- the report
@@ -369,15 +371,15 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
             missing.append(team)
         else:
             heads[team] = head
-    diffs = _Diffs(repo)
-    conflicts = list(_pair_conflicts(repo, manifest, heads, diffs))
+    files = Files(repo)
+    conflicts = list(_pair_conflicts(repo, manifest, heads, files))
     position = {t: i for i, t in enumerate(order)}
     conflicts.sort(key=lambda c: (c.path, [position[t] for t in c.teams]))
     violations: dict[TeamName, tuple[str, ...]] = {}
     ownership = manifest.ownership
     for team, head in heads.items():
         fork = git.merge_base(repo, base_commit.id, head.id)
-        outside = sorted(p for p in diffs.get(fork, head.id).paths()
+        outside = sorted(p for p in files.diff(fork, head.id).paths()
                          if not ownership.may_change(team, p))
         if outside:
             violations[team] = tuple(outside)
@@ -390,16 +392,16 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
 
 
 def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[TeamName, git.Commit],
-                    diffs: _Diffs) -> Iterator[PredictedConflict]:
+                    files: Files) -> Iterator[PredictedConflict]:
     ownership = manifest.ownership
     for a, b in itertools.combinations(heads, 2):
         pair_base = git.merge_base(repo, heads[a].id, heads[b].id)
-        da, db = diffs.get(pair_base, heads[a].id), diffs.get(pair_base, heads[b].id)
-        found: list[tuple[str, _Verdict]] = []
+        da, db = files.diff(pair_base, heads[a].id), files.diff(pair_base, heads[b].id)
+        found: list[tuple[str, Verdict]] = []
         for path in sorted(da.by_old.keys() & db.by_old.keys()):
-            found.append((path, compare_edits(da.by_old[path], db.by_old[path], diffs.lines)))
+            found.append((path, compare_changes(da.by_old[path], db.by_old[path], files)))
         for path in sorted(da.by_new.keys() & db.by_new.keys()):
-            verdict = compare_targets(da.by_new[path], db.by_new[path])
+            verdict = compare_targets(da.by_new[path], db.by_new[path], files)
             if verdict is not None:
                 found.append((path, verdict))
         for path, v in found:

@@ -225,12 +225,7 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file's change between two trees, as libgit2 sees it (renames detected).
-
-    ``patch`` is the file's zero-context unified diff (``-U0``), computed with the same
-    xdiff settings libgit2 uses for its in-memory merges (Myers, no indent heuristic), so
-    that its hunks are exactly the changes a merge of the file compares.
-    """
+    """One file's change between two trees, as libgit2 sees it (renames detected)."""
 
     status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
     old_path: str | None
@@ -239,35 +234,30 @@ class FileChange:
     new_id: str | None
     old_mode: int
     new_mode: int
-    binary: bool
-    patch: str
 
 
 _STATUS_LETTER = {1: "A", 2: "D", 3: "M", 4: "R", 5: "C", 8: "T"}
 _ZERO = "0" * 40
 
 
-def zero_context_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
-    """Every file that differs between two commits (or trees), with its ``-U0`` patch text.
+def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
+    """Every file that differs between two commits (or trees); ``old`` None: the empty tree.
 
-    ``old`` None compares with the empty tree. Renames are found the way libgit2's merge
-    finds them (50% similarity).
+    Renames are found the way libgit2's merge finds them (50% similarity). No content is
+    diffed here (``file_patch`` does that for the files that need it).
     """
     new_tree = _tree_of(repo, new)
     if old is None:
-        diff = new_tree.diff_to_tree(context_lines=0, interhunk_lines=0, swap=True)
+        diff = new_tree.diff_to_tree(swap=True)
     else:
         old_tree = _tree_of(repo, old)
         if old_tree.id == new_tree.id:
             return []
-        diff = old_tree.diff_to_tree(new_tree, context_lines=0, interhunk_lines=0)
+        diff = old_tree.diff_to_tree(new_tree)
     diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES, rename_threshold=50,
                       rename_limit=1000)
     out: list[FileChange] = []
-    for patch in diff:
-        if patch is None:
-            continue
-        delta = patch.delta
+    for delta in diff.deltas:
         status = _STATUS_LETTER.get(int(delta.status), "M")
         old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
         out.append(FileChange(
@@ -277,10 +267,31 @@ def zero_context_changes(repo: Repository, old: Oid | None, new: Oid) -> list[Fi
             old_id=None if old_id == _ZERO else old_id,
             new_id=None if new_id == _ZERO else new_id,
             old_mode=int(delta.old_file.mode), new_mode=int(delta.new_file.mode),
-            binary=bool(delta.is_binary),
-            patch="" if delta.is_binary else (patch.text or ""),
         ))
     return out
+
+
+def file_patch(repo: Repository, old_id: str | None, new_id: str | None,
+               path: str = "file") -> tuple[str, bool]:
+    """The zero-context (``-U0``) unified diff of two blobs, and whether they are binary.
+
+    Computed with the xdiff settings libgit2 uses for its in-memory merges (Myers, no
+    indent heuristic), so that the hunks are exactly the changes a merge compares.
+    """
+    old = repo.get(old_id) if old_id else None
+    new = repo.get(new_id) if new_id else None
+    if old is not None and not isinstance(old, pygit2.Blob):
+        return "", True
+    if new is not None and not isinstance(new, pygit2.Blob):
+        return "", True
+    if old is None or new is None:
+        return "", False                     # an added or deleted file has no base lines to merge
+    # pygit2's stub lacks context_lines/interhunk_lines, which Blob.diff does accept.
+    patch = old.diff(new, old_as_path=path, new_as_path=path,  # type: ignore[call-arg]
+                     context_lines=0, interhunk_lines=0)
+    if patch.delta.is_binary:
+        return "", True
+    return patch.text or "", False
 
 
 def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:

@@ -89,7 +89,7 @@ def test_human_output_exact(teams_repo: GitRepo, cli: Cli) -> None:
         "README.md (owner shared)",
         "  same-file (identical): alpha line 5; gamma line 5 (merges cleanly)",
         "docs/old.md (owner beta)",
-        "  overlap (modify/delete): beta lines 1-5; delta line 1",
+        "  overlap (modify/delete): beta the whole file; delta line 1",
         "    integrate --fix: beta (priority 90) keeps its version of the file; "
         "delta's change there is saved and dropped",
         "shared/config.py (owner shared)",

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch import repo as git
-from gitorch.overlap import Edit, _Diffs, compare_edits, parse_hunks
+from gitorch.overlap import Files, compare_changes
 
 ALPHABET = ["a\n", "b\n", "c\n", "x\n", "}\n", "\n"]
 
@@ -33,19 +33,19 @@ def git_conflicts(store: pygit2.Repository, base: bytes, ours: bytes, theirs: by
     return index.conflicts is not None and len(list(index.conflicts)) > 0
 
 
-def edit_of(store: pygit2.Repository, base: bytes, new: bytes) -> Edit | None:
-    changes = git.zero_context_changes(store, tree_of(store, base), tree_of(store, new))
+def change_of(store: pygit2.Repository, base: bytes, new: bytes) -> git.FileChange | None:
+    changes = git.tree_changes(store, tree_of(store, base), tree_of(store, new))
     if not changes:
         return None
     (change,) = changes
-    return Edit(change, parse_hunks(change.patch))
+    return change
 
 
 def predicted(store: pygit2.Repository, base: bytes, ours: bytes, theirs: bytes) -> bool:
-    ea, eb = edit_of(store, base, ours), edit_of(store, base, theirs)
-    if ea is None or eb is None:
+    ca, cb = change_of(store, base, ours), change_of(store, base, theirs)
+    if ca is None or cb is None:
         return False
-    return compare_edits(ea, eb, _Diffs(store).lines).kind == "overlap"
+    return compare_changes(ca, cb, Files(store)).kind == "overlap"
 
 
 lines = st.lists(st.sampled_from(ALPHABET), max_size=10)
