@@ -376,13 +376,11 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
     position = {t: i for i, t in enumerate(order)}
     conflicts.sort(key=lambda c: (c.path, [position[t] for t in c.teams]))
     violations: dict[TeamName, tuple[str, ...]] = {}
-    ownership = manifest.ownership
     for team, head in heads.items():
         fork = git.merge_base(repo, base_commit.id, head.id)
-        outside = sorted(p for p in files.diff(fork, head.id).paths()
-                         if not ownership.may_change(team, p))
+        outside = _outside_scope(manifest, team, files.diff(fork, head.id).paths())
         if outside:
-            violations[team] = tuple(outside)
+            violations[team] = outside
     return ConflictReport(
         base=str(base_commit.id), base_ref=base_ref,
         teams={t: str(h.id) for t, h in heads.items()},
@@ -391,9 +389,24 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
     )
 
 
+def _outside_scope(manifest: Manifest, team: TeamName, paths: Collection[str]) -> tuple[str, ...]:
+    """The paths ``team`` may not change (what ``Ownership.may_change`` says, faster).
+
+    A valid manifest lets no other team's scope meet this team's, except its own parent's
+    and sub-teams', so a path matched by the team's own patterns (or shared) is allowed;
+    only the rest needs the full ownership lookup.
+    """
+    ownership = manifest.ownership
+    own = dict(ownership.teams)[team]
+    return tuple(sorted(
+        p for p in paths
+        if not (own.match_file(p) or ownership.shared.match_file(p))
+        and not ownership.may_change(team, p)))
+
+
 def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[TeamName, git.Commit],
                     files: Files) -> Iterator[PredictedConflict]:
-    ownership = manifest.ownership
+    owners: dict[str, str] = {}
     for a, b in itertools.combinations(heads, 2):
         pair_base = git.merge_base(repo, heads[a].id, heads[b].id)
         da, db = files.diff(pair_base, heads[a].id), files.diff(pair_base, heads[b].id)
@@ -407,4 +420,6 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
         for path, v in found:
             yield PredictedConflict(path=path, teams=(a, b), kind=v.kind,
                                     ranges={a: v.ours, b: v.theirs},
-                                    owner=ownership.owner_of(path), detail=v.detail)
+                                    owner=owners.get(path) or owners.setdefault(
+                                        path, manifest.ownership.owner_of(path)),
+                                    detail=v.detail)
