@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--files-per-team", type=int, default=20)
     parser.add_argument("--lines-per-file", type=int, default=400)
     parser.add_argument("--shared-files", type=int, default=10)
+    parser.add_argument("--shared-edits", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
@@ -81,7 +82,8 @@ def main() -> None:
     origin = top / "origin"
     start = time.perf_counter()
     synthrepo.build(origin, teams=args.teams, files_per_team=args.files_per_team,
-                    lines_per_file=args.lines_per_file, shared_files=args.shared_files)
+                    lines_per_file=args.lines_per_file, shared_files=args.shared_files,
+                    shared_edits=args.shared_edits)
     built = time.perf_counter() - start
     teams = [f"t{i:02d}" for i in range(args.teams)]
     npairs = len(teams) * (len(teams) - 1) // 2
@@ -106,6 +108,7 @@ def main() -> None:
     cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
     print(f"repository: {args.teams} teams x {args.files_per_team} files x "
           f"{args.lines_per_file} lines, {args.shared_files} shared files "
+          f"({args.shared_edits} edited by each team) "
           f"(built with git fast-import in {built:.2f}s); {args.repeat} cold runs each")
     print(f"same answers: {len(answers)} of {npairs} pairs conflict")
     print(f"{'':36}{'wall 1st':>10}{'wall med':>10}{'cpu med':>10}")

@@ -4,7 +4,7 @@
 a repository with a base branch ``main`` (a manifest, each team's own files under
 ``src/tNN/`` and shared files under ``shared/``) and one branch ``team/tNN`` per team
 with two commits: edits of its own files plus a new file, then edits of two shared
-files at random places, so that some pairs of teams really overlap. Teams t00 and
+files (``shared_edits``) at random places, so that some pairs of teams really overlap. Teams t00 and
 t01 always overlap (both rewrite the first lines of ``shared/s00.py``); every tenth
 team, from t05 on, also edits a file of the next team (a scope violation). All lines
 are distinct, so that every diff algorithm aligns them alike.
@@ -75,8 +75,11 @@ def manifest_text(teams: int) -> str:
 
 
 def build(path: Path, *, teams: int, files_per_team: int, lines_per_file: int,
-          shared_files: int, seed: int = 0) -> Path:
-    """Create the repository at ``path`` (a new directory) and return its manifest's path."""
+          shared_files: int, seed: int = 0, shared_edits: int = 2) -> Path:
+    """Create the repository at ``path`` (a new directory) and return its manifest's path.
+
+    Each team edits ``shared_edits`` of the shared files (at one random place each).
+    """
     rnd = random.Random(seed)
     path.mkdir(parents=True, exist_ok=False)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
@@ -103,7 +106,7 @@ def build(path: Path, *, teams: int, files_per_team: int, lines_per_file: int,
             first[other] = "".join(_edit(own[names[i + 1]][other], rnd, team))
         stream.commit(ref, f"{team}: own files", first, parent=root)
         second: dict[str, str | None] = {}
-        for p in rnd.sample(shared_paths, min(2, len(shared_paths))):
+        for p in rnd.sample(shared_paths, min(shared_edits, len(shared_paths))):
             second[p] = "".join(_edit(shared[p], rnd, team))
         if i < 2:
             second[shared_paths[0]] = "".join(_edit(shared[shared_paths[0]], rnd, team, at=0))
@@ -121,11 +124,12 @@ def main() -> None:
     parser.add_argument("--files-per-team", type=int, default=20)
     parser.add_argument("--lines-per-file", type=int, default=200)
     parser.add_argument("--shared-files", type=int, default=10)
+    parser.add_argument("--shared-edits", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(build(args.path, teams=args.teams, files_per_team=args.files_per_team,
                 lines_per_file=args.lines_per_file, shared_files=args.shared_files,
-                seed=args.seed))
+                seed=args.seed, shared_edits=args.shared_edits))
 
 
 if __name__ == "__main__":

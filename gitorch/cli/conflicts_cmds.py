@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli import Context, json_option, main, manifest_option, pass_context
 from gitorch.manifest import TeamName
 
 if TYPE_CHECKING:
@@ -35,10 +36,24 @@ def conflicts(obj: Context, as_json: bool, base: str | None, remote: str,
     report = find_conflicts(obj.repo, obj.manifest, base=base, remote=remote or None,
                             teams=[TeamName(t) for t in teams] if teams else None)
     if as_json:
-        print_json(report.to_dict())
+        click.echo(dump_json(report.to_dict()))
     else:
         click.echo(render(report), nl=False)
     raise SystemExit(1 if report.overlaps else 0)
+
+
+def dump_json(data: dict[str, Any]) -> str:
+    """Indented JSON with one conflict a line.
+
+    With 30 teams there are hundreds of entries; json's indenting encoder is pure Python
+    and would take longer than finding them, while the compact one is written in C.
+    """
+    items = data.get("conflicts", [])
+    head = json.dumps({**data, "conflicts": []}, indent=2)
+    if not items:
+        return head
+    body = ",\n    ".join(json.dumps(c) for c in items)
+    return head.replace('"conflicts": []', '"conflicts": [\n    ' + body + "\n  ]", 1)
 
 
 def render(report: ConflictReport) -> str:
