@@ -200,6 +200,15 @@ class Files:
         self._diffs: dict[tuple[str, str], TeamDiff] = {}
         self._hunks: dict[tuple[str | None, str | None], tuple[tuple[Hunk, ...], bool]] = {}
         self._lines: dict[str, list[bytes]] = {}
+        # libgit2 does not cache blobs: keep the ones read (base blobs recur in every pair).
+        self._blobs: dict[str, git.Blob | None] = {}
+
+    def blob(self, oid: str | None) -> git.Blob | None:
+        if oid is None:
+            return None
+        if oid not in self._blobs:
+            self._blobs[oid] = git.load_blob(self.repo, oid)
+        return self._blobs[oid]
 
     def diff(self, base: git.Oid | None, head: git.Oid) -> TeamDiff:
         key = (str(base), str(head))
@@ -219,8 +228,12 @@ class Files:
         """The change's zero-context hunks (parsed with unidiff) and whether it is binary."""
         key = (change.old_id, change.new_id)
         if key not in self._hunks:
-            text, binary = git.file_patch(self.repo, change.old_id, change.new_id)
-            self._hunks[key] = (parse_hunks(text), binary)
+            old, new = self.blob(change.old_id), self.blob(change.new_id)
+            if old is None or new is None:     # added, deleted, or not a file: no line merge
+                self._hunks[key] = ((), False)
+            else:
+                text, binary = git.file_patch(old, new)
+                self._hunks[key] = (parse_hunks(text), binary)
         return self._hunks[key]
 
     def ranges(self, change: git.FileChange) -> tuple[LineRange, ...]:
@@ -231,7 +244,8 @@ class Files:
             if oid is None:
                 return []
             if oid not in self._lines:
-                self._lines[oid] = split_lines(git.blob_bytes(self.repo, oid))
+                blob = self.blob(oid)
+                self._lines[oid] = split_lines(blob.data if blob is not None else b"")
             return self._lines[oid]
         return read
 

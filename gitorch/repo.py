@@ -271,23 +271,23 @@ def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange
     return out
 
 
-def file_patch(repo: Repository, old_id: str | None, new_id: str | None,
-               path: str = "file") -> tuple[str, bool]:
+Blob = pygit2.Blob
+
+
+def load_blob(repo: Repository, oid: str) -> Blob | None:
+    """The blob with this id, or None when there is none (a submodule's commit, say)."""
+    obj = repo.get(oid)
+    return obj if isinstance(obj, pygit2.Blob) else None
+
+
+def file_patch(old: Blob, new: Blob) -> tuple[str, bool]:
     """The zero-context (``-U0``) unified diff of two blobs, and whether they are binary.
 
     Computed with the xdiff settings libgit2 uses for its in-memory merges (Myers, no
     indent heuristic), so that the hunks are exactly the changes a merge compares.
     """
-    old = repo.get(old_id) if old_id else None
-    new = repo.get(new_id) if new_id else None
-    if old is not None and not isinstance(old, pygit2.Blob):
-        return "", True
-    if new is not None and not isinstance(new, pygit2.Blob):
-        return "", True
-    if old is None or new is None:
-        return "", False                     # an added or deleted file has no base lines to merge
     # pygit2's stub lacks context_lines/interhunk_lines, which Blob.diff does accept.
-    patch = old.diff(new, old_as_path=path, new_as_path=path,  # type: ignore[call-arg]
+    patch = old.diff(new, old_as_path="file", new_as_path="file",  # type: ignore[call-arg]
                      context_lines=0, interhunk_lines=0)
     if patch.delta.is_binary:
         return "", True
@@ -305,6 +305,5 @@ def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
 
 def blob_bytes(repo: Repository, oid: str) -> bytes:
     """The content of a blob (empty for anything that is not one)."""
-    obj = repo.get(oid)
-    return obj.data if isinstance(obj, pygit2.Blob) else b""
-
+    blob = load_blob(repo, oid)
+    return blob.data if blob is not None else b""
