@@ -182,6 +182,7 @@ class TeamDiff:
 
     by_old: Mapping[str, git.FileChange]      # modified, deleted, renamed-away files
     by_new: Mapping[str, git.FileChange]      # added and renamed-to files
+    new_dirs: frozenset[str] = frozenset()    # every directory above an added file
 
     def paths(self) -> set[str]:
         return set(self.by_old) | set(self.by_new)
@@ -221,7 +222,8 @@ class Files:
                     by_old[change.old_path] = change
                 if change.status in ("A", "R") and change.new_path is not None:
                     by_new[change.new_path] = change
-            found = self._diffs[key] = TeamDiff(by_old, by_new)
+            dirs = {p.rsplit("/", i)[0] for p in by_new for i in range(1, p.count("/") + 1)}
+            found = self._diffs[key] = TeamDiff(by_old, by_new, frozenset(dirs))
         return found
 
     def hunks(self, change: git.FileChange) -> tuple[tuple[Hunk, ...], bool]:
@@ -431,6 +433,9 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
             verdict = compare_targets(da.by_new[path], db.by_new[path], files)
             if verdict is not None:
                 found.append((path, verdict))
+        # One team adds a file where the other puts a directory (git: file/directory).
+        for path in sorted((da.by_new.keys() & db.new_dirs) | (db.by_new.keys() & da.new_dirs)):
+            found.append((path, Verdict("overlap", "file/directory", (), ())))
         for path, v in found:
             yield PredictedConflict(path=path, teams=(a, b), kind=v.kind,
                                     ranges={a: v.ours, b: v.theirs},

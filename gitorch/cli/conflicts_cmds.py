@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Conflicts about the file as a whole: --fix keeps the winner's version of the file.
 WHOLE_FILE = frozenset({"modify/delete", "rename/delete", "rename/rename", "add/add",
-                        "rename/add", "binary", "symlink", "submodule"})
+                        "rename/add", "binary", "symlink", "submodule", "file/directory"})
 
 
 @main.command()

@@ -205,3 +205,41 @@ def test_diverges_from_git_cli_only_where_histogram_and_myers_align_differently(
     report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
     assert [(c.path, c.kind) for c in report.conflicts] == [("shared/f", "same-file")]
     assert report.teams.keys() == {TeamName("alpha"), TeamName("beta")}
+
+
+def test_whole_file_kinds_agree_with_git_merge_tree(repo: GitRepo) -> None:
+    base = numbered("w", 12)
+    repo.commit("base", {"gitorch.yaml": MANIFEST, "shared/w.py": base, "shared/m.py": base})
+    steps: dict[str, list[tuple[str, object]]] = {
+        "alpha": [("files", {"shared/x": "file\n"}),
+                  ("symlink", ("shared/ln", "w.py"))],
+        "beta": [("files", {"shared/x/inner.py": "dir\n"}), ("symlink", ("shared/ln", "m.py"))],
+        "gamma": [("chmod", "shared/m.py")],
+        "delta": [("files", {"shared/m.py": replaced(base, {3: "delta\n"}),
+                             "shared/w.py": None, "shared/w2.py": base})],
+    }
+    for team, actions in steps.items():
+        repo.checkout("main")
+        repo.checkout(f"team/{team}", create=True)
+        for action, arg in actions:
+            if action == "files":
+                assert isinstance(arg, dict)
+                repo.write(arg)
+            elif action == "symlink":
+                assert isinstance(arg, tuple)
+                (repo.path / arg[0]).symlink_to(arg[1])
+            else:
+                (repo.path / str(arg)).chmod(0o755)
+        repo.git("add", "-A")
+        repo.git("commit", "-q", "--allow-empty", "-m", team)
+    repo.checkout("main")
+    # git names the file of a file/directory conflict after the side it came from.
+    expected = {pair: {p.split("~")[0] for p in paths}
+                for pair, paths in git_pairs(repo, list(steps)).items()}
+    assert predicted_pairs(repo) == expected
+    report = find_conflicts(pygit2.Repository(str(repo.path)),
+                            load_manifest(repo.path / "gitorch.yaml"))
+    kinds = {(c.path, c.kind, c.detail) for c in report.conflicts}
+    assert ("shared/x", "overlap", "file/directory") in kinds
+    assert ("shared/ln", "overlap", "add/add") in kinds
+    assert ("shared/m.py", "same-file", "") in kinds            # chmod + content: clean
