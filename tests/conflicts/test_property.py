@@ -93,3 +93,49 @@ def test_prediction_agrees_with_libgit2_merge(store: pygit2.Repository, base: li
     o = render(apply(base, ours_ops), eols[1])
     t = render(apply(base, theirs_ops), eols[2])
     assert predicted(store, b, o, t) == git_conflicts(store, b, o, t), (b, o, t)
+
+
+BASE = "".join(f"{i}\n" for i in range(1, 11))
+
+
+def lines_replaced(first: int, last: int, new: str) -> str:
+    rows = BASE.splitlines(keepends=True)
+    rows[first - 1:last] = [new] if new else []
+    return "".join(rows)
+
+
+def inserted_after(k: int, new: str) -> str:
+    rows = BASE.splitlines(keepends=True)
+    rows[k:k] = [new]
+    return "".join(rows)
+
+
+@pytest.mark.parametrize(("ours", "theirs", "conflict"), [
+    (lines_replaced(3, 4, "A\n"), lines_replaced(5, 6, "B\n"), True),     # 3-4 touches 5-6
+    (lines_replaced(3, 4, "A\n"), lines_replaced(6, 7, "B\n"), False),    # line 5 between
+    (inserted_after(4, "A\n"), inserted_after(4, "B\n"), True),           # same point
+    (inserted_after(4, "A\n"), inserted_after(4, "A\n"), False),          # identical
+    (inserted_after(4, "A\n"), lines_replaced(5, 5, "B\n"), True),        # insertion touches
+    (inserted_after(4, "A\n"), lines_replaced(6, 6, "B\n"), False),
+    (lines_replaced(2, 8, ""), lines_replaced(5, 5, "B\n"), True),        # inside a deletion
+    (lines_replaced(4, 4, "X\n"), lines_replaced(4, 5, "X\n"), True),     # one includes the other
+], ids=["adjacent", "one-line-apart", "same-insertion-point", "identical-insertion",
+        "insertion-before-change", "insertion-apart", "change-in-deletion", "nested"])
+def test_examples_agree_with_git(store: pygit2.Repository, ours: str, theirs: str,
+                                 conflict: bool) -> None:
+    args = (BASE.encode(), ours.encode(), theirs.encode())
+    assert git_conflicts(store, *args) is conflict
+    assert predicted(store, *args) is conflict
+
+
+def test_region_read_alike_after_joining_is_clean(store: pygit2.Repository) -> None:
+    """Different hunks whose joined region reads the same on both sides: xdiff's conflict
+    refinement resolves it, and so must the prediction (found by a random search)."""
+    args = (b"a\na\nb\nb\nx\na\nc\na\n", b"a\na\nb\nx\na\nc\n", b"a\nx\na\na\nb\nx\na\nc\n")
+    ca = change_of(store, args[0], args[1])
+    cb = change_of(store, args[0], args[2])
+    assert ca is not None and cb is not None
+    files = Files(store)
+    assert files.hunks(ca)[0] != files.hunks(cb)[0]
+    assert git_conflicts(store, *args) is False
+    assert predicted(store, *args) is False
