@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,3 +218,68 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
         reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
         raise RepoError(f"cannot update {ref}: {reason}",
                         hint="another process moved it; run the command again")
+
+
+# ---------------- progress (status, signals, monitor, expand) ----------------
+
+
+def head_branch(repo: Repository) -> str | None:
+    """The branch checked out in this worktree (``team/x``), or None when HEAD is detached."""
+    try:
+        head = repo.references["HEAD"]
+    except KeyError:
+        return None
+    target = head.target
+    if isinstance(target, str) and target.startswith("refs/heads/"):
+        return target.removeprefix("refs/heads/")
+    return None
+
+
+def create_commit(repo: Repository, message: str, tree: Oid, parents: list[Oid]) -> Oid:
+    """Write a commit object without moving any ref (the caller moves one with update_ref)."""
+    who = signature(repo)
+    oid = repo.create_commit(None, who, who, message, tree, parents)
+    assert isinstance(oid, pygit2.Oid)
+    return oid
+
+
+def is_empty_commit(commit: Commit) -> bool:
+    """A commit with one parent and the same tree: it changes no path."""
+    parents = commit.parent_ids
+    return len(parents) == 1 and commit.parents[0].tree_id == commit.tree_id
+
+
+def commit_time_iso(commit: Commit) -> str:
+    """The committer time in ISO 8601, in the committer's own offset."""
+    from datetime import datetime, timedelta, timezone
+
+    zone = timezone(timedelta(minutes=commit.commit_time_offset))
+    return datetime.fromtimestamp(commit.commit_time, zone).isoformat()
+
+
+def added_lines(repo: Repository, old: Commit, new: Commit, keep: Callable[[str], bool]) -> int:
+    """Lines added from ``old`` to ``new`` in the files whose new path ``keep`` accepts.
+
+    Only the deltas that pass ``keep`` are turned into patches, which is where the time goes.
+    Binary files count 0.
+    """
+    if old.tree_id == new.tree_id:
+        return 0
+    diff = old.tree.diff_to_tree(new.tree)
+    total = 0
+    for index, delta in enumerate(diff.deltas):
+        if delta.is_binary or not keep(delta.new_file.path):
+            continue
+        patch = diff[index]
+        if patch is not None:
+            total += patch.line_stats[1]
+    return total
+
+
+def fetch(repo: Repository, remote: str) -> str | None:
+    """``git fetch --quiet REMOTE``; None on success, else git's last line of complaint."""
+    proc = subprocess.run(["git", "--git-dir", repo.path, "fetch", "--quiet", remote],
+                          capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    return (proc.stderr.strip().splitlines() or [f"git fetch exited {proc.returncode}"])[-1]
