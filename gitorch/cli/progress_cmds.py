@@ -131,6 +131,6 @@ def expand(obj: Context, megafile_path: Path, dry_run: bool, force: bool, as_jso
         click.echo(f"{f.path.ljust(width)}  {f.lines:5d} lines  {f.status}")
     total = sum(f.lines for f in result.files)
     verb = "would write" if dry_run else "wrote"
-    changed = sum(1 for f in result.files if f.status != "unchanged")
-    click.echo(f"{result.megafile} ({result.team}): {verb} {changed} of {len(result.files)} "
-               f"files, {total} lines")
+    unchanged = sum(1 for f in result.files if f.status == "unchanged")
+    click.echo(f"{result.megafile} ({result.team}): {verb} {len(result.files) - unchanged} "
+               f"files, {unchanged} unchanged, {total} lines in all")
