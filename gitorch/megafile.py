@@ -16,7 +16,7 @@ rules:
 Several lists are written as a YAML list of ``NAME in EXPR`` or as one string
 ``"a in xs, b in ys"``; the first varies slowest, and a later list may use an earlier
 name (``[m in models, f in m.fields]``). Templates and list expressions are rendered
-by Jinja2's ``SandboxedEnvironment`` with ``StrictUndefined``: a template reaches its
+by Jinja2's sandbox (``ImmutableSandboxedEnvironment``) with ``StrictUndefined``: a template reaches its
 variables, the loop names, the standard filters and ``range``, nothing else; an
 undefined name is an error. Expansion is all or nothing: every problem is collected
 first and nothing is written unless there is none.
@@ -34,7 +34,7 @@ from typing import Any
 
 import jinja2
 import yaml
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from gitorch.errors import UsageError
 from gitorch.manifest import Manifest, TeamName
@@ -171,8 +171,11 @@ def _loops(value: Any, index: int, bad: Any) -> tuple[Loop, ...]:
 
 
 def sandbox() -> SandboxedEnvironment:
-    """The only environment templates see: sandboxed, strict, with no globals but ``range``."""
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+    """The only environment templates see: sandboxed, strict, with no globals but ``range``.
+
+    Immutable too: a template cannot change the variables that later renders see.
+    """
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                autoescape=False)
     env.globals = {"range": env.globals["range"]}
     return env
