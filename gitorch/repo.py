@@ -236,11 +236,28 @@ def head_branch(repo: Repository) -> str | None:
 
 
 def create_commit(repo: Repository, message: str, tree: Oid, parents: list[Oid]) -> Oid:
-    """Write a commit object without moving any ref (the caller moves one with update_ref)."""
-    who = signature(repo)
-    oid = repo.create_commit(None, who, who, message, tree, parents)
+    """Write a commit object without moving any ref (the caller moves one with update_ref).
+
+    Author and committer follow git's environment (GIT_AUTHOR_NAME, GIT_COMMITTER_DATE
+    as ``<epoch> <+zone>``, ...) over the configured identity, as ``git commit`` does.
+    """
+    author = _env_signature(repo, "AUTHOR")
+    committer = _env_signature(repo, "COMMITTER")
+    oid = repo.create_commit(None, author, committer, message, tree, parents)
     assert isinstance(oid, pygit2.Oid)
     return oid
+
+
+def _env_signature(repo: Repository, kind: str) -> pygit2.Signature:
+    base = signature(repo)
+    name = os.environ.get(f"GIT_{kind}_NAME") or base.name
+    email = os.environ.get(f"GIT_{kind}_EMAIL") or base.email
+    date = os.environ.get(f"GIT_{kind}_DATE", "").lstrip("@").split()
+    if len(date) == 2 and date[0].isdigit() and len(date[1]) == 5 and date[1][1:].isdigit():
+        sign = -1 if date[1][0] == "-" else 1
+        offset = sign * (int(date[1][1:3]) * 60 + int(date[1][3:5]))
+        return pygit2.Signature(name, email, int(date[0]), offset)
+    return pygit2.Signature(name, email, base.time, base.offset)
 
 
 def is_empty_commit(commit: Commit) -> bool:

@@ -123,3 +123,11 @@ def test_signal_commit_changes_no_path(shop: GitRepo, cli: Cli) -> None:
     commit = git.resolve_commit(repository, "team/alpha")
     assert git.changed_paths(repository, commit) == frozenset()
     assert git.is_empty_commit(commit)
+
+
+def test_signal_commit_follows_gits_identity_environment(shop: GitRepo, cli: Cli) -> None:
+    cli("signal", "ready", "--team", "alpha", cwd=shop.path)
+    shown = shop.git("log", "-1", "--format=%an <%ae>|%cn <%ce>|%ct %cI", "team/alpha").stdout
+    assert shown.strip() == ("Test Author <author@example.com>|Test Committer "
+                             "<committer@example.com>|1700000000 2023-11-14T22:13:20+00:00")
+    assert team(cli, shop, "alpha")["last_activity"] == "2023-11-14T22:13:20+00:00"
