@@ -300,3 +300,8 @@ def fetch(repo: Repository, remote: str) -> str | None:
     if proc.returncode == 0:
         return None
     return (proc.stderr.strip().splitlines() or [f"git fetch exited {proc.returncode}"])[-1]
+
+
+def workdir(repo: Repository) -> Path | None:
+    """The working tree's root, or None for a bare repository."""
+    return Path(repo.workdir).resolve() if repo.workdir else None

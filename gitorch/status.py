@@ -10,7 +10,8 @@ Choices, documented in README:
   paths the team owns, its sub-teams' paths included (a parent answers for its
   sub-teams), shared paths excluded (they are nobody's progress).
 - ``blocked`` lasts until the team's next signal, even if it commits meanwhile (a blocked
-  team may still do side work); ``ready`` lasts until the next commit or signal.
+  team may still do side work); ``ready`` lasts until the next commit or signal, also
+  once the branch has been merged into the base (its tip is then the ready signal).
 - ``violations`` counts commits (not paths) that change a path the team may not change.
 """
 
@@ -152,6 +153,12 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
         else:
             signal, reason = recorded
             since = 0
+    if not commits:
+        # Nothing beyond the base, but the tip may be the team's last signal, merged into the
+        # base with the team's work: 'ready, and no commits since' still holds.
+        tip_signal = read_signal(head)
+        if tip_signal is not None:
+            signal, reason = tip_signal
     merge_base = git.merge_base(repo, head.id, base_tip.id)
     start = git.resolve_commit(repo, str(merge_base)) if merge_base is not None else None
     ancestors = manifest.ownership.ancestors
@@ -165,7 +172,7 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
     offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,
-                       last_activity=git.commit_time_iso(head) if commits else None,
+                       last_activity=git.commit_time_iso(head) if commits or signal else None,
                        violations=len(offending))
 
 

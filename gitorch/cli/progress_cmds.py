@@ -107,15 +107,21 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str)
 @pass_context
 def expand(obj: Context, megafile_path: Path, dry_run: bool, force: bool, as_json: bool) -> None:
     """Expand a mega-file into files inside the team's scope: all of them or none."""
+    from gitorch.errors import UsageError
     from gitorch.manifest import TeamName
     from gitorch.megafile import expand as run_expand
     from gitorch.megafile import load_megafile
+    from gitorch.repo import workdir
     from gitorch.signals import current_team
 
     megafile = load_megafile(megafile_path)
+    root = workdir(obj.repo)
+    if root is None:
+        raise UsageError("a bare repository has no working tree to expand into",
+                         hint="run 'gitorch expand' in a clone or worktree")
     manifest = obj.manifest
     team = megafile.team or current_team(obj.repo, manifest)
-    result = run_expand(megafile, manifest, obj.root, team=TeamName(team), force=force,
+    result = run_expand(megafile, manifest, root, team=TeamName(team), force=force,
                         dry_run=dry_run)
     if as_json:
         print_json(result.to_json(dry_run=dry_run))

@@ -263,3 +263,25 @@ def test_a_list_that_is_no_list_is_a_render_error(shop: GitRepo, cli: Cli) -> No
     text = one_rule("src/core/{{ x }}.py", extra="    for: x in 'abc'\n")
     assert refused(cli, shop, text) == [
         "gitorch: mega.yaml: rule 2: render error: TypeError: ''abc'' is not a list"]
+
+
+def test_paths_are_relative_to_the_repository_root(shop: GitRepo, cli: Cli) -> None:
+    write_megafile(shop, ENTITIES)
+    sub = shop.path / "docs"
+    sub.mkdir()
+    result = cli("expand", "../mega.yaml", cwd=sub)
+    assert result.exit_code == 0, result.output
+    assert (shop.path / "src/core/entities/user.py").exists()
+    assert not (sub / "src").exists()
+
+
+def test_bare_repository_is_refused(make_repo: object, cli: Cli, tmp_path: Path) -> None:
+    assert callable(make_repo)
+    bare = make_repo("bare.git", bare=True)
+    (tmp_path / "m.yaml").write_text(ENTITIES)
+    (tmp_path / "gitorch.yaml").write_text("version: 1\nproject: p\nteams: {}\n")
+    result = cli("--manifest", str(tmp_path / "gitorch.yaml"), "expand", str(tmp_path / "m.yaml"),
+                 cwd=bare.path)
+    assert result.exit_code == 2
+    assert result.output == ("gitorch: a bare repository has no working tree to expand into; "
+                             "run 'gitorch expand' in a clone or worktree\n")

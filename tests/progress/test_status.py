@@ -182,3 +182,29 @@ def test_missing_base_branch_is_exit_2(shop: GitRepo, cli: Cli) -> None:
     assert result.exit_code == 2
     assert result.output == ("gitorch: no base branch 'main' here (nor origin/main); "
                              "fetch it, or set 'base:' in the manifest\n")
+
+
+def test_waiting_on_a_blocked_dependency_then_working(shop: GitRepo, cli: Cli) -> None:
+    cli("signal", "blocked", "--team", "alpha", "--reason", "schema", cwd=shop.path)
+    beta = team(cli, shop, "beta")
+    assert (beta["state"], beta["waiting_on"]) == ("waiting", ["alpha"])
+    work(shop, "team/beta", {"src/api/a.py": "a\n"})   # a team may start before it is unblocked
+    beta = team(cli, shop, "beta")
+    assert (beta["state"], beta["waiting_on"]) == ("working", [])
+
+
+def test_a_ready_team_stays_ready_once_merged_into_the_base(shop: GitRepo, cli: Cli) -> None:
+    work(shop, "team/alpha", {"src/core/a.py": "a\n"})
+    cli("signal", "ready", "--team", "alpha", cwd=shop.path)
+    shop.git("merge", "-q", "--no-ff", "-m", "integrate alpha", "team/alpha")
+    alpha = team(cli, shop, "alpha")
+    assert (alpha["state"], alpha["commits"], alpha["loc_added"]) == ("ready", 0, 0)
+    assert team(cli, shop, "beta")["state"] == "not-started"    # no longer waiting on alpha
+    work(shop, "team/alpha", {"src/core/b.py": "b\n"})
+    assert state(cli, shop, "alpha") == "working"
+
+
+def test_a_merged_team_without_signal_is_not_started(shop: GitRepo, cli: Cli) -> None:
+    work(shop, "team/alpha", {"src/core/a.py": "a\n"})
+    shop.git("merge", "-q", "--ff-only", "team/alpha")
+    assert state(cli, shop, "alpha") == "not-started"
