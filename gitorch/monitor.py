@@ -104,10 +104,40 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
         last[:] = [rich_table(report)]
         return Group(*last, _footer(time.perf_counter() - started, interval, problem))
 
+    if not console.is_terminal:
+        _run_plain(repo, manifest, interval=interval, fetch=fetch, remote=remote,
+                   console=console, sleep=sleep, cache=cache)
+        return
     try:
         with Live(frame(True), console=console, auto_refresh=False, transient=False) as live:
             while True:
                 sleep(interval)
                 live.update(frame(False), refresh=True)
+    except KeyboardInterrupt:
+        return
+
+
+def _run_plain(repo: git.Repository, manifest: Manifest, *, interval: float, fetch: bool,
+               remote: str, console: Console, sleep: Callable[[float], None],
+               cache: StatusCache) -> None:
+    """Not a terminal (a log, a pipe): append one plain frame per round instead of redrawing."""
+    first = True
+    try:
+        while True:
+            if not first:
+                sleep(interval)
+            problem = git.fetch(repo, remote) if fetch else None
+            try:
+                report = compute_status(repo, manifest, remote=remote, cache=cache)
+            except GitorchError as exc:
+                if first:
+                    raise
+                console.out(f"gitorch: {exc}", highlight=False)
+                continue
+            finally:
+                first = False
+            text = once_plain(report) + (f"git fetch {remote}: {problem}\n" if problem else "")
+            console.out(text, end="\n", highlight=False)
+            console.file.flush()
     except KeyboardInterrupt:
         return

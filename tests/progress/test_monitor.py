@@ -136,3 +136,25 @@ def test_status_in_a_terminal_uses_colour(shop: GitRepo, tmp_path: Path) -> None
     assert proc.wait(timeout=30) == 0
     text = seen.decode(errors="replace")
     assert "\x1b[" in text and "waiting" in text and "shop: teams against main" in text
+
+
+def test_plain_frames_when_not_a_terminal(shop: GitRepo) -> None:
+    from gitorch import repo as git
+    from gitorch.manifest import load_manifest
+    from gitorch.monitor import run_monitor
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=200)
+    rounds: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    run_monitor(git.open_repo(shop.path), load_manifest(shop.path / "gitorch.yaml"),
+                interval=1.0, fetch=False, remote="origin", console=console, sleep=sleep)
+    frames = out.getvalue().split("\n\n")
+    assert out.getvalue().count("gitorch monitor: shop (base main @ ") == 2
+    assert frames[0].splitlines()[1].startswith("TEAM      STATE")
+    assert "\x1b[" not in out.getvalue()
