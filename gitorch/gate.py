@@ -43,6 +43,7 @@ class GateRefs:
     head: str
     head_branch: str | None    # the head's branch name, which names the team
     actions: bool              # running inside GitHub Actions
+    from_event: bool = False   # both came from the pull request event, not from options
 
 
 def in_actions(env: Mapping[str, str]) -> bool:
@@ -61,6 +62,7 @@ def gate_refs(env: Mapping[str, str], *, base: str | None, head: str | None,
     Outside Actions ``--base`` is required and the head defaults to the checked-out branch.
     """
     actions = in_actions(env)
+    from_event = actions and base is None and head is None
     if actions:
         base = base or env.get("GITHUB_BASE_REF") or None
         head = head or env.get("GITHUB_HEAD_REF") or None
@@ -74,7 +76,8 @@ def gate_refs(env: Mapping[str, str], *, base: str | None, head: str | None,
             raise UsageError("HEAD is detached: no head branch to judge",
                              hint="pass --head REF (the team branch)")
         head = current_branch
-    return GateRefs(base=base, head=head, head_branch=branch_name(head, remote), actions=actions)
+    return GateRefs(base=base, head=head, head_branch=branch_name(head, remote), actions=actions,
+                    from_event=from_event)
 
 
 def branch_name(ref: str, remote: str | None) -> str:
@@ -98,22 +101,31 @@ def manifest_relpath(root: Path, option: str | None) -> str:
                          ) from None
 
 
-def _resolve(repo: git.Repository, name: str, remote: str | None, env: Mapping[str, str],
-             parent: int) -> git.Commit:
-    """A branch (local, else on the remote), else any revision; in Actions, else the merge
-    commit's parent (actions/checkout checks out the pull request's merge ref)."""
-    found = git.branch_commit(repo, branch_name(name, remote), remote)
+def _resolve(repo: git.Repository, name: str, remote: str | None) -> git.Commit:
+    """The local branch ``name``, else ``<remote>/<name>``, else any revision."""
+    found = git.branch_commit(repo, name, remote)
     if found is not None:
         return found
     try:
         return git.resolve_commit(repo, name)
     except GitorchError:
-        sha = env.get("GITHUB_SHA")
-        if in_actions(env) and sha:
-            merge = git.resolve_commit(repo, sha)
-            if len(merge.parents) == 2:
-                return merge.parents[parent]
         raise GitorchError(f"cannot find '{name}' in this repository", hint=FETCH_HINT) from None
+
+
+def _event_commits(repo: git.Repository, refs: GateRefs, env: Mapping[str, str]
+                   ) -> tuple[git.Commit, git.Commit] | None:
+    """In a pull_request run, the parents of the merge commit that GitHub made and
+    actions/checkout checked out: the base tip and the pull request's own head. They are
+    exact where branch names are not (a fork's branch may share a team branch's name)."""
+    sha = env.get("GITHUB_SHA")
+    if not refs.from_event or env.get("GITHUB_EVENT_NAME") != "pull_request" or not sha:
+        return None
+    try:
+        merge = git.resolve_commit(repo, sha)
+    except GitorchError:
+        return None
+    parents = merge.parents
+    return (parents[0], parents[1]) if len(parents) == 2 else None
 
 
 # --------------------------------------------------------------------------- the decision
@@ -201,8 +213,8 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
     are warnings, never failures.
     """
     env = env or {}
-    base = _resolve(repo, refs.base, remote, env, 0)
-    head = _resolve(repo, refs.head, remote, env, 1)
+    event = _event_commits(repo, refs, env)
+    base, head = event or (_resolve(repo, refs.base, remote), _resolve(repo, refs.head, remote))
     manifest = read_policy(repo, base, refs.base, manifest_path)
     if git.is_shallow(repo):
         raise GitorchError("this clone is shallow: the commits of the pull request may be cut off",
@@ -227,7 +239,8 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
                              hint="drop --team or name the right team")
         named = TeamName(team)
     if named is None:
-        return _no_team(result, manifest, refs, who)
+        return _no_team(result, manifest, refs, who, _head_policy_problems(repo, base, head,
+                                                                           refs, manifest_path))
 
     violations = commit_violations(repo, manifest, named, commits)
     violations = _with_manifest_edits(repo, violations, commits, manifest_path)
@@ -239,15 +252,32 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
     return result
 
 
-def _no_team(result: GateResult, manifest: Manifest, refs: GateRefs, who: str | None) -> GateResult:
+def _no_team(result: GateResult, manifest: Manifest, refs: GateRefs, who: str | None,
+             policy_problems: tuple[str, ...]) -> GateResult:
     branch = refs.head_branch or refs.head
     pattern = f"{manifest.branch_prefix}<team>"
     if who is not None and who in manifest.integrators:
-        return replace(result, notices=(
+        return replace(result, failures=policy_problems, notices=(
             f"{branch} is not a team branch; {who} is an integrator, so scopes are not checked",))
     return replace(result, failures=(
         f"{branch} is not a team branch: pull requests come from {pattern} "
         f"(teams: {', '.join(sorted(manifest.teams))}) unless an integrator opens them",))
+
+
+def _head_policy_problems(repo: git.Repository, base: git.Commit, head: git.Commit,
+                          refs: GateRefs, path: str) -> tuple[str, ...]:
+    """An integrator's change of the manifest must leave a valid one: once merged, it is the
+    policy (the server hook refuses the same push to the base branch)."""
+    new = git.read_file(repo, head, path)
+    if new == git.read_file(repo, base, path):
+        return ()
+    if new is None:
+        return (f"the pull request deletes {path}: after the merge there is no policy",)
+    try:
+        parse_manifest(new.decode("utf-8", errors="replace"), f"{refs.head}:{path}")
+    except ManifestError as exc:
+        return tuple(exc.problems)
+    return ()
 
 
 def _with_manifest_edits(repo: git.Repository, violations: list[Violation],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, GitRepo
+from tests.conftest import MINIMAL_MANIFEST, Cli, GitRepo
 from tests.gate.conftest import Actions
 
 
@@ -35,7 +35,8 @@ def test_not_a_team_branch_fails(upstream: GitRepo, actions: Actions, cli: Cli) 
 def test_integrators_branch_passes_with_a_notice(upstream: GitRepo, actions: Actions,
                                                  cli: Cli) -> None:
     upstream.checkout("release/1.0", create=True)
-    upstream.commit("bump", {"src/api/views.py": "V = 1\n", "gitorch.yaml": "version: 1\n"})
+    upstream.commit("bump", {"src/api/views.py": "V = 1\n", "docs/x.md": "x\n",
+                             "gitorch.yaml": MINIMAL_MANIFEST.replace("project: shop", "project: shop2")})
     upstream.checkout("main")
     actions.pull_request("release/1.0", actor="lead")
 
@@ -45,6 +46,39 @@ def test_integrators_branch_passes_with_a_notice(upstream: GitRepo, actions: Act
     notice = "release/1.0 is not a team branch; lead is an integrator, so scopes are not checked"
     assert result.output.splitlines()[0] == f"::notice title=gitorch gate::{notice}"
     assert f"- ℹ️ {notice}\n" in actions.summary.read_text()
+
+
+def test_integrators_branch_must_leave_a_valid_manifest(upstream: GitRepo, actions: Actions,
+                                                        cli: Cli) -> None:
+    upstream.checkout("release/1.0", create=True)
+    upstream.commit("bump", {"gitorch.yaml": "version: 1\nproject: shop\n"})
+    upstream.checkout("main")
+    actions.pull_request("release/1.0", actor="lead")
+    result = cli("gate", cwd=actions.clone.path)
+    assert result.exit_code == 1
+    problem = "release/1.0:gitorch.yaml:1: 'teams' is missing: add at least one team with 'owns'"
+    assert f"error: {problem}\n" in result.output
+    assert f"::error title=gitorch gate::{problem}" in result.output
+
+
+def test_fork_branch_named_like_a_team_branch_is_judged_by_its_own_commits(
+        upstream: GitRepo, actions: Actions, cli: Cli) -> None:
+    """The pull request's head is the merge commit's second parent, not origin/team/alpha."""
+    upstream.checkout("team/alpha", create=True)
+    upstream.commit("clean core work", {"src/core/x.py": "X = 1\n"})
+    upstream.checkout("main")
+    actions.pull_request("team/alpha")
+    fork = actions.clone
+    fork.git("checkout", "-q", "--detach", "origin/main")
+    forked = fork.commit("api from a fork", {"src/api/views.py": "V = 9\n"})
+    fork.git("checkout", "-q", "--detach", "origin/main")
+    fork.git("merge", "-q", "--no-ff", "-m", "Merge", forked)
+    actions.monkeypatch.setenv("GITHUB_SHA", fork.head())
+
+    result = cli("gate", cwd=fork.path)
+
+    assert result.exit_code == 1, result.output
+    assert f"  {short(forked)} api from a fork\n    src/api/views.py  (owner: beta)\n" in result.output
 
 
 def test_pull_request_from_a_fork_uses_the_merge_commit(upstream: GitRepo, actions: Actions,
