@@ -248,7 +248,7 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
     result = replace(result, team=named, violations=tuple(violations),
                      problems=_problems(violations, lines))
     if overlaps:
-        result = _with_overlaps(result, repo, manifest, named, refs.base, remote)
+        result = _with_overlaps(result, repo, manifest, named, remote)
     return result
 
 
@@ -311,11 +311,11 @@ def _problems(violations: list[Violation], lines: Mapping[str, frozenset[int]]
 
 
 def _with_overlaps(result: GateResult, repo: git.Repository, manifest: Manifest, team: TeamName,
-                   base_ref: str, remote: str | None) -> GateResult:
+                   remote: str | None) -> GateResult:
     from gitorch.overlap import find_conflicts
 
     try:
-        report = find_conflicts(repo, manifest, base=branch_name(base_ref, remote), remote=remote)
+        report = find_conflicts(repo, manifest, base=result.base, remote=remote)
     except GitorchError as exc:     # overlaps are advice: their failure must not fail the gate
         return replace(result, notices=(*result.notices, f"overlaps not checked: {exc}"))
     mine = tuple(c for c in report.conflicts if team in c.teams)
