@@ -59,10 +59,12 @@ def gate_step_args(tmp_path: Path, test: str, args: str) -> list[str]:
     fake = bindir / "gitorch"
     fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n')
     fake.chmod(0o755)
+    (tmp_path / "conf").mkdir(exist_ok=True)
+    (tmp_path / "conf" / "a.yaml").write_text("")      # what an unquoted glob would expand to
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "GITORCH_TEST": test,
            "GITORCH_ARGS": args}
     proc = subprocess.run(["bash", "-e", "-c", step["run"]], capture_output=True, text=True,
-                          env=env, check=True)
+                          env=env, check=True, cwd=tmp_path)
     return proc.stdout.splitlines()
 
 
@@ -70,6 +72,7 @@ def gate_step_args(tmp_path: Path, test: str, args: str) -> list[str]:
     ("", "", ["gate"]),
     ("false", "--remote upstream", ["gate", "--remote", "upstream"]),
     ("true", "", ["gate", "--test"]),
+    ("", "--manifest conf/*.yaml", ["gate", "--manifest", "conf/*.yaml"]),
     ("python -m pytest -q; rm -rf /", "--json", ["gate", "--test=python -m pytest -q; rm -rf /",
                                                   "--json"]),
 ])
