@@ -262,3 +262,27 @@ def test_annotation_properties_are_escaped_in_a_real_run(upstream: GitRepo, acti
     assert first.startswith("::error file=src/api/a%2Cb%3Ac%25d.py,line=1,"
                             "title=outside team alpha's scope::src/api/a,b:c%25d.py belongs to")
     assert "| `src/api/a,b:c%d.py` | beta |" in actions.summary.read_text()
+
+
+def test_manifest_edit_is_reported_even_when_listed_as_shared(upstream: GitRepo, cli: Cli) -> None:
+    shared = MINIMAL_MANIFEST.replace("shared: [README.md]", "shared: [README.md, gitorch.yaml]")
+    upstream.commit("share the manifest", {"gitorch.yaml": shared})
+    upstream.checkout("team/alpha", create=True)
+    edit = upstream.commit("tweak", {"gitorch.yaml": shared.replace("priority: 100", "priority: 999")})
+    result = cli("gate", "--base", "main", cwd=upstream.path)
+    assert result.exit_code == 1
+    assert f"  {short(edit)} tweak\n    gitorch.yaml  (owner: integrators)\n" in result.output
+
+
+def test_manifest_option_names_the_file_on_the_base_branch(upstream: GitRepo, cli: Cli) -> None:
+    moved = MINIMAL_MANIFEST.replace('owns: ["src/api/**"]', 'owns: ["src/api/**", "docs/**"]')
+    upstream.commit("move the manifest", {"conf/gitorch.yaml": moved, "gitorch.yaml": None})
+    upstream.checkout("team/beta", create=True)
+    upstream.commit("docs", {"docs/api.md": "api\n"})
+    upstream.write({"conf/gitorch.yaml": MINIMAL_MANIFEST})    # the working tree says otherwise
+    result = cli("gate", "--base", "main", "--manifest", "conf/gitorch.yaml", cwd=upstream.path)
+    assert result.exit_code == 0, result.output
+    assert "policy conf/gitorch.yaml at main" in result.output
+    result = cli("gate", "--base", "main", "--manifest", "/elsewhere.yaml", cwd=upstream.path)
+    assert result.exit_code == 2
+    assert result.output.startswith("gitorch: /elsewhere.yaml: the gate reads the manifest from")
