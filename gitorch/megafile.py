@@ -229,8 +229,12 @@ def path_problem(path: str, team: TeamName, manifest: Manifest) -> str | None:
     """Why ``path`` may not be written by ``team``, or None."""
     if not path:
         return "renders to an empty path"
-    if path.startswith("/") or "\\" in path or re.match(r"^[A-Za-z]:", path):
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
+        return "contains a control character"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         return "is an absolute path"
+    if "\\" in path:
+        return "contains a backslash (use '/')"
     parts = PurePosixPath(path).parts
     if ".." in parts:
         return "contains '..'"

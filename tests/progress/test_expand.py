@@ -121,6 +121,8 @@ def test_refuses_a_path_outside_the_scope(shop: GitRepo, cli: Cli) -> None:
 def test_refuses_absolute_and_dotdot_paths(shop: GitRepo, cli: Cli) -> None:
     assert refused(cli, shop, one_rule("/tmp/x.py")) == [
         "gitorch: mega.yaml: rule 2: /tmp/x.py: is an absolute path"]
+    assert refused(cli, shop, one_rule("C:/x.py")) == [
+        "gitorch: mega.yaml: rule 2: C:/x.py: is an absolute path"]
     assert refused(cli, shop, one_rule("src/core/../../x.py")) == [
         "gitorch: mega.yaml: rule 2: src/core/../../x.py: contains '..'"]
     assert refused(cli, shop, one_rule("src/core/.git/hooks/x")) == [
@@ -285,3 +287,33 @@ def test_bare_repository_is_refused(make_repo: object, cli: Cli, tmp_path: Path)
     assert result.exit_code == 2
     assert result.output == ("gitorch: a bare repository has no working tree to expand into; "
                              "run 'gitorch expand' in a clone or worktree\n")
+
+
+def test_list_expressions_range_and_filters(shop: GitRepo, cli: Cli) -> None:
+    text = """\
+megafile: exprs
+team: alpha
+vars:
+  models: [{name: a}, {name: b}]
+rules:
+  - for: i in range(2)
+    path: "src/core/n{{ i }}.py"
+    template: "{{ i }}"
+  - for: name in models | map(attribute='name')
+    path: "src/core/m_{{ name }}.py"
+    template: "{{ name }}"
+"""
+    mega = write_megafile(shop, text)
+    result = cli("expand", mega, "--json", "--dry-run", cwd=shop.path)
+    assert result.exit_code == 0, result.output
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [
+        "src/core/n0.py", "src/core/n1.py", "src/core/m_a.py", "src/core/m_b.py"]
+
+
+def test_refuses_control_characters_and_empty_paths(shop: GitRepo, cli: Cli) -> None:
+    assert refused(cli, shop, one_rule("src/core/a\\b.py")) == [
+        "gitorch: mega.yaml: rule 2: src/core/a\\b.py: contains a backslash (use '/')"]
+    assert refused(cli, shop, one_rule("src/core/a\tb.py")) == [
+        "gitorch: mega.yaml: rule 2: src/core/a\tb.py: contains a control character"]
+    assert refused(cli, shop, one_rule("{{ '' }}")) == [
+        "gitorch: mega.yaml: rule 2: '': renders to an empty path"]
