@@ -131,3 +131,18 @@ def test_signal_commit_follows_gits_identity_environment(shop: GitRepo, cli: Cli
     assert shown.strip() == ("Test Author <author@example.com>|Test Committer "
                              "<committer@example.com>|1700000000 2023-11-14T22:13:20+00:00")
     assert team(cli, shop, "alpha")["last_activity"] == "2023-11-14T22:13:20+00:00"
+
+
+def test_signal_in_a_linked_worktree(shop: GitRepo, cli: Cli, tmp_path: Path) -> None:
+    tree = tmp_path / "wt-alpha"
+    shop.git("worktree", "add", "-q", str(tree), "team/alpha")
+    (tree / "src").mkdir()
+    (tree / "src" / "core.txt").write_text("untracked\n")
+    result = cli("signal", "working", "--reason", "on it", cwd=tree)
+    assert result.exit_code == 0, result.output
+    linked = GitRepo.__new__(GitRepo)
+    linked.path = tree
+    assert linked.head() == shop.head("team/alpha")
+    assert linked.git("status", "--porcelain").stdout == "?? src/\n"
+    alpha = team(cli, shop, "alpha")
+    assert (alpha["state"], alpha["reason"]) == ("working", "on it")
