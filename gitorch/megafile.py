@@ -193,7 +193,7 @@ def _contexts(env: SandboxedEnvironment, rule: Rule,
         if isinstance(items, jinja2.Undefined):
             items._fail_with_undefined_error()
         if isinstance(items, (str, bytes, Mapping)) or not hasattr(items, "__iter__"):
-            raise TypeError(f"'{loop.expression}' is not a list")
+            raise TypeError(f"for: {loop.name} in {loop.expression}: not a list")
         for item in items:
             yield from expand(level + 1, {**context, loop.name: item})
     yield from expand(0, dict(variables))

@@ -264,7 +264,14 @@ def test_unreadable_and_invalid_yaml(shop: GitRepo, cli: Cli) -> None:
 def test_a_list_that_is_no_list_is_a_render_error(shop: GitRepo, cli: Cli) -> None:
     text = one_rule("src/core/{{ x }}.py", extra="    for: x in 'abc'\n")
     assert refused(cli, shop, text) == [
-        "gitorch: mega.yaml: rule 2: render error: TypeError: ''abc'' is not a list"]
+        "gitorch: mega.yaml: rule 2: render error: TypeError: for: x in 'abc': not a list"]
+
+
+def test_unknown_team_is_a_usage_error(shop: GitRepo, cli: Cli) -> None:
+    mega = write_megafile(shop, ENTITIES.replace("team: alpha", "team: omega"))
+    result = cli("expand", mega, cwd=shop.path)
+    assert result.exit_code == 2
+    assert result.output.startswith("gitorch: no team 'omega' in ")
 
 
 def test_paths_are_relative_to_the_repository_root(shop: GitRepo, cli: Cli) -> None:
