@@ -422,21 +422,49 @@ def _outside_scope(manifest: Manifest, team: TeamName, paths: Collection[str]) -
 
 def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[TeamName, git.Commit],
                     files: Files) -> Iterator[PredictedConflict]:
-    owners: dict[str, str] = {}
+    """Every pair of teams meeting on a path, found through an index of paths to teams.
+
+    Pairs are grouped by their merge base; within a group each team's diff is indexed
+    once, so the cost follows the paths that two teams share, not the number of pairs
+    times the size of each change.
+    """
+    rank = {t: i for i, t in enumerate(heads)}
+    groups: dict[git.Oid | None, set[tuple[TeamName, TeamName]]] = {}
     for a, b in itertools.combinations(heads, 2):
-        pair_base = git.merge_base(repo, heads[a].id, heads[b].id)
-        da, db = files.diff(pair_base, heads[a].id), files.diff(pair_base, heads[b].id)
-        found: list[tuple[str, Verdict]] = []
-        for path in sorted(da.by_old.keys() & db.by_old.keys()):
-            found.append((path, compare_changes(da.by_old[path], db.by_old[path], files)))
-        for path in sorted(da.by_new.keys() & db.by_new.keys()):
-            verdict = compare_targets(da.by_new[path], db.by_new[path], files)
-            if verdict is not None:
-                found.append((path, verdict))
-        # One team adds a file where the other puts a directory (git: file/directory).
-        for path in sorted((da.by_new.keys() & db.new_dirs) | (db.by_new.keys() & da.new_dirs)):
-            found.append((path, Verdict("overlap", "file/directory", (), ())))
-        for path, v in found:
+        groups.setdefault(git.merge_base(repo, heads[a].id, heads[b].id), set()).add((a, b))
+    owners: dict[str, str] = {}
+    for base, pairs in groups.items():
+        members = sorted({t for pair in pairs for t in pair}, key=rank.__getitem__)
+        diffs = {t: files.diff(base, heads[t].id) for t in members}
+        old_index: dict[str, list[TeamName]] = {}
+        new_index: dict[str, list[TeamName]] = {}
+        dir_index: dict[str, list[TeamName]] = {}
+        for team in members:
+            for path in diffs[team].by_old:
+                old_index.setdefault(path, []).append(team)
+            for path in diffs[team].by_new:
+                new_index.setdefault(path, []).append(team)
+            for path in diffs[team].new_dirs:
+                dir_index.setdefault(path, []).append(team)
+        found: list[tuple[str, TeamName, TeamName, Verdict]] = []
+        for path, teams in old_index.items():
+            for a, b in itertools.combinations(teams, 2):
+                if (a, b) in pairs:
+                    verdict = compare_changes(diffs[a].by_old[path], diffs[b].by_old[path], files)
+                    found.append((path, a, b, verdict))
+        for path, teams in new_index.items():
+            for a, b in itertools.combinations(teams, 2):
+                if (a, b) in pairs:
+                    target = compare_targets(diffs[a].by_new[path], diffs[b].by_new[path], files)
+                    if target is not None:
+                        found.append((path, a, b, target))
+            # One team adds a file where the other puts a directory (git: file/directory).
+            for x in teams:
+                for y in dir_index.get(path, ()):
+                    a, b = (x, y) if rank[x] < rank[y] else (y, x)
+                    if (a, b) in pairs:
+                        found.append((path, a, b, Verdict("overlap", "file/directory", (), ())))
+        for path, a, b, v in found:
             yield PredictedConflict(path=path, teams=(a, b), kind=v.kind,
                                     ranges={a: v.ours, b: v.theirs},
                                     owner=owners.get(path) or owners.setdefault(
