@@ -76,9 +76,9 @@ def render(report: ConflictReport) -> str:
     same = len(report.conflicts) - overlaps
     if report.conflicts:
         out.append(f"{_count(overlaps, 'overlap')} and {_count(same, 'same-file change')} "
-                   f"between {len(report.teams)} teams")
+                   f"between {_count(len(report.teams), 'team')}")
     else:
-        out.append(f"no two teams changed the same file ({len(report.teams)} teams)")
+        out.append(f"no two teams changed the same file ({_count(len(report.teams), 'team')})")
     return "\n".join(out) + "\n"
 
 

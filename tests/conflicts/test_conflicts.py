@@ -153,7 +153,7 @@ def test_nothing_shared(repo: GitRepo, cli: Cli) -> None:
     assert result.exit_code == 0
     assert result.output.splitlines()[1:] == [
         "no branch yet: beta, gamma, delta",
-        "no two teams changed the same file (1 teams)",
+        "no two teams changed the same file (1 team)",
     ]
 
 
@@ -243,3 +243,32 @@ def test_whole_file_kinds_agree_with_git_merge_tree(repo: GitRepo) -> None:
     assert ("shared/x", "overlap", "file/directory") in kinds
     assert ("shared/ln", "overlap", "add/add") in kinds
     assert ("shared/m.py", "same-file", "") in kinds            # chmod + content: clean
+
+
+def test_missing_base_branch_exit_2(repo: GitRepo, cli: Cli) -> None:
+    repo.commit("base", {"gitorch.yaml": MANIFEST.replace("version: 1", "version: 1\nbase: trunk")})
+    result = cli("conflicts", cwd=repo.path)
+    assert result.exit_code == 2
+    assert result.output == ("gitorch: no base branch 'trunk' (nor origin/trunk); "
+                             "fetch it, or name the base with --base REF\n")
+
+
+def test_team_that_merged_another_agrees_with_git(repo: GitRepo) -> None:
+    """beta merged alpha's branch: their merge base is alpha's tip, so only beta's later
+    edits count, exactly as git merge-tree sees it; gamma still meets both."""
+    config = numbered("c", 30)
+    repo.commit("base", {"gitorch.yaml": MANIFEST, "shared/config.py": config})
+    repo.checkout("team/alpha", create=True)
+    repo.commit("alpha", {"shared/config.py": replaced(config, {5: "alpha\n"})})
+    repo.checkout("main")
+    repo.checkout("team/beta", create=True)
+    repo.git("merge", "-q", "--no-ff", "-m", "beta takes alpha", "team/alpha")
+    repo.commit("beta", {"shared/config.py": replaced(config, {5: "alpha\n", 6: "beta\n"})})
+    repo.checkout("main")
+    repo.checkout("team/gamma", create=True)
+    repo.commit("gamma", {"shared/config.py": replaced(config, {5: "gamma\n"})})
+    repo.checkout("main")
+    expected = git_pairs(repo, ["alpha", "beta", "gamma"])
+    assert predicted_pairs(repo) == expected
+    assert frozenset(("alpha", "beta")) not in expected
+    assert frozenset(("alpha", "gamma")) in expected and frozenset(("beta", "gamma")) in expected
