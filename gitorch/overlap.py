@@ -31,6 +31,7 @@ from gitorch.records import LineRange, PredictedConflict
 _SYMLINK, _GITLINK = 0o120000, 0o160000
 
 Kind = Literal["overlap", "same-file"]
+_ACTION = {"D": "delete", "R": "rename", "A": "add"}
 Lines = Callable[[], Sequence[bytes]]
 
 
@@ -267,9 +268,11 @@ def compare_changes(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
     """How a merge treats two teams' changes of the same base path.
 
     Line ranges are each side's hunks; for a whole-file verdict, an added or deleted file
-    has none (the whole file is meant).
+    has none (the whole file is meant). A detail that names two actions names them in
+    the order of the two changes: ``delete/modify`` means the first team deleted.
     """
     ka, kb = ca.status, cb.status
+    actions = f"{_ACTION.get(ka, 'modify')}/{_ACTION.get(kb, 'modify')}"
 
     def whole(detail: str, kind: Kind = "overlap") -> Verdict:
         return Verdict(kind, detail, files.ranges(ca), files.ranges(cb))
@@ -277,11 +280,10 @@ def compare_changes(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
     if ka == "D" and kb == "D":
         return whole("delete/delete", "same-file")
     if "D" in (ka, kb):
-        other = kb if ka == "D" else ka
-        return whole("rename/delete" if other == "R" else "modify/delete")
+        return whole(actions)                           # modify/delete, delete/rename, ...
     if ka == kb == "R" and ca.new_path != cb.new_path:
         return whole("rename/rename")
-    detail = "rename/modify" if "R" in (ka, kb) else ""
+    detail = "" if "R" not in (ka, kb) else "same rename" if ka == kb else actions
     if (ca.new_id, ca.new_mode) == (cb.new_id, cb.new_mode):
         return whole(detail or "identical", "same-file")
     if ca.old_id == ca.new_id or cb.old_id == cb.new_id:
@@ -312,7 +314,7 @@ def compare_targets(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
         return Verdict("overlap", "add/add", *ranges)
     if ca.status == cb.status == "R":
         return Verdict("overlap", "rename/rename", *ranges)
-    return Verdict("overlap", "rename/add", *ranges)
+    return Verdict("overlap", "rename/add" if ca.status == "R" else "add/rename", *ranges)
 
 
 # --------------------------------------------------------------------------- the report

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from gitorch.records import LineRange, PredictedConflict
 
 # Conflicts about the file as a whole: --fix keeps the winner's version of the file.
-WHOLE_FILE = frozenset({"modify/delete", "rename/delete", "rename/rename", "add/add",
-                        "rename/add", "binary", "symlink", "submodule", "file/directory"})
+WHOLE_FILE = frozenset({"modify/delete", "delete/modify", "rename/delete", "delete/rename",
+                        "rename/rename", "add/add", "rename/add", "add/rename", "binary",
+                        "symlink", "submodule", "file/directory"})
 
 
 @main.command()
@@ -88,7 +89,12 @@ def _conflict_lines(report: ConflictReport, c: PredictedConflict) -> list[str]:
     sides = f"{a} {describe(c.ranges[a])}; {b} {describe(c.ranges[b])}"
     if c.kind != "overlap":
         return [f"  {label}: {sides} (merges cleanly)"]
-    kept = "its version of the file" if c.detail in WHOLE_FILE else describe(c.ranges[a])
+    if c.detail.startswith("delete/"):
+        kept = "the file deleted"
+    elif c.detail in WHOLE_FILE:
+        kept = "its version of the file"
+    else:
+        kept = describe(c.ranges[a])
     return [f"  {label}: {sides}",
             f"    integrate --fix: {a} (priority {report.priorities.get(a, 0)}) keeps {kept}; "
             f"{b}'s change there is saved and dropped"]

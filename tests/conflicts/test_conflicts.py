@@ -64,6 +64,16 @@ def test_renames_and_deletes_agree_with_git_merge_tree(repo: GitRepo) -> None:
     # rename/modify merges cleanly in git; rename/rename and anything/delete conflict.
     assert frozenset(("alpha", "gamma")) not in predicted
     assert frozenset(("alpha", "beta")) in predicted
+    report = find_conflicts(pygit2.Repository(str(repo.path)),
+                            load_manifest(repo.path / "gitorch.yaml"))
+    assert {(c.teams, c.kind, c.detail) for c in report.conflicts} == {
+        (("alpha", "beta"), "overlap", "rename/rename"),
+        (("alpha", "gamma"), "same-file", "rename/modify"),
+        (("alpha", "delta"), "overlap", "rename/delete"),
+        (("beta", "gamma"), "same-file", "rename/modify"),
+        (("beta", "delta"), "overlap", "rename/delete"),
+        (("gamma", "delta"), "overlap", "modify/delete"),
+    }
 
 
 def test_teams_forked_at_different_commits_use_the_pair_merge_base(repo: GitRepo) -> None:
@@ -89,8 +99,8 @@ def test_human_output_exact(teams_repo: GitRepo, cli: Cli) -> None:
         "README.md (owner shared)",
         "  same-file (identical): alpha line 5; gamma line 5 (merges cleanly)",
         "docs/old.md (owner beta)",
-        "  overlap (modify/delete): beta the whole file; delta line 1",
-        "    integrate --fix: beta (priority 90) keeps its version of the file; "
+        "  overlap (delete/modify): beta the whole file; delta line 1",
+        "    integrate --fix: beta (priority 90) keeps the file deleted; "
         "delta's change there is saved and dropped",
         "shared/config.py (owner shared)",
         "  overlap: alpha lines 10-14; beta lines 12-20",
@@ -112,7 +122,7 @@ def test_human_output_exact(teams_repo: GitRepo, cli: Cli) -> None:
         "    integrate --fix: beta (priority 90) keeps its version of the file; "
         "gamma's change there is saved and dropped",
         "src/ui/widget.py (owner gamma)",
-        "  same-file (rename/modify): alpha line 3; gamma line 18 (merges cleanly)",
+        "  same-file (modify/rename): alpha line 3; gamma line 18 (merges cleanly)",
         "outside scope: alpha changed src/ui/widget.py",
         "outside scope: delta changed docs/old.md",
         "5 overlaps and 6 same-file changes between 4 teams",
