@@ -373,7 +373,8 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
     else:
         found = git.branch_commit(repo, manifest.base, remote)
         if found is None:
-            raise RepoError(f"no base branch '{manifest.base}' (nor {remote}/{manifest.base})",
+            where = f" (nor {remote}/{manifest.base})" if remote else ""
+            raise RepoError(f"no base branch '{manifest.base}'{where}",
                             hint="fetch it, or name the base with --base REF")
         base_commit = found
     merge_order = manifest.merge_order()
