@@ -1,7 +1,8 @@
 """Benchmark: ``gitorch conflicts`` against ``git merge-tree --stdin`` over every pair.
 
-Builds a synthetic repository (scripts/synthrepo.py, 30 teams by default), then times,
-in the same run, the whole ``gitorch conflicts --json`` process and one
+Builds a synthetic repository (scripts/synthrepo.py; by default the seed's scale: 30
+teams of 20 files x 500 lines, 10k lines each, the seed's upper target_loc, and 10
+shared files of which each team edits 5), then times, in the same run, the whole ``gitorch conflicts --json`` process and one
 ``git merge-tree --stdin`` process merging all 435 pairs of team branches. Every run
 is cold: a fresh process on a fresh copy of the repository, so that merge-tree must
 write its result trees and blobs as it would after teams push new commits (a second
@@ -10,7 +11,7 @@ conflicting pairs. Wall time (best and median of ``--repeat`` runs) and CPU time
 + system, best) are reported: on a shared machine noise only adds, so the best run is
 the steadier figure; compare ratios.
 
-    python scripts/bench_conflicts.py [--teams 30] [--shared-edits 4] [--repeat 5] [--keep DIR]
+    python scripts/bench_conflicts.py [--teams 30] [--lines-per-file 500] [--shared-edits 5] [--keep DIR]
 
 The ratio grows with the work per pair (files both teams changed, their size) and
 shrinks, for tiny repositories, toward gitorch's fixed start-up (Python, click,
@@ -77,11 +78,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--teams", type=int, default=30)
     parser.add_argument("--files-per-team", type=int, default=20)
-    parser.add_argument("--lines-per-file", type=int, default=400)
+    parser.add_argument("--lines-per-file", type=int, default=500)
     parser.add_argument("--shared-files", type=int, default=10)
-    parser.add_argument("--shared-edits", type=int, default=4,
-                        help="shared files each team edits (default 4: readme, config, ...)")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--shared-edits", type=int, default=5,
+                        help="shared files each team edits (readme, config, registry, ...)")
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
     top = args.keep or Path(tempfile.mkdtemp(prefix="bench-conflicts-"))
