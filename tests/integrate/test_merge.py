@@ -46,3 +46,140 @@ def test_clean_run_merges_every_team_in_order(scenario: Scenario) -> None:
     assert (s.path / ".git" / "index").read_bytes() == index_before
     assert {t: s.repo.head(f"team/{t}") for t in heads} == heads
     assert "refs/gitorch/checkpoint" not in s.refs()
+
+
+def test_conflict_skips_the_team_and_its_dependents(scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"README.md": readme(l2="alpha's line")})
+    s.team("beta", {"src/api/app.py": "x = 1\n"})
+    s.team("gamma", {"README.md": readme(l2="gamma's line"), "src/ui/view.py": "v = 2\n"})
+    s.team("delta", {"src/cli/main.py": "m = 3\n"})
+
+    code, data, _ = s.run()
+
+    assert code == 1
+    assert data["merged"] == ["alpha", "beta"]
+    assert data["skipped"] == [
+        {"team": "gamma", "reason": "merge conflict with alpha", "paths": ["README.md"]},
+        {"team": "delta", "reason": "depends on gamma, which was skipped", "paths": []},
+    ]
+    assert data["conflicts"] == [{"path": "README.md", "teams": ["alpha", "gamma"],
+                                  "resolution": "skipped gamma", "kind": "content",
+                                  "winner": None}]
+    assert s.show("integration:README.md") == readme(l2="alpha's line")
+    assert s.show("integration:src/ui/view.py") == "def view():\n    return 'view'\n"
+
+
+def test_out_of_scope_change_skips_the_team(scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"src/core/db.py": "a = 1\n"})
+    s.team("beta", {"src/api/app.py": "b = 1\n"}, {"src/core/db.py": "b was here\n", "Makefile": "x\n"})
+    s.team("gamma")
+    s.team("delta")
+
+    code, data, _ = s.run()
+
+    assert code == 1
+    assert data["merged"] == ["alpha"]
+    assert data["skipped"] == [{"team": "beta", "reason": "changes 2 path(s) outside its scope",
+                                "paths": ["Makefile", "src/core/db.py"]}]
+    statuses = {t["team"]: t["status"] for t in data["teams"]}
+    assert statuses == {"alpha": "merged", "beta": "skipped", "gamma": "unchanged",
+                        "delta": "unchanged"}
+
+
+def test_missing_branch_fails_and_skips_dependents(scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"src/core/db.py": "a = 1\n"})
+    s.team("delta", {"src/cli/main.py": "d = 1\n"})
+    s.team("beta")  # a branch with no commits of its own
+    code, data, _ = s.run()
+    assert code == 1
+    statuses = {t["team"]: t["status"] for t in data["teams"]}
+    assert statuses == {"alpha": "merged", "beta": "unchanged", "gamma": "missing",
+                        "delta": "skipped"}
+    assert data["skipped"] == [
+        {"team": "gamma", "reason": "no branch team/gamma", "paths": []},
+        {"team": "delta", "reason": "depends on gamma, which has no branch", "paths": []},
+    ]
+
+
+def test_remote_branches_count_where_there_is_no_local_one(scenario: Scenario) -> None:
+    s = scenario
+    for team in ("alpha", "beta", "gamma", "delta"):
+        s.team(team)
+    s.team("alpha2", {"src/core/db.py": "remote alpha\n"})
+    s.repo.git("update-ref", "refs/remotes/upstream/team/gamma", s.repo.head("team/alpha2"))
+    s.repo.git("branch", "-D", "team/gamma")
+    code, data, _ = s.run("--remote", "upstream")
+    assert code == 1  # gamma's remote branch changes alpha's path
+    assert data["skipped"][0]["team"] == "gamma"
+    assert data["skipped"][0]["paths"] == ["src/core/db.py"]
+
+
+def test_human_summary(scenario: Scenario) -> None:
+    s = scenario
+    alpha = s.team("alpha", {"README.md": readme(l2="alpha's line")})
+    s.team("beta")
+    s.team("gamma", {"README.md": readme(l2="gamma's line")})
+    s.team("delta")
+    result = s.cli("integrate", "--format", "json", "--report", str(s.path.parent / "r.md"),
+                   cwd=s.path)
+    assert result.exit_code == 1
+    tip = s.repo.head("integration")
+    assert result.stdout == (
+        "Merge order: alpha, beta, gamma, delta\n"
+        f"  alpha  merged     1 commit(s), merge {tip[:8]}\n"
+        "  beta   unchanged  no commits beyond the chain\n"
+        "  gamma  skipped    merge conflict with alpha: README.md\n"
+        "  delta  skipped    depends on gamma, which was skipped\n"
+        "Conflicts:\n"
+        "  README.md (content, alpha vs gamma): skipped gamma\n"
+        f"Integration: integration -> {tip[:8]}\n"
+        f"Report: {s.path.parent / 'r.json'}\n"
+    )
+    assert s.repo.git("rev-parse", "integration^2").stdout.strip() == alpha
+
+
+def test_dry_run_moves_no_ref(scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"src/core/db.py": "a = 1\n"})
+    refs_before = s.refs()
+    code, data, _ = s.run("--dry-run")
+    assert code == 1  # beta, gamma, delta have no branch
+    assert data["dry_run"] is True and data["merged"] == ["alpha"]
+    assert data["integration"] is not None
+    assert s.refs() == refs_before
+    assert s.repo.git("cat-file", "-t", data["integration"]).stdout == "commit\n"
+
+
+def test_refuses_when_the_integration_branch_is_checked_out(scenario: Scenario) -> None:
+    s = scenario
+    s.repo.git("branch", "integration")
+    s.repo.git("worktree", "add", "-q", str(s.path.parent / "wt"), "integration")
+    result = s.cli("integrate", "--format", "json", cwd=s.path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"gitorch: integration is checked out in {s.path.parent / 'wt'}; gitorch moves that "
+        "branch and never touches a checkout; switch "
+        f"{s.path.parent / 'wt'} to another branch, or use --dry-run\n")
+
+
+def test_integration_moves_from_its_old_tip(scenario: Scenario) -> None:
+    s = scenario
+    s.repo.git("branch", "integration")  # an older integration, at the base
+    for team in ("beta", "gamma", "delta"):
+        s.team(team)
+    s.team("alpha", {"src/core/db.py": "a = 1\n"})
+    code, data, _ = s.run()
+    assert code == 0
+    log = s.repo.git("reflog", "show", "--format=%gs", "integration").stdout.splitlines()
+    assert log[0] == f"gitorch integrate {data['run_id']}"
+    assert len(log) == 2  # created, then moved once
+
+
+def test_coverage_file_needs_a_test_command(scenario: Scenario) -> None:
+    result = scenario.cli("integrate", "--coverage-file", "cov.xml", cwd=scenario.path)
+    assert result.exit_code == 2
+    assert result.stderr == ("gitorch: --coverage-file needs a test command that writes it; "
+                             "pass --test CMD or set gates.test_command in the manifest\n")
