@@ -183,3 +183,56 @@ def test_coverage_file_needs_a_test_command(scenario: Scenario) -> None:
     assert result.exit_code == 2
     assert result.stderr == ("gitorch: --coverage-file needs a test command that writes it; "
                              "pass --test CMD or set gates.test_command in the manifest\n")
+
+
+def test_team_that_merged_its_dependency_is_charged_only_with_its_own_commits(
+        scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"src/core/db.py": "alpha's db\n"})
+    s.repo.git("checkout", "-q", "-b", "team/beta", "team/alpha")
+    s.repo.commit("beta builds on alpha", {"src/api/app.py": "uses alpha\n"})
+    s.repo.checkout("main")
+    s.repo.commit("main moves on", {"README.md": readme(l10="main moved")})
+    s.repo.checkout("team/beta")
+    s.repo.git("merge", "-q", "--no-ff", "-m", "catch up with main", "main")
+    s.repo.checkout("main")
+    s.team("gamma")
+    s.team("delta")
+    code, data, _ = s.run()
+    assert code == 0
+    assert data["merged"] == ["alpha", "beta"]
+    beta = next(t for t in data["teams"] if t["team"] == "beta")
+    assert beta["commits"] == 2  # its own commit and its merge; alpha's are in the chain
+    assert s.show("integration:src/api/app.py") == "uses alpha\n"
+
+
+def test_progress_bar_only_on_a_terminal(scenario: Scenario) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    s = scenario
+    s.team("alpha", {"src/core/db.py": "a = 1\n"})
+    for team in ("beta", "gamma", "delta"):
+        s.team(team)
+    quiet = s.cli("integrate", "--format", "json", cwd=s.path)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--format", "json"],
+                          cwd=s.path, stderr=child_fd, stdout=subprocess.PIPE, timeout=60,
+                          env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(child_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.returncode == 0
+    assert b"integrate" in seen and b"4/4" in seen
