@@ -33,7 +33,7 @@ import os
 import secrets
 import signal
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -94,8 +94,19 @@ class RunState:
     resumed: bool = False
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["version"] = STATE_VERSION
+        """The state as JSON; ``owners`` is left out (the chain's merges tell it again)."""
+        data = {
+            "version": STATE_VERSION, "run_id": self.run_id, "fix": self.fix,
+            "base_ref": self.base_ref, "base": self.base,
+            "integration_ref": self.integration_ref, "integration_old": self.integration_old,
+            "order": self.order, "heads": self.heads, "chain": self.chain,
+            "started": self.started, "pending": self.pending,
+            "outcomes": [_plain(o) for o in self.outcomes],
+            "skipped": [_plain(x) for x in self.skipped],
+            "conflicts": [_plain(c) for c in self.conflicts],
+            "lost": [{"team": x.team, "path": x.path, "reason": x.reason,
+                      "entry": _plain(x.entry) if x.entry else None} for x in self.lost],
+        }
         return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
@@ -113,6 +124,11 @@ class RunState:
         data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None})
                         for x in data["lost"]]
         return cls(**data)
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A flat frozen record as a dict (shallow: its fields are plain values or tuples)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 # --------------------------------------------------------------------------- the run
@@ -275,7 +291,21 @@ def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | No
         raise UsageError(f"cannot resume run {state.run_id}: moved since it was interrupted: "
                          + ", ".join(moved), hint=restart)
     state.resumed = True
+    state.owners = _chain_owners(repo, state)
     return state
+
+
+def _chain_owners(repo: git.Repository, state: RunState) -> dict[str, TeamName]:
+    """Path -> the last team whose merge changed it, replayed from the chain's merge commits."""
+    owners: dict[str, TeamName] = {}
+    previous = state.base
+    for outcome in state.outcomes:
+        if outcome.merge_commit:
+            for path in git.tree_diff_paths(repo, git.tree_of(repo, previous),
+                                            git.tree_of(repo, outcome.merge_commit)):
+                owners[path] = outcome.team
+            previous = outcome.merge_commit
+    return owners
 
 
 def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None) -> git.Oid:
@@ -290,7 +320,7 @@ def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None
                                f"gitorch integrate checkpoint {state.run_id}: "
                                f"{done}/{len(state.order)} teams")
     new = git.Oid(hex=commit)
-    git.update_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
+    git.set_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
     return new
 
 
@@ -515,9 +545,8 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
             target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
             patch = str(target)
         if not dry_run:
-            current = git.ref_target(repo, ref)
-            git.update_ref(repo, ref, git.Oid(hex=commit), current,
-                           f"gitorch integrate {state.run_id}")
+            git.set_ref(repo, ref, commit, git.ref_target(repo, ref),
+                        f"gitorch integrate {state.run_id}")
         saved_as = ref if not dry_run else (patch or f"(dry run: commit {git.short(commit)})")
         out.extend(Dropped(team, p, saved_as, x.reason, patch) for p, x in items.items())
     return tuple(out)

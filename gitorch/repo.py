@@ -440,17 +440,46 @@ def delete_ref(repo: Repository, ref: str, old: Oid | str) -> None:
 
 
 def checked_out_branches(repo: Repository) -> dict[str, str]:
-    """Branch ref -> worktree directory, for every worktree that has a branch checked out."""
-    proc = subprocess.run(["git", "--git-dir", repo.path, "worktree", "list", "--porcelain"],
-                          capture_output=True, text=True)
+    """Branch ref -> worktree directory, for every worktree that has a branch checked out.
+
+    Read from the HEAD files of the main worktree and of ``worktrees/*`` (what
+    ``git worktree list`` reads), without starting a git process.
+    """
+    common = git_common_dir(repo)
+    heads = [(common / "HEAD", str(common.parent) if not repo.is_bare else str(common))]
+    worktrees = common / "worktrees"
+    if worktrees.is_dir():
+        for admin in sorted(worktrees.iterdir()):
+            gitdir = admin / "gitdir"
+            where = (str(Path(gitdir.read_text().strip()).parent) if gitdir.is_file()
+                     else str(admin))
+            heads.append((admin / "HEAD", where))
     out: dict[str, str] = {}
-    where = ""
-    for line in proc.stdout.splitlines():
-        if line.startswith("worktree "):
-            where = line[len("worktree "):]
-        elif line.startswith("branch "):
-            out[line[len("branch "):]] = where
+    for head, where in heads:
+        try:
+            text = head.read_text().strip()
+        except OSError:  # a worktree being removed: it has nothing checked out
+            continue
+        if text.startswith("ref: "):
+            out[text[len("ref: "):]] = where
     return out
+
+
+def set_ref(repo: Repository, ref: str, new: Oid | str, old: Oid | str | None,
+            message: str) -> None:
+    """Compare-and-swap in process: libgit2 checks ``old`` (None: must not exist) under the lock."""
+    target = Oid(hex=str(new))
+    try:
+        if old is None:
+            repo.create_reference_direct(ref, target, False, message=message)
+            return
+        current = repo.references.get(ref)
+        if current is None or str(current.target) != str(old):
+            raise pygit2.GitError("old reference value does not match")
+        current.set_target(target, message)
+    except (pygit2.GitError, pygit2.AlreadyExistsError, ValueError) as exc:
+        raise RepoError(f"cannot update {ref}: {exc}",
+                        hint="another process moved it; run the command again") from None
 
 
 def git_common_dir(repo: Repository) -> Path:
