@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -49,7 +48,7 @@ from gitorch.records import (
     Skipped,
     TeamOutcome,
 )
-from gitorch.scope import range_violations
+from gitorch.scope import commit_violations
 
 CHECKPOINT_REF = "refs/gitorch/checkpoint"
 DROPPED_PREFIX = "refs/gitorch/dropped"
@@ -244,7 +243,7 @@ def _new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
     integration = git.ref_target(repo, f"refs/heads/{manifest.integration}")
     now = datetime.now(UTC)
     return RunState(
-        run_id=f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}", fix=fix,
+        run_id=f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}", fix=fix,
         base_ref=manifest.base, base=base, integration_ref=f"refs/heads/{manifest.integration}",
         integration_old=str(integration) if integration else None,
         order=manifest.merge_order(), heads=heads, chain=base, started=_now(),
@@ -358,22 +357,23 @@ class _Merger:
         if head is None:
             return self._skip(team, f"no branch {self.manifest.branch(team)}", status="missing")
         chain = state.chain
-        if git.is_ancestor(repo, head, chain):
-            return self._outcome(team, "unchanged")
         ancestor = git.merge_base(repo, git.Oid(hex=chain), git.Oid(hex=head))
         if ancestor is None:
             return self._skip(team, f"{self.manifest.branch(team)} shares no history with "
                               f"{self.manifest.base}")
-        commits = git.count_commits(repo, head, chain)
+        if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
+            return self._outcome(team, "unchanged")
+        new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
+        commits = len(new_commits)
         anc_tree = git.tree_of(repo, ancestor)
         head_tree = git.tree_of(repo, head)
         chain_tree = git.tree_of(repo, chain)
         loc = self._loc_added(team, anc_tree, head_tree)
         facts: dict[str, Any] = {"commits": commits, "loc_added": loc}
 
-        outside = sorted({v.path for v in range_violations(
-            repo, self.manifest, team, git.resolve_commit(repo, head),
-            git.resolve_commit(repo, chain))})
+        # the team is charged only with the commits the chain does not have yet
+        outside = sorted({v.path for v in commit_violations(repo, self.manifest, team,
+                                                            new_commits)})
         lost: list[Lost] = []
         theirs = head_tree
         if outside and not state.fix:
@@ -411,10 +411,14 @@ class _Merger:
         return self._outcome(team, "merged", merge_commit=commit, **facts)
 
     def _loc_added(self, team: TeamName, old: git.Oid, new: git.Oid) -> int:
+        """Lines the team added in its own paths (a sub-team's count for its parent too)."""
         own = self.manifest.ownership
-        paths = {p for p in git.tree_diff_paths(self.repo, old, new)
-                 if own.may_change(team, p) and own.owner_of(p) != SHARED}
-        return git.added_lines(self.repo, old, new, paths)
+        total = 0
+        for path, added in git.added_lines(self.repo, old, new).items():
+            owner = own.owner_of(path)
+            if owner == team or (owner not in (SHARED, "-") and own.may_change(team, path)):
+                total += added
+        return total
 
     def _drop_outside(self, team: TeamName, outside: list[str], anc_tree: git.Oid,
                       head_tree: git.Oid) -> tuple[git.Oid, list[Lost]]:

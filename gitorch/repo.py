@@ -360,17 +360,30 @@ def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str
     return _diff_paths(repo, a, b)
 
 
-def added_lines(repo: Repository, old: Oid | str, new: Oid | str, paths: set[str]) -> int:
-    """Lines added between two trees in the files among ``paths``."""
-    if not paths:
-        return 0
+def added_lines(repo: Repository, old: Oid | str, new: Oid | str) -> dict[str, int]:
+    """Lines added between two trees, per text file (binary files and deletions left out).
+
+    A new file counts its lines without computing a diff (the usual case when a team
+    builds its layer); a changed file counts the added lines of its patch.
+    """
     a, b = repo.get(old), repo.get(new)
     assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
-    total = 0
-    for patch in a.diff_to_tree(b, context_lines=0):
-        if patch is not None and patch.delta.new_file.path in paths and not patch.delta.is_binary:
-            total += patch.line_stats[1]
-    return total
+    diff = a.diff_to_tree(b, context_lines=0)
+    out: dict[str, int] = {}
+    for i, delta in enumerate(diff.deltas):
+        path = delta.new_file.path
+        if delta.status == pygit2.enums.DeltaStatus.DELETED:
+            continue
+        if delta.status == pygit2.enums.DeltaStatus.ADDED:
+            blob = repo.get(delta.new_file.id)
+            if isinstance(blob, pygit2.Blob) and not blob.is_binary:
+                data = blob.data
+                out[path] = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+            continue
+        patch = diff[i]
+        if patch is not None and not patch.delta.is_binary:
+            out[path] = patch.line_stats[1]
+    return out
 
 
 def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
@@ -379,16 +392,6 @@ def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
     assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
     diff = a.diff_to_tree(b, flags=pygit2.enums.DiffOption.SHOW_BINARY)
     return diff.patch or ""
-
-
-def is_ancestor(repo: Repository, ancestor: Oid | str, commit: Oid | str) -> bool:
-    """True when ``ancestor`` is ``commit`` or one of its ancestors."""
-    a, c = Oid(hex=str(ancestor)), Oid(hex=str(commit))
-    return a == c or bool(repo.descendant_of(c, a))
-
-
-def count_commits(repo: Repository, head: Oid | str, exclude: Oid | str) -> int:
-    return sum(1 for _ in walk(repo, [Oid(hex=str(head))], [Oid(hex=str(exclude))]))
 
 
 def commit_signature(repo: Repository) -> pygit2.Signature:

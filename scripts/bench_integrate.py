@@ -46,11 +46,14 @@ def _body(lines: list[str]) -> bytes:
 
 def build_local(path: Path, *, teams: int, files_per_team: int, lines_per_file: int,
                 shared_files: int, commits_per_team: int = 4, seed: int = 0) -> Path:
-    """A repository with a base commit and one branch per team, made with git fast-import.
+    """A repository where every team builds its layer on a small base, via git fast-import.
 
-    Each team changes a fifth of its own files over ``commits_per_team`` commits (edits
-    and appended lines) and one line of each shared file, in a region of its own, so
-    that every merge is clean for git and gitorch alike. Returns the manifest path.
+    The base holds the manifest, the shared files and two files per team; each team's
+    branch then adds the rest of its ``files_per_team`` files over ``commits_per_team``
+    commits, edits its two base files and one line of each shared file, in a region of
+    its own, so that every merge is clean for git and gitorch alike. Integrated, the
+    tree holds about ``teams * files_per_team`` files of ``lines_per_file`` lines (the
+    seed: ten teams of about 8,000 lines). Returns the manifest path.
     """
     rng = random.Random(seed)
     names = [f"t{i:02d}" for i in range(teams)]
@@ -60,13 +63,12 @@ def build_local(path: Path, *, teams: int, files_per_team: int, lines_per_file: 
         manifest += [f"  {name}:", f'    owns: ["src/{name}/**"]', f"    priority: {100 - i % 7}"]
         if i % 3 == 2:
             manifest.append(f"    depends_on: [{names[i - 1]}]")
-    files: dict[str, list[str]] = {}
+    base_files: dict[str, list[str]] = {"gitorch.yaml": manifest}
     for name in names:
-        for j in range(files_per_team):
-            files[f"src/{name}/mod_{j:03d}.py"] = _lines(rng, lines_per_file, f"{name}_{j}")
+        for j in range(2):
+            base_files[f"src/{name}/mod_{j:03d}.py"] = _lines(rng, lines_per_file, f"{name}_{j}")
     for k in range(shared_files):
-        files[f"docs/shared_{k}.md"] = _lines(rng, shared_lines, f"shared{k}")
-    files["gitorch.yaml"] = manifest
+        base_files[f"docs/shared_{k}.md"] = _lines(rng, shared_lines, f"shared{k}")
 
     out: list[bytes] = []
     mark = 0
@@ -86,27 +88,21 @@ def build_local(path: Path, *, teams: int, files_per_team: int, lines_per_file: 
             out.append(f"M 100644 inline {name}\ndata {len(data)}\n".encode() + data + b"\n")
         return f":{mark}"
 
-    base = commit("main", "base", files, None)
+    base = commit("main", "base", base_files, None)
     for i, name in enumerate(names):
-        own = [p for p in files if p.startswith(f"src/{name}/")]
-        touched = rng.sample(own, max(1, len(own) // 5))
+        new = [f"src/{name}/mod_{j:03d}.py" for j in range(2, files_per_team)]
         parent = base
-        current = {p: list(files[p]) for p in touched}
         for c in range(commits_per_team):
-            changes: dict[str, list[str]] = {}
-            for p in touched[c::commits_per_team]:
-                lines = current[p]
-                for _ in range(5):
-                    lines[rng.randrange(len(lines))] = f"changed_{name}_{c} = {rng.randrange(10**6)}"
-                lines.extend(_lines(rng, 20, f"{name}_new{c}"))
-                changes[p] = list(lines)
+            changes = {p: _lines(rng, lines_per_file, p) for p in new[c::commits_per_team]}
             if c == 0:
                 for k in range(shared_files):
-                    lines = list(files[f"docs/shared_{k}.md"])
+                    lines = list(base_files[f"docs/shared_{k}.md"])
                     lines[i * 8 + 4] = f"shared line of {name}"
                     changes[f"docs/shared_{k}.md"] = lines
-            if c == commits_per_team - 1:
-                changes[f"src/{name}/new_feature.py"] = _lines(rng, lines_per_file, f"{name}_feat")
+                for j in range(2):
+                    lines = list(base_files[f"src/{name}/mod_{j:03d}.py"])
+                    lines[rng.randrange(len(lines))] = f"changed_by_{name} = True"
+                    changes[f"src/{name}/mod_{j:03d}.py"] = lines
             parent = commit(f"team/{name}", f"{name} work {c + 1}", changes, parent)
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
@@ -177,8 +173,6 @@ def measure(teams: int, files_per_team: int, lines_per_file: int, rounds: int) -
         manifest = maker(repo, teams=teams, files_per_team=files_per_team,
                          lines_per_file=lines_per_file, shared_files=3, seed=0)
         order = list(load_manifest(Path(manifest)).merge_order())
-        files = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "main"],
-                               capture_output=True, text=True, check=True).stdout.split()
         ours, engine, theirs = [], [], []
         tree = ""
         for i in range(rounds):
@@ -190,8 +184,20 @@ def measure(teams: int, files_per_team: int, lines_per_file: int, rounds: int) -
                                    capture_output=True, text=True, check=True).stdout.strip()
         if ours_tree != tree:
             raise SystemExit(f"trees differ: gitorch {ours_tree}, git {tree}")
-        return {"teams": teams, "files": len(files), "gitorch": statistics.median(ours),
+        files, lines = _size(repo, "integration")
+        return {"teams": teams, "files": files, "lines": lines, "gitorch": statistics.median(ours),
                 "engine": statistics.median(engine), "git": statistics.median(theirs)}
+
+
+def _size(repo: Path, rev: str) -> tuple[int, int]:
+    """Files and lines in a commit's tree."""
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", rev], capture_output=True,
+                             text=True, check=True).stdout.splitlines()
+    blobs = [line.split()[2] for line in listing]
+    data = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
+                          input="\n".join(blobs) + "\n", capture_output=True, text=True,
+                          check=True).stdout
+    return len(blobs), data.count("\n") - 2 * len(blobs)
 
 
 def main() -> None:
@@ -201,11 +207,11 @@ def main() -> None:
     args = parser.parse_args()
     runs = [(10, 50, 160)] + ([] if args.quick else [(50, 10, 160)])
     print(f"generator: {'scripts/synthrepo.py' if build else 'bench_integrate.build_local'}")
-    print(f"{'teams':>5} {'files':>6} {'gitorch (process)':>18} {'engine':>8} "
+    print(f"{'teams':>5} {'files':>6} {'lines':>7} {'gitorch (process)':>18} {'engine':>8} "
           f"{'git merge --no-ff':>18} {'ratio':>6}")
     for teams, fpt, lpf in runs:
         r = measure(teams, fpt, lpf, args.rounds)
-        print(f"{r['teams']:>5} {r['files']:>6} {r['gitorch']:>17.3f}s {r['engine']:>7.3f}s "
+        print(f"{r['teams']:>5} {r['files']:>6} {r['lines']:>7} {r['gitorch']:>17.3f}s {r['engine']:>7.3f}s "
               f"{r['git']:>17.3f}s {r['gitorch'] / r['git']:>6.2f}")
 
 
