@@ -3,19 +3,23 @@
 Builds synthetic repositories with ``git fast-import`` (the seed's scale: 10 teams, about
 500 files and 80,000 lines; then 50 teams to show growth), and in the same run times
 
-* gitorch: ``python -m gitorch integrate`` as a whole process (start-up included), and
-  the engine alone (``gitorch.integrate.integrate`` in this process);
-* git: ``git worktree add`` of the base in a fresh directory, then ``git merge --no-ff``
-  of every team branch, one after the other, in gitorch's merge order.
+* gitorch: ``python -m gitorch integrate --fix`` as a whole process (start-up included),
+  and the engine alone (``gitorch.integrate.integrate`` in this process);
+* git: ``git worktree add`` of the base in a fresh directory, then ``git merge --no-ff
+  -X ours`` of every team branch, one after the other, in gitorch's merge order.
 
-Both produce the same trees (checked). Run: ``python scripts/bench_integrate.py``.
+The repositories come from ``scripts/synthrepo.py``: some teams overlap and some change
+another team's file. Merged in priority order, ``-X ours`` keeps the chain's side of a
+conflicting hunk as ``--fix`` does; the two trees must then differ only in the paths
+that ``--fix`` dropped as out of scope (checked). Run: ``python scripts/bench_integrate.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,91 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-try:  # the shared generator (scripts/synthrepo.py) where it exists
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from synthrepo import build  # type: ignore[import-not-found]
-except ImportError:
-    build = None
-
-
-# --------------------------------------------------------------------------- generator
-
-
-def _lines(rng: random.Random, n: int, tag: str) -> list[str]:
-    return [f"value_{tag}_{i} = {rng.randrange(10**6)}  # {tag} line {i}" for i in range(n)]
-
-
-def _body(lines: list[str]) -> bytes:
-    return ("\n".join(lines) + "\n").encode()
-
-
-def build_local(path: Path, *, teams: int, files_per_team: int, lines_per_file: int,
-                shared_files: int, commits_per_team: int = 4, seed: int = 0) -> Path:
-    """A repository where every team builds its layer on a small base, via git fast-import.
-
-    The base holds the manifest, the shared files and two files per team; each team's
-    branch then adds the rest of its ``files_per_team`` files over ``commits_per_team``
-    commits, edits its two base files and one line of each shared file, in a region of
-    its own, so that every merge is clean for git and gitorch alike. Integrated, the
-    tree holds about ``teams * files_per_team`` files of ``lines_per_file`` lines (the
-    seed: ten teams of about 8,000 lines). Returns the manifest path.
-    """
-    rng = random.Random(seed)
-    names = [f"t{i:02d}" for i in range(teams)]
-    shared_lines = max(lines_per_file, teams * 8 + 8)
-    manifest = ["version: 1", "project: bench", 'shared: ["docs/**"]', "teams:"]
-    for i, name in enumerate(names):
-        manifest += [f"  {name}:", f'    owns: ["src/{name}/**"]', f"    priority: {100 - i % 7}"]
-        if i % 3 == 2:
-            manifest.append(f"    depends_on: [{names[i - 1]}]")
-    base_files: dict[str, list[str]] = {"gitorch.yaml": manifest}
-    for name in names:
-        for j in range(2):
-            base_files[f"src/{name}/mod_{j:03d}.py"] = _lines(rng, lines_per_file, f"{name}_{j}")
-    for k in range(shared_files):
-        base_files[f"docs/shared_{k}.md"] = _lines(rng, shared_lines, f"shared{k}")
-
-    out: list[bytes] = []
-    mark = 0
-
-    def commit(branch: str, message: str, changes: dict[str, list[str]], parent: str | None) -> str:
-        nonlocal mark
-        mark += 1
-        msg = message.encode()
-        out.append(f"commit refs/heads/{branch}\nmark :{mark}\n".encode())
-        out.append(b"author Bench <bench@example.com> 1700000000 +0000\n")
-        out.append(b"committer Bench <bench@example.com> 1700000000 +0000\n")
-        out.append(f"data {len(msg)}\n".encode() + msg + b"\n")
-        if parent:
-            out.append(f"from {parent}\n".encode())
-        for name, lines in changes.items():
-            data = _body(lines)
-            out.append(f"M 100644 inline {name}\ndata {len(data)}\n".encode() + data + b"\n")
-        return f":{mark}"
-
-    base = commit("main", "base", base_files, None)
-    for i, name in enumerate(names):
-        new = [f"src/{name}/mod_{j:03d}.py" for j in range(2, files_per_team)]
-        parent = base
-        for c in range(commits_per_team):
-            changes = {p: _lines(rng, lines_per_file, p) for p in new[c::commits_per_team]}
-            if c == 0:
-                for k in range(shared_files):
-                    lines = list(base_files[f"docs/shared_{k}.md"])
-                    lines[i * 8 + 4] = f"shared line of {name}"
-                    changes[f"docs/shared_{k}.md"] = lines
-                for j in range(2):
-                    lines = list(base_files[f"src/{name}/mod_{j:03d}.py"])
-                    lines[rng.randrange(len(lines))] = f"changed_by_{name} = True"
-                    changes[f"src/{name}/mod_{j:03d}.py"] = lines
-            parent = commit(f"team/{name}", f"{name} work {c + 1}", changes, parent)
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
-    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out),
-                   check=True)
-    subprocess.run(["git", "-C", str(path), "checkout", "-q", "main"], check=True)
-    return path / "gitorch.yaml"
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthrepo import build  # noqa: E402  (scripts/synthrepo.py, shared with the conflicts bench)
 
 # --------------------------------------------------------------------------- timing
 
@@ -122,17 +43,47 @@ def _env() -> dict[str, str]:
     return env
 
 
-def time_gitorch(repo: Path, report: Path) -> float:
-    subprocess.run(["git", "-C", str(repo), "update-ref", "-d", "refs/heads/integration"],
-                   check=False)
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--format", "json",
-                           "--report", str(report)], cwd=repo, env=_env(),
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
+class Clock:
+    """Wall time and the CPU time (user + system) of the child processes run meanwhile.
+
+    CPU time of children is what a noisy, shared machine disturbs least.
+    """
+
+    def __enter__(self) -> Clock:
+        self.wall = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = usage.ru_utime + usage.ru_stime
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = usage.ru_utime + usage.ru_stime - self.cpu
+        self.wall = time.perf_counter() - self.wall
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True, env=_env()).stdout
+
+
+def _reset(repo: Path) -> None:
+    """Forget the previous run's integration branch and saved refs."""
+    refs = _git(repo, "for-each-ref", "--format=%(refname)", "refs/gitorch",
+                "refs/heads/integration").split()
+    if refs:
+        subprocess.run(["git", "-C", str(repo), "update-ref", "--stdin"], check=True, text=True,
+                       input="".join(f"delete {r}\n" for r in refs))
+
+
+def time_gitorch(repo: Path, report: Path) -> tuple[Clock, dict[str, object]]:
+    _reset(repo)
+    with Clock() as clock:
+        proc = subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--fix", "--json",
+                               "--format", "json", "--report", str(report)], cwd=repo,
+                              env=_env(), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"gitorch integrate failed: {proc.stderr}")
-    return elapsed
+        raise SystemExit(f"gitorch integrate failed ({proc.returncode}): {proc.stderr}")
+    return clock, json.loads(proc.stdout)
 
 
 def time_engine(repo: Path) -> float:
@@ -140,79 +91,88 @@ def time_engine(repo: Path) -> float:
     from gitorch.manifest import load_manifest
     from gitorch.repo import open_repo
 
-    subprocess.run(["git", "-C", str(repo), "update-ref", "-d", "refs/heads/integration"],
-                   check=False)
+    _reset(repo)
     start = time.perf_counter()
-    r = open_repo(repo)
-    integrate(r, load_manifest(repo / "gitorch.yaml"))
+    integrate(open_repo(repo), load_manifest(repo / "gitorch.yaml"), fix=True)
     return time.perf_counter() - start
 
 
-def time_git(repo: Path, order: list[str], where: Path) -> tuple[float, str]:
+def time_git(repo: Path, order: list[str], where: Path) -> tuple[Clock, str]:
     env = _env()
-    start = time.perf_counter()
-    subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(where),
-                    "main"], check=True, env=env)
-    for team in order:
-        subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-m",
-                        f"Merge team/{team}", f"team/{team}"], check=True, env=env)
-    elapsed = time.perf_counter() - start
-    tree = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD^{tree}"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(where)],
-                   check=True)
-    return elapsed, tree
-
-
-def measure(teams: int, files_per_team: int, lines_per_file: int, rounds: int) -> dict[str, float]:
-    from gitorch.manifest import load_manifest
-
-    with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
-        repo = Path(tmp) / "repo"
-        maker = build or build_local
-        manifest = maker(repo, teams=teams, files_per_team=files_per_team,
-                         lines_per_file=lines_per_file, shared_files=3, seed=0)
-        order = list(load_manifest(Path(manifest)).merge_order())
-        ours, engine, theirs = [], [], []
-        tree = ""
-        for i in range(rounds):
-            ours.append(time_gitorch(repo, Path(tmp) / "report.md"))
-            engine.append(time_engine(repo))
-            elapsed, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
-            theirs.append(elapsed)
-        ours_tree = subprocess.run(["git", "-C", str(repo), "rev-parse", "integration^{tree}"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
-        if ours_tree != tree:
-            raise SystemExit(f"trees differ: gitorch {ours_tree}, git {tree}")
-        files, lines = _size(repo, "integration")
-        return {"teams": teams, "files": files, "lines": lines, "gitorch": statistics.median(ours),
-                "engine": statistics.median(engine), "git": statistics.median(theirs)}
+    with Clock() as clock:
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(where),
+                        "main"], check=True, env=env)
+        for team in order:
+            subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X", "ours",
+                            "-m", f"Merge team/{team}", f"team/{team}"], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+    tree = _git(where, "rev-parse", "HEAD^{tree}").strip()
+    _git(repo, "worktree", "remove", "--force", str(where))
+    return clock, tree
 
 
 def _size(repo: Path, rev: str) -> tuple[int, int]:
     """Files and lines in a commit's tree."""
-    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", rev], capture_output=True,
-                             text=True, check=True).stdout.splitlines()
-    blobs = [line.split()[2] for line in listing]
+    blobs = [line.split()[2] for line in _git(repo, "ls-tree", "-r", rev).splitlines()]
     data = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
                           input="\n".join(blobs) + "\n", capture_output=True, text=True,
                           check=True).stdout
     return len(blobs), data.count("\n") - 2 * len(blobs)
 
 
+def measure(teams: int, files_per_team: int, lines_per_file: int,
+            rounds: int) -> dict[str, float]:
+    from gitorch.manifest import load_manifest
+
+    with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
+        repo = Path(tmp) / "repo"
+        manifest = build(repo, teams=teams, files_per_team=files_per_team,
+                         lines_per_file=lines_per_file, shared_files=10, seed=0)
+        order = list(load_manifest(Path(manifest)).merge_order())
+        ours: list[Clock] = []
+        theirs: list[Clock] = []
+        engine: list[float] = []
+        tree, report = "", {}
+        for i in range(rounds):
+            clock, report = time_gitorch(repo, Path(tmp) / "report.md")
+            ours.append(clock)
+            engine.append(time_engine(repo))
+            clock, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
+            theirs.append(clock)
+        ours_tree = _git(repo, "rev-parse", "integration^{tree}").strip()
+        differ = set(_git(repo, "diff", "--name-only", ours_tree, tree).split())
+        dropped = {d["path"] for d in report["dropped"]  # type: ignore[attr-defined]
+                   if d["reason"].startswith("outside scope")}
+        if not differ <= dropped:
+            raise SystemExit(f"trees differ beyond the dropped paths: {sorted(differ - dropped)}")
+        files, lines = _size(repo, "integration")
+        return {"teams": teams, "files": files, "lines": lines,
+                "conflicts": len(report["conflicts"]),  # type: ignore[arg-type]
+                "dropped": len(dropped),
+                "gitorch": statistics.median(c.wall for c in ours),
+                "gitorch_cpu": statistics.median(c.cpu for c in ours),
+                "engine": statistics.median(engine),
+                "git": statistics.median(c.wall for c in theirs),
+                "git_cpu": statistics.median(c.cpu for c in theirs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="only the 10-team run")
     args = parser.parse_args()
     runs = [(10, 50, 160)] + ([] if args.quick else [(50, 10, 160)])
-    print(f"generator: {'scripts/synthrepo.py' if build else 'bench_integrate.build_local'}")
-    print(f"{'teams':>5} {'files':>6} {'lines':>7} {'gitorch (process)':>18} {'engine':>8} "
-          f"{'git merge --no-ff':>18} {'ratio':>6}")
+    print("wall: elapsed time; cpu: user+system time of the processes; ratio: gitorch / git")
+    print(f"{'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'drop':>4} | "
+          f"{'gitorch wall':>12} {'cpu':>6} {'engine':>6} | {'git wall':>8} {'cpu':>6} | "
+          f"{'ratio wall':>10} {'cpu':>5} {'engine':>6}")
     for teams, fpt, lpf in runs:
         r = measure(teams, fpt, lpf, args.rounds)
-        print(f"{r['teams']:>5} {r['files']:>6} {r['lines']:>7} {r['gitorch']:>17.3f}s {r['engine']:>7.3f}s "
-              f"{r['git']:>17.3f}s {r['gitorch'] / r['git']:>6.2f}")
+        print(f"{r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
+              f"{r['dropped']:>4} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
+              f"{r['engine']:>5.3f}s | {r['git']:>7.3f}s {r['git_cpu']:>5.3f}s | "
+              f"{r['gitorch'] / r['git']:>10.2f} {r['gitorch_cpu'] / r['git_cpu']:>5.2f} "
+              f"{r['engine'] / r['git']:>6.2f}")
 
 
 if __name__ == "__main__":
