@@ -91,6 +91,7 @@ class RunState:
     owners: dict[str, TeamName] = field(default_factory=dict)   # path -> last team that changed it
     pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
     resumed: bool = False
+    lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
 
     def to_json(self) -> str:
         """The state as JSON; ``owners`` is left out (the chain's merges tell it again)."""
@@ -106,7 +107,7 @@ class RunState:
             "lost": [{"team": x.team, "path": x.path, "reason": x.reason,
                       "entry": _plain(x.entry) if x.entry else None} for x in self.lost],
         }
-        return json.dumps(data, indent=1, sort_keys=True)
+        return json.dumps(data, sort_keys=True)  # no indent: the C encoder, 10x faster
 
     @classmethod
     def from_json(cls, text: str) -> RunState:
@@ -310,10 +311,13 @@ def _chain_owners(repo: git.Repository, state: RunState) -> dict[str, TeamName]:
 def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None) -> git.Oid:
     """Record ``state`` under CHECKPOINT_REF (compare-and-swap against ``old``)."""
     entries = [git.Entry("state.json", git.create_blob(repo, state.to_json().encode()), 0o100644)]
-    for i, lost in enumerate(state.lost):
-        if lost.entry is not None and lost.entry.mode != 0o160000:
-            entries.append(replace(lost.entry, path=f"lost/{i}/{lost.path}"))
-    tree = git.tree_from_entries(repo, entries)
+    if state.lost and (state.lost_tree is None or state.lost_tree[0] != len(state.lost)):
+        kept = [replace(x.entry, path=f"{i}/{x.path}") for i, x in enumerate(state.lost)
+                if x.entry is not None and x.entry.mode != 0o160000]
+        state.lost_tree = (len(state.lost), git.tree_from_entries(repo, kept))
+    if state.lost_tree is not None:  # the lost versions, reachable from the checkpoint
+        entries.append(git.Entry("lost", state.lost_tree[1], 0o040000))
+    tree = git.flat_tree(repo, entries)
     done = len(state.outcomes)
     commit = git.create_commit(repo, tree, [state.chain],
                                f"gitorch integrate checkpoint {state.run_id}: "

@@ -432,6 +432,14 @@ def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
     return str(index.write_tree(repo))
 
 
+def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:
+    """A tree of the given top-level entries (names without '/'; mode 0o40000 for a tree)."""
+    builder = repo.TreeBuilder()
+    for entry in entries:
+        builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
+    return str(builder.write())
+
+
 def delete_ref(repo: Repository, ref: str, old: Oid | str) -> None:
     """Delete ``ref`` if it still points at ``old`` (compare-and-swap), else fail."""
     proc = subprocess.run(["git", "--git-dir", repo.path, "update-ref", "-d", ref, str(old)],
