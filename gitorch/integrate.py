@@ -319,7 +319,7 @@ def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None
         entries.append(git.Entry("lost", state.lost_tree[1], 0o040000))
     tree = git.flat_tree(repo, entries)
     done = len(state.outcomes)
-    commit = git.create_commit(repo, tree, [state.chain],
+    commit = git.write_commit(repo, tree, [state.chain],
                                f"gitorch integrate checkpoint {state.run_id}: "
                                f"{done}/{len(state.order)} teams")
     new = git.Oid(hex=commit)
@@ -406,7 +406,7 @@ class _Merger:
         else:
             tree = git.resolve_merge(repo, merge, {})
         message = self._message(team, commits, resolutions, lost)
-        commit = git.create_commit(repo, tree, [chain, head], message)
+        commit = git.write_commit(repo, tree, [chain, head], message)
         for path in git.tree_diff_paths(repo, chain_tree, tree):
             state.owners[path] = team
         state.conflicts.extend(resolutions)
@@ -418,7 +418,7 @@ class _Merger:
         """Lines the team added in its own paths (a sub-team's count for its parent too)."""
         own = self.manifest.ownership
         total = 0
-        for path, added in git.added_lines(self.repo, old, new).items():
+        for path, added in git.added_line_counts(self.repo, old, new).items():
             owner = own.owner_of(path)
             if owner == team or (owner not in (SHARED, "-") and own.may_change(team, path)):
                 total += added
@@ -541,7 +541,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
         head = state.heads.get(team)
         body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
-        commit = git.create_commit(
+        commit = git.write_commit(
             repo, tree, [state.chain, *([head] if head else [])],
             f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
             f"gitorch integrate run {state.run_id}:\n{body}\n")

@@ -224,9 +224,6 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
 # In-memory merges, trees edited without a working tree, commits, patches and the
 # ref plumbing of the merge engine (gitorch/integrate.py).
 
-ZERO = "0" * 40
-
-
 @dataclass(frozen=True)
 class Entry:
     """One file in a tree or one side of a conflict: path, blob id (hex) and mode."""
@@ -360,7 +357,7 @@ def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str
     return _diff_paths(repo, a, b)
 
 
-def added_lines(repo: Repository, old: Oid | str, new: Oid | str) -> dict[str, int]:
+def added_line_counts(repo: Repository, old: Oid | str, new: Oid | str) -> dict[str, int]:
     """Lines added between two trees, per text file (binary files and deletions left out).
 
     A new file counts its lines without computing a diff (the usual case when a team
@@ -406,7 +403,7 @@ def commit_signature(repo: Repository) -> pygit2.Signature:
     return sig
 
 
-def create_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
+def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
     """Write a commit object (no ref moves) and return its id."""
     sig = commit_signature(repo)
     oid = repo.create_commit(None, sig, sig, message, Oid(hex=str(tree)),
