@@ -454,7 +454,8 @@ def checked_out_branches(repo: Repository) -> dict[str, str]:
     ``git worktree list`` reads), without starting a git process.
     """
     common = git_common_dir(repo)
-    heads = [(common / "HEAD", str(common.parent) if not repo.is_bare else str(common))]
+    # a bare repository's HEAD names a branch but checks nothing out
+    heads = [] if repo.is_bare else [(common / "HEAD", str(common.parent))]
     worktrees = common / "worktrees"
     if worktrees.is_dir():
         for admin in sorted(worktrees.iterdir()):

@@ -236,3 +236,72 @@ def test_progress_bar_only_on_a_terminal(scenario: Scenario) -> None:
     os.close(main_fd)
     assert proc.returncode == 0
     assert b"integrate" in seen and b"4/4" in seen
+
+
+def test_integration_moved_during_the_run_is_not_overwritten(scenario: Scenario) -> None:
+    from gitorch.errors import RepoError
+    from gitorch.integrate import integrate
+    from gitorch.manifest import load_manifest
+    from gitorch.repo import open_repo
+
+    s = scenario
+    for team in ("alpha", "beta", "gamma", "delta"):
+        s.team(team, {f"src/{ {'alpha': 'core', 'beta': 'api', 'gamma': 'ui', 'delta': 'cli'}[team]}"
+                      "/new.py": f"{team}\n"})
+    intruder = s.repo.head("team/gamma")
+
+    def meddle(done: int, total: int, team: str, what: str) -> None:
+        if done == 2 and what == "merging":
+            s.repo.git("update-ref", "refs/heads/integration", intruder)
+
+    try:
+        integrate(open_repo(s.path), load_manifest(s.path / "gitorch.yaml"), progress=meddle)
+    except RepoError as exc:
+        assert str(exc).startswith("cannot update refs/heads/integration: ")
+        assert str(exc).endswith("another process moved it; run the command again")
+    else:
+        raise AssertionError("the run overwrote a ref that moved under it")
+    assert s.repo.head("integration") == intruder
+    assert "refs/gitorch/checkpoint" in s.refs()  # the merges are kept for a later look
+
+
+def test_bare_repository(make_repo, cli) -> None:  # type: ignore[no-untyped-def]
+    s = Scenario(make_repo("work"), cli)
+    s.team("alpha", {"src/core/db.py": "a\n"})
+    for team in ("beta", "gamma", "delta"):
+        s.team(team)
+    bare = s.path.parent / "bare.git"
+    s.repo.git("clone", "-q", "--mirror", str(s.path), str(bare))
+    # a bare HEAD naming the integration branch checks nothing out: no reason to refuse
+    s.repo.git("--git-dir", str(bare), "symbolic-ref", "HEAD", "refs/heads/integration")
+    result = cli("integrate", "--manifest", str(s.path / "gitorch.yaml"), "--json", "--format",
+                 "json", "--report", str(s.path.parent / "r.md"), cwd=bare)
+    assert result.exit_code == 0, result.stderr
+    tip = s.repo.git("--git-dir", str(bare), "rev-parse", "integration").stdout.strip()
+    assert '"merged": [\n    "alpha"\n  ]' in result.stdout and tip in result.stdout
+
+
+def test_equal_priority_keeps_the_team_merged_first(repo, cli) -> None:  # type: ignore[no-untyped-def]
+    manifest = """\
+version: 1
+project: shop
+shared: [README.md, "*.bin"]
+teams:
+  able:
+    owns: ["a/**"]
+  baker:
+    owns: ["b/**"]
+"""
+    s = Scenario(repo, cli, {"gitorch.yaml": manifest, "README.md": readme(),
+                             "logo.bin": b"\x00\x01base"})  # type: ignore[dict-item]
+    s.team("able", {"README.md": readme(l6="able"), "logo.bin": b"\x00\x02able"})  # type: ignore[dict-item]
+    s.team("baker", {"README.md": readme(l6="baker"), "logo.bin": b"\x00\x03baker"})  # type: ignore[dict-item]
+    code, data, _ = s.run("--fix")
+    assert code == 0
+    assert s.show("integration:README.md") == readme(l6="able")
+    blob = s.repo.git("cat-file", "-p", "integration:logo.bin").stdout
+    assert blob == "\x00\x02able"
+    assert sorted((c["path"], c["resolution"]) for c in data["conflicts"]) == [
+        ("README.md", "kept able"), ("logo.bin", "kept able")]
+    ref = f"refs/gitorch/dropped/{data['run_id']}/baker"
+    assert s.repo.git("cat-file", "-p", f"{ref}:logo.bin").stdout == "\x00\x03baker"
