@@ -442,13 +442,17 @@ class _Merger:
     def _chain_owners(self, conflicts: tuple[git.ConflictSides, ...]) -> list[TeamName]:
         """Who owns the chain side of each conflict: the team that last changed one of its paths.
 
-        A conflict half of a rename pair may name only the other side's path; it takes the
-        owner found for the other conflicts of the same merge. No merged team: the base.
+        No merged team changed it: the base did. A half of a rename conflict may name only
+        the other side's new path; it takes the owner found for the other halves of the
+        same merge.
         """
         found = [next((self.state.owners[p] for p in c.paths if p in self.state.owners), None)
                  for c in conflicts]
-        fallback = next((f for f in found if f is not None), BASE_OWNER)
-        return [f if f is not None else fallback for f in found]
+        renamed = next((f for f, c in zip(found, conflicts, strict=True)
+                        if f is not None and _kind(c) == "rename"), None)
+        return [f if f is not None else (renamed if renamed and _kind(c) == "rename"
+                                         else BASE_OWNER)
+                for f, c in zip(found, conflicts, strict=True)]
 
     def _resolve(self, team: TeamName, merge: git.TreeMerge, anc_tree: git.Oid,
                  chain_tree: git.Oid, theirs: git.Oid

@@ -193,3 +193,33 @@ def test_dry_run_with_fix_saves_patches_but_no_refs(scenario: Scenario) -> None:
     patch = _report_dir(s) / "dropped" / "gamma.patch"
     assert data["dropped"][0]["saved_as"] == str(patch)
     assert "+gamma's line" in patch.read_text()
+
+
+def test_each_conflict_of_one_merge_has_its_own_chain_owner(repo, cli) -> None:  # type: ignore[no-untyped-def]
+    manifest = """\
+version: 1
+project: shop
+shared: [README.md, "docs/**"]
+teams:
+  core:
+    owns: ["core/**"]
+    priority: 1
+  app:
+    owns: ["app/**"]
+    priority: 50
+    depends_on: [core]
+"""
+    s = Scenario(repo, cli, {"gitorch.yaml": manifest, "README.md": readme(),
+                             "docs/guide.md": readme()})
+    old_base = s.base
+    s.team("app", {"README.md": readme(l3="app"), "docs/guide.md": readme(l7="app")},
+           start=old_base)
+    s.repo.commit("hotfix", {"README.md": readme(l3="hotfix")})
+    s.team("core", {"docs/guide.md": readme(l7="core")})
+    code, data, _ = run_fix(s)
+    assert code == 0
+    assert s.show("integration:README.md") == readme(l3="hotfix")
+    assert s.show("integration:docs/guide.md") == readme(l7="app")
+    assert sorted((c["path"], tuple(c["teams"]), c["resolution"]) for c in data["conflicts"]) == [
+        ("README.md", ("(base)", "app"), "kept (base)"),
+        ("docs/guide.md", ("core", "app"), "kept app")]
