@@ -198,6 +198,8 @@ def integrate(
     if command:
         from gitorch import quality as quality_stage
 
+        if progress:
+            progress(total, total, "tests", f"running {command}")
         quality = quality_stage.run_quality(
             repo=repo, manifest=manifest, commit=tip, test_command=command,
             team_merges={o.team: o.merge_commit for o in merged if o.merge_commit},
