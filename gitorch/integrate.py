@@ -277,8 +277,9 @@ def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | No
         raise UsageError(f"the manifest changed since the interrupted run {state.run_id}",
                          hint=restart)
     base, heads = _snapshot(repo, manifest, remote)
-    moved = [f"{manifest.base} (was {git.short(state.base)}, now {git.short(base)})"
-             if base != state.base else ""]
+    moved: list[str] = []
+    if base != state.base:
+        moved.append(f"{manifest.base} (was {git.short(state.base)}, now {git.short(base)})")
     for team, head in heads.items():
         if head != state.heads.get(team):
             old = state.heads.get(team)
@@ -288,7 +289,6 @@ def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | No
     current = git.ref_target(repo, state.integration_ref)
     if (str(current) if current else None) not in (state.integration_old, state.chain):
         moved.append(f"{manifest.integration} (was {git.short(state.integration_old or '-')})")
-    moved = [m for m in moved if m]
     if moved:
         raise UsageError(f"cannot resume run {state.run_id}: moved since it was interrupted: "
                          + ", ".join(moved), hint=restart)
@@ -322,8 +322,8 @@ def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None
     tree = git.flat_tree(repo, entries)
     done = len(state.outcomes)
     commit = git.write_commit(repo, tree, [state.chain],
-                               f"gitorch integrate checkpoint {state.run_id}: "
-                               f"{done}/{len(state.order)} teams")
+                              f"gitorch integrate checkpoint {state.run_id}: "
+                              f"{done}/{len(state.order)} teams")
     new = git.Oid(hex=commit)
     git.set_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
     return new
