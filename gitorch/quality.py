@@ -43,7 +43,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -358,14 +358,19 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
     (scratch / "coverage.json").write_text(json.dumps(settings), encoding="utf-8")
     python_path = os.pathsep.join(filter(None, [str(boot), os.environ.get("PYTHONPATH")]))
     env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path})
+    theirs = _project_data_files(root, config)
+    before = set(theirs())
     run = run_command(command, cwd=root, env=env, timeout=timeout, progress=show)
 
     cov = coverage.Coverage(data_file=str(data / ".coverage"), config_file=config or False)
     for name, value in _coverage_options(root).items():
         cov.set_option(name, value)
+    # A command that runs coverage itself (`coverage run`, pytest-cov) pauses our collector
+    # while it measures: its own data files, new since the run began, count as well.
+    written = [str(p) for p in theirs() if p not in before]
     # No Python process wrote data: every file counts as missed.
     with suppress(coverage.CoverageException):
-        cov.combine([str(data)])
+        cov.combine([str(data), *written])
     files = []
     for path in wanted:
         try:
@@ -375,6 +380,19 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
         stmts = frozenset(statements)
         files.append(FileCoverage(path, stmts, stmts - frozenset(missing)))
     return run, files
+
+
+def _project_data_files(root: Path, config: str | None) -> Callable[[], list[Path]]:
+    """A way to list the data files the project's own coverage runs would write."""
+    import coverage
+
+    name = str(coverage.Coverage(config_file=config or False).get_option("run:data_file"))
+    target = Path(name) if Path(name).is_absolute() else root / name
+
+    def listing() -> list[Path]:
+        return sorted(p for p in target.parent.glob(f"{target.name}*")
+                      if p.is_file() and (p == target or p.name.startswith(f"{target.name}.")))
+    return listing
 
 
 def run_command(command: str, *, cwd: Path, env: Mapping[str, str], timeout: float | None,

@@ -88,3 +88,15 @@ def test_tail_keeps_the_last_lines(tmp_path: Path) -> None:
     done = run_command(noisy, cwd=tmp_path, env={}, timeout=None, progress=False)
     lines = done.output_tail.splitlines()
     assert lines[-1] == "line 499" and len(lines) == 60 and lines[0] == "line 440"
+
+
+def test_a_command_that_runs_coverage_itself_is_still_measured(project: Project) -> None:
+    # `coverage run` (or pytest-cov) pauses gitorch's collector while it measures; its own
+    # data file is combined in.
+    own = (f"{PY} -m coverage run -m pytest -q -p no:cacheprovider && "
+           f"{PY} -m coverage report")
+    result = run(project, own, team_merges=project.merges)
+    assert result.passed is True and "TOTAL" in result.output_tail
+    assert result.total == 72.73            # as in test_gates_name_each_failure
+    assert result.files["core/calc.py"] == (8, 7)
+    assert result.teams[TeamName("beta")].diff_coverage == 57.14
