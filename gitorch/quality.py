@@ -52,7 +52,6 @@ from typing import IO
 import pathspec
 
 from gitorch import repo as git
-from gitorch.errors import GitorchError
 from gitorch.manifest import Manifest, TeamName
 from gitorch.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
@@ -161,12 +160,16 @@ def run_quality(
         if coverage_file is not None:
             run = run_command(test_command, cwd=root, env=_child_env(), timeout=timeout,
                               progress=show)
+            files = None
             report = root / coverage_file
-            if report.is_file():
-                files = [f for f in read_coverage_file(report, root) if measured(manifest, f.path)]
-            else:
-                files = None
+            if not report.is_file():
                 failures.append(f"coverage file {coverage_file} was not written by the test command")
+            else:
+                try:
+                    files = [f for f in read_coverage_file(report, root)
+                             if measured(manifest, f.path)]
+                except ValueError as exc:
+                    failures.append(f"coverage file {coverage_file} cannot be read: {exc}")
         else:
             wanted = sorted(p for p in git.tree_files(repo, git.resolve_commit(repo, sha))
                             if p.endswith(".py") and measured(manifest, p))
@@ -447,7 +450,8 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 def read_coverage_file(report: Path, root: Path) -> list[FileCoverage]:
     """Statements and executed lines per file from a Cobertura XML or an LCOV file.
 
-    Paths are made relative to ``root``; files outside it are left out.
+    Paths are made relative to ``root``; files outside it are left out. A file that is
+    neither raises ValueError.
     """
     text = report.read_text(encoding="utf-8", errors="replace")
     raw = _read_cobertura(text, root) if text.lstrip().startswith("<") else _read_lcov(text)
@@ -468,8 +472,9 @@ def _read_cobertura(text: str, root: Path) -> list[tuple[str, list[tuple[int, in
     try:
         doc = ET.fromstring(text)
     except ET.ParseError as exc:
-        raise GitorchError(f"coverage file is not valid XML: {exc}",
-                           hint="have the test command write Cobertura XML or LCOV") from None
+        raise ValueError(f"not valid XML ({exc})") from None
+    if doc.tag != "coverage":
+        raise ValueError(f"XML but not Cobertura (root element <{doc.tag}>)")
     sources = [s.text.strip() for s in doc.iter("source") if s.text and s.text.strip()]
     out = []
     for cls in doc.iter("class"):
@@ -487,13 +492,18 @@ def _read_cobertura(text: str, root: Path) -> list[tuple[str, list[tuple[int, in
 
 def _read_lcov(text: str) -> list[tuple[str, list[tuple[int, int]]]]:
     out: list[tuple[str, list[tuple[int, int]]]] = []
+    if "SF:" not in text:
+        raise ValueError("neither Cobertura XML nor LCOV (no SF: record)")
     for raw in text.splitlines():
         line = raw.strip()
         if line.startswith("SF:"):
             out.append((line[3:], []))
         elif line.startswith("DA:") and out:
             fields = line[3:].split(",")
-            out[-1][1].append((int(fields[0]), int(float(fields[1]))))
+            try:
+                out[-1][1].append((int(fields[0]), int(float(fields[1]))))
+            except (IndexError, ValueError):
+                raise ValueError(f"bad LCOV line {line!r}") from None
     return out
 
 

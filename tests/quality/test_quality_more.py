@@ -6,6 +6,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,28 @@ def test_a_command_that_runs_coverage_itself_is_still_measured(project: Project)
     assert result.total == 72.73            # as in test_gates_name_each_failure
     assert result.files["core/calc.py"] == (8, 7)
     assert result.teams[TeamName("beta")].diff_coverage == 57.14
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ("<html></html>", "XML but not Cobertura (root element <html>)"),
+    ("<coverage", "not valid XML"),
+    ("hello\n", "neither Cobertura XML nor LCOV (no SF: record)"),
+    ("SF:core/calc.py\nDA:x,1\n", "bad LCOV line 'DA:x,1'"),
+])
+def test_an_unreadable_coverage_file_is_a_named_failure(project: Project, content: str,
+                                                        why: str) -> None:
+    write = f"{PY} -c \"open('cov.out', 'w').write({content!r})\""
+    result = run(project, write, coverage_file="cov.out")
+    assert result.passed is True and result.total is None
+    assert len(result.failures) == 1
+    assert result.failures[0].startswith(f"coverage file cov.out cannot be read: {why}")
+
+
+def test_temporary_directories_are_removed(project: Project, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    run(project, PYTEST)
+    run(project, f"{PY} -c 'import time; time.sleep(30)'", timeout=0.5)
+    assert list(scratch.iterdir()) == []
