@@ -156,20 +156,12 @@ def run_quality(
     show = sys.stderr.isatty() if progress is None else progress
     failures: list[str] = []
     files: list[FileCoverage] | None
+    run: CommandRun
     with temp_worktree(repo, sha) as (root, scratch):
         if coverage_file is not None:
-            run = run_command(test_command, cwd=root, env=_child_env(), timeout=timeout,
-                              progress=show)
-            files = None
-            report = root / coverage_file
-            if not report.is_file():
-                failures.append(f"coverage file {coverage_file} was not written by the test command")
-            else:
-                try:
-                    files = [f for f in read_coverage_file(report, root)
-                             if measured(manifest, f.path)]
-                except ValueError as exc:
-                    failures.append(f"coverage file {coverage_file} cannot be read: {exc}")
+            run, files, problem = _run_with_report(test_command, root, coverage_file, manifest,
+                                                   timeout, show)
+            failures.extend(problem)
         else:
             wanted = sorted(p for p in git.tree_files(repo, git.resolve_commit(repo, sha))
                             if p.endswith(".py") and measured(manifest, p))
@@ -344,6 +336,21 @@ def _coverage_options(root: Path) -> dict[str, bool | list[str]]:
     return {"run:source": [str(root)], "run:source_pkgs": [], "run:include": [],
             "run:omit": [], "run:branch": False, "run:relative_files": False,
             "run:disable_warnings": _QUIET}
+
+
+def _run_with_report(command: str, root: Path, coverage_file: str, manifest: Manifest,
+                     timeout: float | None, show: bool,
+                     ) -> tuple[CommandRun, list[FileCoverage] | None, list[str]]:
+    """The command alone, then the Cobertura or LCOV file it wrote (None and why not)."""
+    run = run_command(command, cwd=root, env=_child_env(), timeout=timeout, progress=show)
+    report = root / coverage_file
+    if not report.is_file():
+        return run, None, [f"coverage file {coverage_file} was not written by the test command"]
+    try:
+        files = read_coverage_file(report, root)
+    except ValueError as exc:
+        return run, None, [f"coverage file {coverage_file} cannot be read: {exc}"]
+    return run, [f for f in files if measured(manifest, f.path)], []
 
 
 def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
