@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +218,118 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
         reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
         raise RepoError(f"cannot update {ref}: {reason}",
                         hint="another process moved it; run the command again")
+
+
+# ---------------- gate ----------------
+
+
+def added_lines(repo: Repository, old: Commit, new: Commit) -> dict[str, frozenset[int]]:
+    """Per path of ``new``, the line numbers (new side) of the lines added since ``old``.
+
+    Renames are followed, so a file that only moved adds no lines; binary files and
+    paths with nothing added are absent.
+    """
+    if old.tree.id == new.tree.id:
+        return {}
+    diff = old.tree.diff_to_tree(new.tree, context_lines=0)
+    diff.find_similar()
+    out: dict[str, frozenset[int]] = {}
+    for patch in diff:
+        if patch is None or patch.delta.is_binary:
+            continue
+        lines = {line.new_lineno for hunk in patch.hunks for line in hunk.lines
+                 if line.origin == "+" and line.new_lineno > 0}
+        if lines:
+            out[patch.delta.new_file.path] = frozenset(lines)
+    return out
+
+
+def head_branch(repo: Repository) -> str | None:
+    """The branch HEAD points to (``team/x``), or None when HEAD is detached or unborn."""
+    if repo.head_is_unborn or repo.head_is_detached:
+        return None
+    return str(repo.head.shorthand)
+
+
+def is_shallow(repo: Repository) -> bool:
+    """True in a shallow clone, where history (and so a range of commits) may be cut short."""
+    return bool(repo.is_shallow)
+
+
+# ---------------- progress (status, signals, monitor, expand) ----------------
+
+
+def create_commit(repo: Repository, message: str, tree: Oid, parents: list[Oid]) -> Oid:
+    """Write a commit object without moving any ref (the caller moves one with update_ref).
+
+    Author and committer follow git's environment (GIT_AUTHOR_NAME, GIT_COMMITTER_DATE
+    as ``<epoch> <+zone>``, ...) over the configured identity, as ``git commit`` does.
+    """
+    author = _env_signature(repo, "AUTHOR")
+    committer = _env_signature(repo, "COMMITTER")
+    oid = repo.create_commit(None, author, committer, message, tree, parents)
+    assert isinstance(oid, pygit2.Oid)
+    return oid
+
+
+def _env_signature(repo: Repository, kind: str) -> pygit2.Signature:
+    base = signature(repo)
+    name = os.environ.get(f"GIT_{kind}_NAME") or base.name
+    email = os.environ.get(f"GIT_{kind}_EMAIL") or base.email
+    date = os.environ.get(f"GIT_{kind}_DATE", "").lstrip("@").split()
+    if len(date) == 2 and date[0].isdigit() and len(date[1]) == 5 and date[1][1:].isdigit():
+        sign = -1 if date[1][0] == "-" else 1
+        offset = sign * (int(date[1][1:3]) * 60 + int(date[1][3:5]))
+        return pygit2.Signature(name, email, int(date[0]), offset)
+    return pygit2.Signature(name, email, base.time, base.offset)
+
+
+def is_empty_commit(commit: Commit) -> bool:
+    """A commit with one parent and the same tree: it changes no path."""
+    parents = commit.parent_ids
+    return len(parents) == 1 and commit.parents[0].tree_id == commit.tree_id
+
+
+def commit_time_iso(commit: Commit) -> str:
+    """The committer time in ISO 8601, in the committer's own offset."""
+    from datetime import datetime, timedelta, timezone
+
+    zone = timezone(timedelta(minutes=commit.commit_time_offset))
+    return datetime.fromtimestamp(commit.commit_time, zone).isoformat()
+
+
+def added_line_count(repo: Repository, old: Commit, new: Commit,
+                     keep: Callable[[str], bool]) -> int:
+    """Lines added from ``old`` to ``new`` in the files whose new path ``keep`` accepts.
+
+    Only the deltas that pass ``keep`` are turned into patches, which is where the time goes.
+    Binary files count 0.
+    """
+    if old.tree_id == new.tree_id:
+        return 0
+    diff = old.tree.diff_to_tree(new.tree)
+    total = 0
+    for index, delta in enumerate(diff.deltas):
+        if delta.is_binary or not keep(delta.new_file.path):
+            continue
+        patch = diff[index]
+        if patch is not None:
+            total += patch.line_stats[1]
+    return total
+
+
+def fetch(repo: Repository, remote: str) -> str | None:
+    """``git fetch --quiet REMOTE``; None on success, else git's last line of complaint."""
+    proc = subprocess.run(["git", "--git-dir", repo.path, "fetch", "--quiet", remote],
+                          capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    return (proc.stderr.strip().splitlines() or [f"git fetch exited {proc.returncode}"])[-1]
+
+
+def workdir(repo: Repository) -> Path | None:
+    """The working tree's root, or None for a bare repository."""
+    return Path(repo.workdir).resolve() if repo.workdir else None
 
 
 # ---------------- quality ----------------
