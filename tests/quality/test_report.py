@@ -18,6 +18,7 @@ from gitorch.report import FORMATS, SUFFIX, render, write_reports
 from tests.quality.sample import A, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"
+IN_CI = bool(os.environ.get("CI"))     # read at import: the hermetic fixture clears CI
 REGEN = "UPDATE_GOLDEN"   # not GITORCH_*: the hermetic fixture clears those
 
 
@@ -120,7 +121,7 @@ def test_a_report_without_tests_renders_everywhere() -> None:
 def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail("chromium is required in CI (Debian package chromium)")
         pytest.skip("chromium is not installed")
     return found
