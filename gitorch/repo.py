@@ -330,3 +330,87 @@ def fetch(repo: Repository, remote: str) -> str | None:
 def workdir(repo: Repository) -> Path | None:
     """The working tree's root, or None for a bare repository."""
     return Path(repo.workdir).resolve() if repo.workdir else None
+
+
+# ---------------- quality ----------------
+# A throw-away checkout of one commit for the test run, and first-parent blame for
+# attributing each line of the integrated tree to the merge commit that brought it in.
+
+
+def tree_files(repo: Repository, commit: Commit) -> frozenset[str]:
+    """Every non-directory path in the commit's tree."""
+    return _tree_paths(commit.tree)
+
+
+def add_temp_worktree(repo: Repository, commit: str, path: Path) -> None:
+    """Check ``commit`` out, detached, into the new directory ``path`` (``git worktree add``).
+
+    Only git's administrative files under ``.git/worktrees`` change; the user's checkout,
+    index and refs stay as they are. Checkout hooks are switched off for this one call.
+    """
+    proc = subprocess.run(
+        ["git", "--git-dir", repo.path, "-c", "core.hooksPath=/dev/null",
+         "worktree", "add", "--detach", "--force", str(path), commit],
+        capture_output=True, text=True, env=_git_env(),
+    )
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        raise RepoError(f"cannot check out {short(commit)} into {path}: {reason}",
+                        hint="run 'git worktree prune' and try again")
+
+
+def remove_temp_worktree(repo: Repository, path: Path) -> None:
+    """Undo ``add_temp_worktree``: remove the directory and git's record of it."""
+    subprocess.run(["git", "--git-dir", repo.path, "worktree", "remove", "--force", "--force",
+                    str(path)], capture_output=True, text=True, env=_git_env())
+    subprocess.run(["git", "--git-dir", repo.path, "worktree", "prune"],
+                   capture_output=True, text=True, env=_git_env())
+
+
+def _git_env() -> dict[str, str]:
+    # A caller inside a hook may have GIT_DIR & co. set; --git-dir must win.
+    return {k: v for k, v in os.environ.items()
+            if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+
+
+def first_parent_chain(repo: Repository, tip: str, wanted: Iterable[str]) -> list[str]:
+    """The first-parent chain from ``tip`` back to the oldest commit of ``wanted`` on it.
+
+    Newest first; stops as soon as every wanted commit on the chain has been seen
+    (or at the root when some is not on it).
+    """
+    left = set(wanted)
+    chain: list[str] = []
+    commit: Commit | None = resolve_commit(repo, tip)
+    while commit is not None and left:
+        sha = str(commit.id)
+        chain.append(sha)
+        left.discard(sha)
+        commit = commit.parents[0] if commit.parents else None
+    return chain
+
+
+def parent_sha(repo: Repository, commit: str) -> str | None:
+    found = resolve_commit(repo, commit)
+    return str(found.parents[0].id) if found.parents else None
+
+
+def first_parent_changes(repo: Repository, commit: str) -> frozenset[str]:
+    """Paths whose content differs between ``commit`` and its first parent."""
+    found = resolve_commit(repo, commit)
+    return diff_paths(repo, found.parents[0] if found.parents else None, found)
+
+
+def blame_first_parent(repo: Repository, path: str, newest: str,
+                       oldest: str | None = None) -> list[tuple[str, int, int]]:
+    """(commit, first line, line count) for each run of lines of ``path`` at ``newest``.
+
+    Only first parents are followed, so a line that came in through a merge is charged
+    to the merge commit itself. Lines older than ``oldest`` are charged to ``oldest``.
+    """
+    from pygit2.enums import BlameFlag
+
+    hunks = repo.blame(path, flags=BlameFlag.FIRST_PARENT,
+                       newest_commit=resolve_commit(repo, newest).id,
+                       oldest_commit=resolve_commit(repo, oldest).id if oldest else None)
+    return [(str(h.final_commit_id), h.final_start_line_number, h.lines_in_hunk) for h in hunks]
