@@ -66,6 +66,9 @@ class QualityResult:
     total: float | None = None      # % statements over the measured files
     teams: Mapping[TeamName, TeamCoverage] = field(default_factory=dict)
     failures: tuple[str, ...] = ()  # each failed gate, named: "coverage 72.0% < 80%"
+    coverage_gate: float | None = None        # the gates in force (manifest.gates), for reports
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)   # path -> (statements, ran)
+    diff_coverage_gate: float | None = None
 
     @property
     def gates_passed(self) -> bool:

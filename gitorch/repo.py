@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +218,202 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
         reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
         raise RepoError(f"cannot update {ref}: {reason}",
                         hint="another process moved it; run the command again")
+
+
+# ---------------- gate ----------------
+
+
+def added_lines(repo: Repository, old: Commit, new: Commit) -> dict[str, frozenset[int]]:
+    """Per path of ``new``, the line numbers (new side) of the lines added since ``old``.
+
+    Renames are followed, so a file that only moved adds no lines; binary files and
+    paths with nothing added are absent.
+    """
+    if old.tree.id == new.tree.id:
+        return {}
+    diff = old.tree.diff_to_tree(new.tree, context_lines=0)
+    diff.find_similar()
+    out: dict[str, frozenset[int]] = {}
+    for patch in diff:
+        if patch is None or patch.delta.is_binary:
+            continue
+        lines = {line.new_lineno for hunk in patch.hunks for line in hunk.lines
+                 if line.origin == "+" and line.new_lineno > 0}
+        if lines:
+            out[patch.delta.new_file.path] = frozenset(lines)
+    return out
+
+
+def head_branch(repo: Repository) -> str | None:
+    """The branch HEAD points to (``team/x``), or None when HEAD is detached or unborn."""
+    if repo.head_is_unborn or repo.head_is_detached:
+        return None
+    return str(repo.head.shorthand)
+
+
+def is_shallow(repo: Repository) -> bool:
+    """True in a shallow clone, where history (and so a range of commits) may be cut short."""
+    return bool(repo.is_shallow)
+
+
+# ---------------- progress (status, signals, monitor, expand) ----------------
+
+
+def create_commit(repo: Repository, message: str, tree: Oid, parents: list[Oid]) -> Oid:
+    """Write a commit object without moving any ref (the caller moves one with update_ref).
+
+    Author and committer follow git's environment (GIT_AUTHOR_NAME, GIT_COMMITTER_DATE
+    as ``<epoch> <+zone>``, ...) over the configured identity, as ``git commit`` does.
+    """
+    author = _env_signature(repo, "AUTHOR")
+    committer = _env_signature(repo, "COMMITTER")
+    oid = repo.create_commit(None, author, committer, message, tree, parents)
+    assert isinstance(oid, pygit2.Oid)
+    return oid
+
+
+def _env_signature(repo: Repository, kind: str) -> pygit2.Signature:
+    base = signature(repo)
+    name = os.environ.get(f"GIT_{kind}_NAME") or base.name
+    email = os.environ.get(f"GIT_{kind}_EMAIL") or base.email
+    date = os.environ.get(f"GIT_{kind}_DATE", "").lstrip("@").split()
+    if len(date) == 2 and date[0].isdigit() and len(date[1]) == 5 and date[1][1:].isdigit():
+        sign = -1 if date[1][0] == "-" else 1
+        offset = sign * (int(date[1][1:3]) * 60 + int(date[1][3:5]))
+        return pygit2.Signature(name, email, int(date[0]), offset)
+    return pygit2.Signature(name, email, base.time, base.offset)
+
+
+def is_empty_commit(commit: Commit) -> bool:
+    """A commit with one parent and the same tree: it changes no path."""
+    parents = commit.parent_ids
+    return len(parents) == 1 and commit.parents[0].tree_id == commit.tree_id
+
+
+def commit_time_iso(commit: Commit) -> str:
+    """The committer time in ISO 8601, in the committer's own offset."""
+    from datetime import datetime, timedelta, timezone
+
+    zone = timezone(timedelta(minutes=commit.commit_time_offset))
+    return datetime.fromtimestamp(commit.commit_time, zone).isoformat()
+
+
+def added_line_count(repo: Repository, old: Commit, new: Commit,
+                     keep: Callable[[str], bool]) -> int:
+    """Lines added from ``old`` to ``new`` in the files whose new path ``keep`` accepts.
+
+    Only the deltas that pass ``keep`` are turned into patches, which is where the time goes.
+    Binary files count 0.
+    """
+    if old.tree_id == new.tree_id:
+        return 0
+    diff = old.tree.diff_to_tree(new.tree)
+    total = 0
+    for index, delta in enumerate(diff.deltas):
+        if delta.is_binary or not keep(delta.new_file.path):
+            continue
+        patch = diff[index]
+        if patch is not None:
+            total += patch.line_stats[1]
+    return total
+
+
+def fetch(repo: Repository, remote: str) -> str | None:
+    """``git fetch --quiet REMOTE``; None on success, else git's last line of complaint."""
+    proc = subprocess.run(["git", "--git-dir", repo.path, "fetch", "--quiet", remote],
+                          capture_output=True, text=True)
+    if proc.returncode == 0:
+        return None
+    return (proc.stderr.strip().splitlines() or [f"git fetch exited {proc.returncode}"])[-1]
+
+
+def workdir(repo: Repository) -> Path | None:
+    """The working tree's root, or None for a bare repository."""
+    return Path(repo.workdir).resolve() if repo.workdir else None
+
+
+# ---------------- quality ----------------
+# A throw-away checkout of one commit for the test run, and first-parent blame for
+# attributing each line of the integrated tree to the merge commit that brought it in.
+
+
+def tree_files(repo: Repository, commit: Commit) -> frozenset[str]:
+    """Every non-directory path in the commit's tree."""
+    return _tree_paths(commit.tree)
+
+
+def add_temp_worktree(repo: Repository, commit: str, path: Path) -> None:
+    """Check ``commit`` out, detached, into the new directory ``path`` (``git worktree add``).
+
+    Only git's administrative files under ``.git/worktrees`` change; the user's checkout,
+    index and refs stay as they are. Checkout hooks are switched off for this one call.
+    """
+    proc = subprocess.run(
+        ["git", "--git-dir", repo.path, "-c", "core.hooksPath=/dev/null",
+         "worktree", "add", "--detach", "--force", str(path), commit],
+        capture_output=True, text=True, env=_git_env(),
+    )
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        raise RepoError(f"cannot check out {short(commit)} into {path}: {reason}",
+                        hint="run 'git worktree prune' and try again")
+
+
+def remove_temp_worktree(repo: Repository, path: Path) -> None:
+    """Undo ``add_temp_worktree``: remove the directory and git's record of it."""
+    subprocess.run(["git", "--git-dir", repo.path, "worktree", "remove", "--force", "--force",
+                    str(path)], capture_output=True, text=True, env=_git_env())
+    subprocess.run(["git", "--git-dir", repo.path, "worktree", "prune"],
+                   capture_output=True, text=True, env=_git_env())
+
+
+def _git_env() -> dict[str, str]:
+    # A caller inside a hook may have GIT_DIR & co. set; --git-dir must win.
+    return {k: v for k, v in os.environ.items()
+            if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
+
+
+def first_parent_chain(repo: Repository, tip: str, wanted: Iterable[str]) -> list[str]:
+    """The first-parent chain from ``tip`` back to the oldest commit of ``wanted`` on it.
+
+    Newest first; stops as soon as every wanted commit on the chain has been seen
+    (or at the root when some is not on it).
+    """
+    left = set(wanted)
+    chain: list[str] = []
+    commit: Commit | None = resolve_commit(repo, tip)
+    while commit is not None and left:
+        sha = str(commit.id)
+        chain.append(sha)
+        left.discard(sha)
+        commit = commit.parents[0] if commit.parents else None
+    return chain
+
+
+def parent_sha(repo: Repository, commit: str) -> str | None:
+    found = resolve_commit(repo, commit)
+    return str(found.parents[0].id) if found.parents else None
+
+
+def first_parent_changes(repo: Repository, commit: str) -> frozenset[str]:
+    """Paths whose content differs between ``commit`` and its first parent."""
+    found = resolve_commit(repo, commit)
+    return diff_paths(repo, found.parents[0] if found.parents else None, found)
+
+
+def blame_first_parent(repo: Repository, path: str, newest: str,
+                       oldest: str | None = None) -> list[tuple[str, int, int]]:
+    """(commit, first line, line count) for each run of lines of ``path`` at ``newest``.
+
+    Only first parents are followed, so a line that came in through a merge is charged
+    to the merge commit itself. Lines older than ``oldest`` are charged to ``oldest``.
+    """
+    from pygit2.enums import BlameFlag
+
+    hunks = repo.blame(path, flags=BlameFlag.FIRST_PARENT,
+                       newest_commit=resolve_commit(repo, newest).id,
+                       oldest_commit=resolve_commit(repo, oldest).id if oldest else None)
+    return [(str(h.final_commit_id), h.final_start_line_number, h.lines_in_hunk) for h in hunks]
 
 
 # ---------------- integrate ----------------
