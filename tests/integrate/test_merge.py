@@ -305,3 +305,30 @@ teams:
         ("README.md", "kept able"), ("logo.bin", "kept able")]
     ref = f"refs/gitorch/dropped/{data['run_id']}/baker"
     assert s.repo.git("cat-file", "-p", f"{ref}:logo.bin").stdout == "\x00\x03baker"
+
+
+def test_default_report_goes_inside_the_git_directory(scenario: Scenario) -> None:
+    s = scenario
+    s.team("alpha", {"README.md": readme(l2="alpha")})
+    s.team("beta")
+    s.team("gamma", {"README.md": readme(l2="gamma")})
+    s.team("delta")
+    result = s.cli("integrate", "--fix", cwd=s.path)
+    assert result.exit_code == 0, result.stderr
+    where = s.path / ".git" / "gitorch" / "report"
+    assert sorted(p.name for p in where.iterdir()) == [
+        "dropped", "gitorch-report.json", "gitorch-report.md"]
+    assert (where / "dropped" / "gamma.patch").is_file()
+    assert f"Report: {where / 'gitorch-report.md'}\n" in result.stdout
+    assert s.repo.git("status", "--porcelain").stdout == ""
+    # the next default run replaces the previous run's patches
+    s.repo.git("branch", "-f", "team/gamma", "main")
+    assert s.cli("integrate", "--fix", cwd=s.path).exit_code == 0
+    assert list((where / "dropped").iterdir()) == []
+
+
+def test_unknown_report_format(scenario: Scenario) -> None:
+    result = scenario.cli("integrate", "--format", "md,pdf", cwd=scenario.path)
+    assert result.exit_code == 2
+    assert result.stderr == ("gitorch: unknown report format pdf; "
+                             "choose from md, json, junit, html\n")
