@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,17 +38,28 @@ DEFAULT_REPORT = "gitorch-report.md"
               help="Cobertura XML or LCOV file the test command writes (non-Python tests).")
 @click.option("--remote", default="origin", show_default=True,
               help="Remote whose team branches count where there is no local one.")
+@click.option("--watch", is_flag=True,
+              help="Continuous integration mode: integrate again whenever a team branch moves.")
+@click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              metavar="SECONDS", help="With --watch: how often to look at the team branches.")
+@click.option("--fetch", is_flag=True, help="With --watch: fetch REMOTE before each look.")
 @json_option
 @manifest_option
 @pass_context
 def integrate(obj: Context, fix: bool | None, test_command: str | None, report_path: str | None,
               formats: str, dry_run: bool, resume: bool, coverage_file: str | None, remote: str,
-              as_json: bool) -> None:
+              watch: bool, interval: float, fetch: bool, as_json: bool) -> None:
     """Merge every team branch, in order, into the integration branch."""
     from gitorch import integrate as engine
     from gitorch import report as reporting
     from gitorch.repo import git_common_dir
 
+    if (fetch or interval != 60.0) and not watch:
+        raise UsageError("--interval and --fetch go with --watch",
+                         hint="add --watch, or leave them out")
+    if watch and resume:
+        raise UsageError("--watch and --resume do not go together",
+                         hint="finish the interrupted run with --resume first")
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
@@ -61,18 +73,65 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
         for old in (path.parent / "dropped").glob("*.patch"):  # our own folder: last run only
             old.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _progress_bar(enabled=sys.stderr.isatty()) as progress:
-        report = engine.integrate(
-            repo, manifest, fix=fix, dry_run=dry_run, resume=resume, remote=remote,
-            test_command=test_command, coverage_file=coverage_file, report_dir=path.parent,
-            progress=progress)
-    written = reporting.write_reports(report, path, wanted)
-    if as_json:
-        print_json(report.to_dict())
-    else:
-        _print_summary(report, written)
-    if not report.passed:
+
+    def run_once(target: Path) -> IntegrationReport:
+        with _progress_bar(enabled=sys.stderr.isatty()) as progress:
+            report = engine.integrate(
+                repo, manifest, fix=fix, dry_run=dry_run, resume=resume, remote=remote,
+                test_command=test_command, coverage_file=coverage_file,
+                report_dir=target.parent, progress=progress)
+        written = reporting.write_reports(report, target, wanted)
+        if as_json:
+            print_json(report.to_dict())
+        else:
+            _print_summary(report, written)
+        return report
+
+    if watch:
+        _watch(obj, run_once, path, interval=interval, remote=remote, fetch=fetch, quiet=as_json)
+        return
+    if not run_once(path).passed:
         raise SystemExit(1)
+
+
+def _watch(obj: Context, run_once: Callable[[Path], IntegrationReport], path: Path, *,
+           interval: float, remote: str, fetch: bool, quiet: bool) -> None:
+    """Integrate on every move of a team branch, one numbered report per run, until Ctrl-C."""
+    from datetime import datetime
+
+    from gitorch import repo as git
+    from gitorch.watch import watch
+
+    repo, manifest = obj.repo, obj.manifest
+
+    def say(text: str) -> None:
+        if not quiet:
+            click.echo(text, err=True)
+
+    def heads() -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for team in manifest.teams:
+            commit = git.branch_commit(repo, manifest.branch(team), remote)
+            out[team] = str(commit.id) if commit is not None else None
+        return out
+
+    def run(number: int, moved: tuple[str, ...]) -> int:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        say(f"[{stamp}] run {number}: {', '.join(moved)} moved")
+        report = run_once(path.with_name(f"{path.stem}-run{number}{path.suffix}"))
+        return 0 if report.passed else 1
+
+    def fetch_remote() -> None:
+        problem = git.fetch(repo, remote)
+        if problem:
+            say(f"fetch from {remote} failed: {problem}")
+
+    say(f"watching {len(manifest.teams)} team branches every {interval:g} s; Ctrl-C stops")
+    try:
+        watch(poll=heads, integrate=run, interval=interval,
+              fetch=fetch_remote if fetch else None)
+    except KeyboardInterrupt:
+        say("stopped")
 
 
 @contextmanager
