@@ -2,19 +2,20 @@
 
 Builds a synthetic repository (scripts/synthrepo.py; by default the seed's scale: 30
 teams of 20 files x 500 lines, 10k lines each, the seed's upper target_loc, and 10
-shared files of which each team edits 5), then times, in the same run, the whole ``gitorch conflicts --json`` process and one
-``git merge-tree --stdin`` process merging all 435 pairs of team branches. Every run
-is cold: a fresh process on a fresh copy of the repository, so that merge-tree must
-write its result trees and blobs as it would after teams push new commits (a second
-run on the same copy finds them already written). The two must name the same
-conflicting pairs. Wall time (best and median of ``--repeat`` runs) and CPU time (user
-+ system, best) are reported: on a shared machine noise only adds, so the best run is
-the steadier figure; compare ratios.
+shared files of which each team edits 5), then times, in the same run, the whole
+``gitorch conflicts --json`` process and one ``git merge-tree --stdin`` process
+merging all 435 pairs of team branches. Every run is cold: a fresh process on a fresh
+copy of the repository, so that merge-tree must write its result trees and blobs as
+it would after teams push new commits (a second run on the same copy finds them
+already written). The two must name the same conflicting pairs. Wall time (best and
+median of ``--repeat`` runs) and CPU time (user + system, best) are reported: on a
+shared machine noise only adds, so the best run is the steadier figure; compare ratios.
 
-    python scripts/bench_conflicts.py [--teams 30] [--lines-per-file 500] [--shared-edits 5] [--keep DIR]
+    python scripts/bench_conflicts.py [--teams 30] [--lines-per-file 500]
+                                      [--shared-edits 5] [--repeat 7] [--keep DIR]
 
 The ratio grows with the work per pair (files both teams changed, their size) and
-shrinks, for tiny repositories, toward gitorch's fixed start-up (Python, click,
+shrinks, for light repositories, toward gitorch's fixed start-up (Python, click,
 pygit2, the manifest: about 0.15 s).
 """
 
