@@ -311,6 +311,11 @@ def compare_targets(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
     if ca.status == cb.status == "A":
         if (ca.new_id, ca.new_mode) == (cb.new_id, cb.new_mode):
             return Verdict("same-file", "identical", *ranges)
+        # git merges two added files against an empty base: an empty one changed nothing.
+        empty = any((blob := files.blob(c.new_id)) is not None and blob.size == 0
+                    for c in (ca, cb))
+        if empty and ca.new_mode == cb.new_mode:
+            return Verdict("same-file", "add/add", *ranges)
         return Verdict("overlap", "add/add", *ranges)
     if ca.status == cb.status == "R":
         return Verdict("overlap", "rename/rename", *ranges)

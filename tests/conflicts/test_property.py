@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch import repo as git
-from gitorch.overlap import Files, compare_changes
+from gitorch.overlap import Files, compare_changes, compare_targets
 
 ALPHABET = ["a\n", "b\n", "c\n", "x\n", "}\n", "\n"]
 
@@ -139,3 +139,33 @@ def test_region_read_alike_after_joining_is_clean(store: pygit2.Repository) -> N
     assert files.hunks(ca)[0] != files.hunks(cb)[0]
     assert git_conflicts(store, *args) is False
     assert predicted(store, *args) is False
+
+
+def predicted_whole(store: pygit2.Repository, base: bytes | None, ours: bytes | None,
+                    theirs: bytes | None) -> bool:
+    """The prediction through the same per-team indexes find_conflicts uses."""
+    files = Files(store)
+    da = files.diff(tree_of(store, base), tree_of(store, ours))
+    db = files.diff(tree_of(store, base), tree_of(store, theirs))
+    verdicts = [compare_changes(da.by_old[p], db.by_old[p], files)
+                for p in da.by_old.keys() & db.by_old.keys()]
+    verdicts += [v for p in da.by_new.keys() & db.by_new.keys()
+                 if (v := compare_targets(da.by_new[p], db.by_new[p], files)) is not None]
+    return any(v.kind == "overlap" for v in verdicts)
+
+
+@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(base=st.one_of(st.none(), lines), ours_ops=st.lists(op, max_size=2),
+       theirs_ops=st.lists(op, max_size=2), absent=st.sampled_from(["", "ours", "theirs"]))
+def test_whole_file_cases_agree_with_libgit2_merge(
+        store: pygit2.Repository, base: list[str] | None,
+        ours_ops: list[tuple[str, int, int, list[str]]],
+        theirs_ops: list[tuple[str, int, int, list[str]]], absent: str) -> None:
+    """Added on both sides (no base), deleted on one side, or unchanged on one."""
+    start = base or []
+    b = render(base, True) if base is not None else None
+    o = None if absent == "ours" else render(apply(start, ours_ops), True)
+    t = None if absent == "theirs" else render(apply(start, theirs_ops), True)
+    index = store.merge_trees(tree_of(store, b), tree_of(store, o), tree_of(store, t))
+    assert predicted_whole(store, b, o, t) == (index.conflicts is not None), (b, o, t)
