@@ -288,6 +288,10 @@ def compare_changes(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
         return whole(detail or "identical", "same-file")
     if ca.old_id == ca.new_id or cb.old_id == cb.new_id:
         return whole(detail, "same-file")               # one side only renamed or chmod-ed
+    if detail == "same rename":
+        # Both renamed it alike and both edited it: libgit2 (the merge integrate makes)
+        # stops here whatever the edits, where git merge-tree merges the edits.
+        return whole(detail)
     modes = {ca.old_mode, ca.new_mode, cb.old_mode, cb.new_mode}
     if _SYMLINK in modes or _GITLINK in modes:
         return whole("submodule" if _GITLINK in modes else "symlink")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # Conflicts about the file as a whole: --fix keeps the winner's version of the file.
 WHOLE_FILE = frozenset({"modify/delete", "delete/modify", "rename/delete", "delete/rename",
                         "rename/rename", "add/add", "rename/add", "add/rename", "binary",
-                        "symlink", "submodule", "file/directory"})
+                        "symlink", "submodule", "file/directory", "same rename"})
 
 
 @main.command()

@@ -282,3 +282,24 @@ def test_team_that_merged_another_agrees_with_git(repo: GitRepo) -> None:
     assert predicted_pairs(repo) == expected
     assert frozenset(("alpha", "beta")) not in expected
     assert frozenset(("alpha", "gamma")) in expected and frozenset(("beta", "gamma")) in expected
+
+
+def test_same_rename_with_edits_follows_libgit2_not_git_cli(repo: GitRepo) -> None:
+    """Pinned divergence: both teams rename a file to one new name and edit different
+    lines. git merge-tree merges the edits; libgit2, whose merge gitorch integrate makes,
+    stops; gitorch predicts the stop (an overlap that git's CLI would not raise)."""
+    repo.commit("base", {"gitorch.yaml": MANIFEST, "shared/f.py": WIDGET})
+    for team, line in (("alpha", 1), ("beta", 15)):
+        repo.checkout("main")
+        repo.checkout(f"team/{team}", create=True)
+        repo.commit(team, {"shared/f.py": None,
+                           "shared/g.py": replaced(WIDGET, {line: f"{team}\n"})})
+    repo.checkout("main")
+    assert git_pairs(repo, ["alpha", "beta"]) == {}
+    store = pygit2.Repository(str(repo.path))
+    trees = [store.revparse_single(r).peel(pygit2.Tree).id
+             for r in ("main", "team/alpha", "team/beta")]
+    assert store.merge_trees(*trees).conflicts is not None
+    report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
+    assert [(c.path, c.kind, c.detail) for c in report.conflicts] == [
+        ("shared/f.py", "overlap", "same rename")]

@@ -169,3 +169,41 @@ def test_whole_file_cases_agree_with_libgit2_merge(
     t = None if absent == "theirs" else render(apply(start, theirs_ops), True)
     index = store.merge_trees(tree_of(store, b), tree_of(store, o), tree_of(store, t))
     assert predicted_whole(store, b, o, t) == (index.conflicts is not None), (b, o, t)
+
+
+def tree_with(store: pygit2.Repository, files: dict[str, bytes]) -> pygit2.Oid:
+    builder = store.TreeBuilder()
+    for name, data in files.items():
+        builder.insert(name, store.create_blob(data), pygit2.enums.FileMode.BLOB)
+    return builder.write()
+
+
+def predicted_trees(store: pygit2.Repository, base: pygit2.Oid, ours: pygit2.Oid,
+                    theirs: pygit2.Oid) -> bool:
+    files = Files(store)
+    da, db = files.diff(base, ours), files.diff(base, theirs)
+    verdicts = [compare_changes(da.by_old[p], db.by_old[p], files)
+                for p in da.by_old.keys() & db.by_old.keys()]
+    verdicts += [v for p in da.by_new.keys() & db.by_new.keys()
+                 if (v := compare_targets(da.by_new[p], db.by_new[p], files)) is not None]
+    return any(v.kind == "overlap" for v in verdicts)
+
+
+NUMBERED = [f"line {i}\n" for i in range(1, 13)]
+
+
+@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(ours_ops=st.lists(op, max_size=2), theirs_ops=st.lists(op, max_size=2),
+       ours_name=st.sampled_from(["f", "g", None]), theirs_name=st.sampled_from(["f", "g", "h"]))
+def test_renames_agree_with_libgit2_merge(store: pygit2.Repository,
+                                          ours_ops: list[tuple[str, int, int, list[str]]],
+                                          theirs_ops: list[tuple[str, int, int, list[str]]],
+                                          ours_name: str | None, theirs_name: str) -> None:
+    """One file renamed (to one name or two), deleted, or edited in place, with edits."""
+    base = tree_with(store, {"f": render(NUMBERED, True)})
+    ours = tree_with(store, {} if ours_name is None
+                     else {ours_name: render(apply(NUMBERED, ours_ops), True)})
+    theirs = tree_with(store, {theirs_name: render(apply(NUMBERED, theirs_ops), True)})
+    index = store.merge_trees(base, ours, theirs)
+    assert predicted_trees(store, base, ours, theirs) == (index.conflicts is not None)
