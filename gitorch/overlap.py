@@ -7,6 +7,9 @@ behind both ``git merge`` and libgit2's in-memory merges) walks them: it stops w
 the changed base ranges intersect or touch, unless both made the identical change.
 Because hunks come from the same diff engine the merge uses, the prediction is the
 merge's own answer, computed from one diff per team instead of one merge per pair.
+The merge predicted is libgit2's, the one ``gitorch integrate`` makes; where git's
+CLI decides otherwise (histogram diffs, a rename both sides made alike) the README's
+overlap section says so.
 
 Two teams are compared against their common ancestor (``merge_base(a, b)``), exactly
 as ``git merge-tree a b`` would merge them; in the usual case, where both forked from
