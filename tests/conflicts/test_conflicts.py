@@ -165,6 +165,10 @@ def test_nothing_shared(repo: GitRepo, cli: Cli) -> None:
         "no branch yet: beta, gamma, delta",
         "no two teams changed the same file (1 team)",
     ]
+    other = repo.path.parent / "other.yaml"
+    other.write_text(MANIFEST.replace("  gamma:", "  zeta:\n    owns: [z/**]\n  gamma:"))
+    result = cli("conflicts", "--manifest", str(other), "--json", cwd=repo.path)
+    assert json.loads(result.output)["missing"] == ["beta", "gamma", "delta", "zeta"]
 
 
 def test_remote_branches_and_base_option(teams_repo: GitRepo, make_repo: object, cli: Cli) -> None:
