@@ -8,6 +8,7 @@ scope matches (a sub-team before its parent).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,12 @@ UNOWNED = "-"
 
 
 def compile_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    return _compiled(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    # Validation compares every pair of teams: compile each team's scope once, not n-1 times.
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 

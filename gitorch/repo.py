@@ -694,3 +694,92 @@ def git_common_dir(repo: Repository) -> Path:
     if common.is_file():
         return (path / common.read_text().strip()).resolve()
     return path.resolve()
+
+
+# ---------------- conflicts ----------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's change between two trees, as libgit2 sees it (renames detected)."""
+
+    status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
+    old_path: str | None
+    new_path: str | None
+    old_id: str | None
+    new_id: str | None
+    old_mode: int
+    new_mode: int
+
+
+_STATUS_LETTER = {1: "A", 2: "D", 3: "M", 4: "R", 5: "C", 8: "T"}
+_ZERO = "0" * 40
+
+
+def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
+    """Every file that differs between two commits (or trees); ``old`` None: the empty tree.
+
+    Renames are found the way libgit2's merge finds them (50% similarity). No content is
+    diffed here (``file_patch`` does that for the files that need it).
+    """
+    new_tree = _tree_of(repo, new)
+    if old is None:
+        diff = new_tree.diff_to_tree(swap=True)
+    else:
+        old_tree = _tree_of(repo, old)
+        if old_tree.id == new_tree.id:
+            return []
+        diff = old_tree.diff_to_tree(new_tree)
+    diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES, rename_threshold=50,
+                      rename_limit=1000)
+    out: list[FileChange] = []
+    for delta in diff.deltas:
+        status = _STATUS_LETTER.get(int(delta.status), "M")
+        old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
+        out.append(FileChange(
+            status=status,
+            old_path=None if status == "A" else delta.old_file.path,
+            new_path=None if status == "D" else delta.new_file.path,
+            old_id=None if old_id == _ZERO else old_id,
+            new_id=None if new_id == _ZERO else new_id,
+            old_mode=int(delta.old_file.mode), new_mode=int(delta.new_file.mode),
+        ))
+    return out
+
+
+Blob = pygit2.Blob
+
+
+def load_blob(repo: Repository, oid: str) -> Blob | None:
+    """The blob with this id, or None when there is none (a submodule's commit, say)."""
+    obj = repo.get(oid)
+    return obj if isinstance(obj, pygit2.Blob) else None
+
+
+def file_patch(old: Blob, new: Blob) -> tuple[str, bool]:
+    """The zero-context (``-U0``) unified diff of two blobs, and whether they are binary.
+
+    Computed with the xdiff settings libgit2 uses for its in-memory merges (Myers, no
+    indent heuristic), so that the hunks are exactly the changes a merge compares.
+    """
+    # pygit2's stub lacks context_lines/interhunk_lines, which Blob.diff does accept.
+    patch = old.diff(new, old_as_path="file", new_as_path="file",  # type: ignore[call-arg]
+                     context_lines=0, interhunk_lines=0)
+    if patch.delta.is_binary:
+        return "", True
+    return patch.text or "", False
+
+
+def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
+    obj = repo.get(oid)
+    if obj is None:
+        raise RepoError(f"no object {oid} in this repository")
+    tree = obj.peel(pygit2.Tree)
+    assert isinstance(tree, pygit2.Tree)
+    return tree
+
+
+def blob_bytes(repo: Repository, oid: str) -> bytes:
+    """The content of a blob (empty for anything that is not one)."""
+    blob = load_blob(repo, oid)
+    return blob.data if blob is not None else b""
