@@ -17,6 +17,7 @@ class Violation:
     subject: str
     path: str
     owner: str
+    collides_with: str | None = None   # the other team's path this one equals case-folded (NFC)
 
 
 def commit_violations(

@@ -1,0 +1,398 @@
+"""The server hook's decision: ref updates in, verdicts out.
+
+``judge_push`` applies CONTRACT section 3 to the ref updates of one push and returns
+one verdict per ref. It reads the repository through ``gitorch.repo`` only and never
+prints, reads stdin or exits: ``gitorch.hooks`` does the I/O around it.
+
+A pre-receive hook accepts or refuses a push as a whole (git offers no per-ref answer
+there), so one refused ref refuses the push and nothing is applied.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from gitorch import repo as git
+from gitorch.errors import ManifestError
+from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
+from gitorch.ownership import UNOWNED
+from gitorch.scope import Violation
+
+IDENTITY_VARIABLES = (
+    "GITORCH_USER",        # set by the administrator's own wrapper
+    "GL_USER",             # gitolite
+    "GL_USERNAME",         # GitLab
+    "GITEA_PUSHER_NAME",   # Gitea, Forgejo
+    "GITHUB_USER_LOGIN",   # GitHub Enterprise Server
+    "REMOTE_USER",         # git http-backend behind a web server
+)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ``old new ref`` line of a pre-receive hook (or a pre-push hook, rearranged)."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def created(self) -> bool:
+        return self.old == git.ZERO_OID
+
+    @property
+    def deleted(self) -> bool:
+        return self.new == git.ZERO_OID
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The manifest in force, where it came from, and why there is none when there is none."""
+
+    manifest: Manifest | None
+    source: str                 # "gitorch.yaml on main" or the pinned file's path
+    pinned: bool = False
+    problem: str | None = None  # one line: why no policy could be read
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision on one ref: accepted, or refused with one-line reason, violations and advice."""
+
+    ref: str
+    accepted: bool
+    reason: str
+    violations: tuple[Violation, ...] = ()
+    advice: str = ""
+    commits: int = 0
+
+
+def identity(env: Mapping[str, str]) -> str | None:
+    """The pusher: the first identity variable (CONTRACT order) set to a non-empty value."""
+    for name in IDENTITY_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def parse_updates(text: str) -> list[RefUpdate]:
+    """``old new ref`` lines as git feeds them to pre-receive; ValueError on anything else."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 3 or any(len(p) not in (40, 64) for p in parts[:2]):
+            raise ValueError(f"unexpected input line {line[:80]!r}")
+        out.append(RefUpdate(old=parts[0], new=parts[1], ref=parts[2]))
+    return out
+
+
+def manifest_at(repo: git.Repository, commit: git.Commit) -> Manifest:
+    """The validated ``gitorch.yaml`` of a commit; ManifestError (lines FILE:LINE) otherwise."""
+    data = git.read_file(repo, commit, DEFAULT_MANIFEST)
+    where = f"{DEFAULT_MANIFEST}@{git.short(commit.id)}"
+    if data is None:
+        raise ManifestError([f"{where}: no {DEFAULT_MANIFEST} in this commit"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError([f"{where}: not UTF-8 text"]) from None
+    return parse_manifest(text, where)
+
+
+def collision_key(path: str) -> str:
+    """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
+    return unicodedata.normalize("NFC", path).casefold()
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class ScopeJudge:
+    """Judges commits against one manifest's scopes; caches each path's owner across refs."""
+
+    def __init__(self, repo: git.Repository, manifest: Manifest,
+                 existing: Iterable[git.Commit] = ()):
+        self.repo = repo
+        self.manifest = manifest
+        self.ownership = manifest.ownership
+        self._owner: dict[str, str] = {}
+        self._existing = list(existing)
+        self._keys: dict[str, set[str]] | None = None
+
+    def owner(self, path: str) -> str:
+        found = self._owner.get(path)
+        if found is None:
+            found = self._owner[path] = self.ownership.owner_of(path)
+        return found
+
+    def may_change(self, team: TeamName, path: str) -> bool:
+        owner = self.owner(path)
+        if owner in ("shared", team):
+            return True
+        return owner != UNOWNED and team in self.ownership.ancestors.get(TeamName(owner), ())
+
+    def commits(self, team: TeamName, commits: Iterable[git.Commit],
+                tip: git.Commit | None = None) -> tuple[int, list[Violation]]:
+        """(number of commits judged, every violation among them, oldest commit first).
+
+        An added path is also checked for a case/normalisation collision with the paths of
+        the base branch and of ``tip`` (the tree the team will check out).
+        """
+        out: list[Violation] = []
+        count = 0
+        pending_added: list[tuple[git.Commit, str]] = []
+        for commit in commits:
+            count += 1
+            changed, added = git.commit_changes(self.repo, commit)
+            for path in sorted(changed):
+                if not self.may_change(team, path):
+                    out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
+                                         path=path, owner=self.owner(path)))
+                elif path in added:
+                    pending_added.append((commit, path))
+        if pending_added and tip is not None:
+            self._existing.append(tip)
+        out.extend(self._collisions(team, pending_added))
+        return count, out
+
+    def _collisions(self, team: TeamName,
+                    added: Sequence[tuple[git.Commit, str]]) -> list[Violation]:
+        """Added paths that name, case-folded and NFC-normalised, another team's existing path."""
+        if not added:
+            return []
+        keys = self._key_map()
+        out = []
+        for commit, path in added:
+            for other in sorted(keys.get(collision_key(path), ())):
+                if other != path and not self.may_change(team, other):
+                    out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
+                                         path=path, owner=self.owner(other), collides_with=other))
+        return out
+
+    def _key_map(self) -> dict[str, set[str]]:
+        if self._keys is None:
+            self._keys = {}
+        seen: set[git.Oid] = set()
+        for commit in self._existing:
+            if commit.tree.id in seen:
+                continue
+            seen.add(commit.tree.id)
+            for path in git.tree_paths(commit):
+                self._keys.setdefault(collision_key(path), set()).add(path)
+        self._existing.clear()
+        return self._keys
+
+
+def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate],
+               user: str | None, *, check_identity: bool = True,
+               exclude: Sequence[git.Oid] | None = None) -> list[Verdict]:
+    """One verdict per update, in order. The push is to be accepted only if all are.
+
+    ``exclude``: the commits the receiving side already has (default: every ref tip of
+    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    pre-push, which cannot know the server's identity) skips the rules on who pushes.
+    """
+    manifest = policy.manifest
+    bootstrap: RefUpdate | None = None
+    if manifest is None:
+        bootstrap, manifest = _bootstrap(repo, updates)
+        if manifest is None:
+            reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
+                      "that creates the base branch with a valid gitorch.yaml is accepted")
+            return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
+    tips = list(exclude) if exclude is not None else git.ref_tips(repo)
+    existing = [c for c in (git.branch_commit(repo, manifest.base, None),) if c is not None]
+    judge = ScopeJudge(repo, manifest, existing)
+    rules = _Rules(repo, manifest, policy, judge, tips, user, check_identity)
+    verdicts = []
+    for update in updates:
+        if update is bootstrap:
+            verdicts.append(Verdict(update.ref, True, f"creates the base branch "
+                                    f"{manifest.base} with a valid gitorch.yaml"))
+        else:
+            verdicts.append(rules.judge(update))
+    return verdicts
+
+
+NO_POLICY_ADVICE = ("an administrator must make gitorch.yaml on the base branch valid (in the "
+                     "server repository, hook bypassed) or pin one with 'gitorch hooks install "
+                     "--server BARE --policy FILE'")
+
+
+def _bootstrap(repo: git.Repository,
+               updates: Sequence[RefUpdate]) -> tuple[RefUpdate | None, Manifest | None]:
+    """With no policy: the update that creates the base branch its own valid gitorch.yaml names."""
+    for update in updates:
+        if not update.created or update.deleted or not update.ref.startswith("refs/heads/"):
+            continue
+        commit = git.commit_of(repo, update.new)
+        if commit is None:
+            continue
+        try:
+            manifest = manifest_at(repo, commit)
+        except ManifestError:
+            continue
+        if update.ref == f"refs/heads/{manifest.base}":
+            return update, manifest
+    return None, None
+
+
+class _Rules:
+    def __init__(self, repo: git.Repository, manifest: Manifest, policy: Policy,
+                 judge: ScopeJudge, tips: list[git.Oid], user: str | None, check_identity: bool):
+        self.repo = repo
+        self.m = manifest
+        self.policy = policy
+        self.scopes = judge
+        self.tips = tips
+        self.user = user
+        self.check_identity = check_identity
+
+    def who(self) -> str:
+        return self.user if self.user is not None else "an unknown pusher"
+
+    def is_integrator(self) -> bool:
+        return self.user is not None and self.user in self.m.integrators
+
+    def integrators(self) -> str:
+        return ", ".join(self.m.integrators) or "none listed in gitorch.yaml"
+
+    def judge(self, update: RefUpdate) -> Verdict:
+        ref = update.ref
+        m = self.m
+        team = m.team_of_branch(ref) if ref.startswith("refs/heads/") else None
+        if team is not None:
+            return self.team_branch(update, team)
+        if ref == f"refs/heads/{m.base}":
+            return self.protected(update, f"the base branch {m.base}", base=True)
+        if ref == f"refs/heads/{m.integration}":
+            return self.protected(update, f"the integration branch {m.integration}")
+        if ref.startswith("refs/tags/"):
+            return self.protected(update, "tags")
+        teams = ", ".join(sorted(m.teams))
+        return Verdict(ref, False, f"not a team branch: gitorch accepts "
+                       f"refs/heads/{m.branch_prefix}<team> (teams: {teams})",
+                       advice=f"push your work to refs/heads/{m.branch_prefix}<team>; "
+                       f"{m.base}, {m.integration} and tags are for integrators ({self.integrators()})")
+
+    def protected(self, update: RefUpdate, what: str, *, base: bool = False) -> Verdict:
+        if self.check_identity and not self.is_integrator():
+            why = ("no pusher identity is known (the server sets none of "
+                   f"{', '.join(IDENTITY_VARIABLES)})" if self.user is None
+                   else f"{self.user} is not an integrator")
+            return Verdict(update.ref, False, f"only integrators ({self.integrators()}) may "
+                           f"update {what}; {why}",
+                           advice=f"push to your team branch refs/heads/{self.m.branch_prefix}<team> "
+                           "and let an integrator merge it")
+        if not base:
+            return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}")
+        if update.deleted:
+            if self.policy.pinned:
+                return Verdict(update.ref, True, f"{what} deleted by integrator {self.who()}")
+            return Verdict(update.ref, False, f"deleting {what} would delete the policy "
+                           "(gitorch.yaml) with it", advice="push a new tip instead of deleting it")
+        commit = git.commit_of(self.repo, update.new)
+        if commit is None:
+            return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
+        if self.policy.pinned and git.read_file(self.repo, commit, DEFAULT_MANIFEST) is None:
+            return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}")
+        try:
+            manifest_at(self.repo, commit)
+        except ManifestError as exc:
+            first = exc.problems[0] if exc.problems else str(exc)
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            return Verdict(update.ref, False, f"gitorch.yaml at the new tip does not validate: "
+                           f"{first}{more}",
+                           advice="fix it ('gitorch validate' shows every problem) and push again")
+        return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}; "
+                       "gitorch.yaml validates")
+
+    def team_branch(self, update: RefUpdate, team: TeamName) -> Verdict:
+        m = self.m
+        members = m.teams[team].members
+        if update.deleted:
+            if self.check_identity and not self.is_integrator():
+                why = "no pusher identity is known" if self.user is None \
+                    else f"{self.user} is not an integrator"
+                return Verdict(update.ref, False, f"only integrators ({self.integrators()}) may "
+                               f"delete a team branch; {why}",
+                               advice="ask an integrator: a deleted team branch is lost work")
+            return Verdict(update.ref, True, f"team branch deleted by integrator {self.who()}")
+        if (self.check_identity and members and self.user is not None
+                and self.user not in members and not self.is_integrator()):
+            return Verdict(update.ref, False, f"{self.user} is not a member of team {team} "
+                           f"(members: {', '.join(members)})",
+                           advice=f"push to your own team's branch, or ask team {team} or an "
+                           "integrator to add you to 'members' in gitorch.yaml")
+        commit = git.commit_of(self.repo, update.new)
+        if commit is None:
+            return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
+        count, violations = self.scopes.commits(team, git.walk(self.repo, [commit.id], self.tips),
+                                              tip=commit)
+        if not violations:
+            return Verdict(update.ref, True, f"{count} new commit{'s' if count != 1 else ''} "
+                           f"within team {team}'s scope", commits=count)
+        offending = len({v.commit for v in violations})
+        return Verdict(
+            update.ref, False,
+            f"{offending} commit{'s' if offending != 1 else ''} of {count} change"
+            f"{'s' if offending == 1 else ''} paths outside team {team}'s scope",
+            violations=tuple(violations), commits=count,
+            advice=f"take these changes out of your commits (git rebase -i "
+                   f"{m.base}; a change to another team's path goes to that team's branch, "
+                   "an unowned path needs an owner in gitorch.yaml first) and push again; "
+                   f"'gitorch check' shows this list before you push",
+        )
+
+
+# --------------------------------------------------------------------------- text
+
+
+def describe(v: Violation) -> str:
+    """``path  (owner: beta)`` and, for a collision, the path it collides with."""
+    owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
+    if v.collides_with:
+        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
+                f"owner: {owner})")
+    return f"{v.path}  (owner: {owner})"
+
+
+def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:
+    """The lines a pusher sees: refused refs with each commit, path and owner, then the outcome."""
+    lines: list[str] = []
+    refused = [v for v in verdicts if not v.accepted]
+    for verdict in verdicts:
+        if verdict.accepted:
+            if verbose_accept:
+                lines.append(f"gitorch: ok {verdict.ref}: {verdict.reason}")
+            continue
+        lines.append(f"gitorch: REFUSED {verdict.ref}: {verdict.reason}")
+        by_commit: dict[str, list[Violation]] = {}
+        for v in verdict.violations:
+            by_commit.setdefault(v.commit, []).append(v)
+        for commit, items in by_commit.items():
+            lines.append(f"  {git.short(commit)} {items[0].subject}")
+            lines.extend(f"    {describe(v)}" for v in items)
+        if verdict.advice:
+            lines.append(f"  what to do: {verdict.advice}")
+    if refused:
+        lines.append(f"gitorch: push rejected ({len(refused)} of {len(verdicts)} "
+                     f"ref{'s' if len(verdicts) != 1 else ''} refused); nothing was applied")
+    return lines
+
+
+def to_json(verdicts: Sequence[Verdict]) -> list[dict[str, object]]:
+    return [{"ref": v.ref, "accepted": v.accepted, "reason": v.reason, "commits": v.commits,
+             "advice": v.advice or None,
+             "violations": [violation_json(x) for x in v.violations]} for v in verdicts]
+
+
+def violation_json(v: Violation) -> dict[str, object]:
+    return {"commit": v.commit, "subject": v.subject, "path": v.path, "owner": v.owner,
+            "collides_with": v.collides_with}
+
