@@ -396,3 +396,23 @@ def violation_json(v: Violation) -> dict[str, object]:
     return {"commit": v.commit, "subject": v.subject, "path": v.path, "owner": v.owner,
             "collides_with": v.collides_with}
 
+
+
+def check_branch(repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
+                 base: git.Commit | None, ref: str) -> Verdict:
+    """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
+    judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
+    exclude = [base.id] if base is not None else []
+    count, violations = judge.commits(team, git.walk(repo, [head.id], exclude), tip=head)
+    beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
+    plural = "s" if count != 1 else ""
+    if not violations:
+        return Verdict(ref, True, f"{count} commit{plural} {beyond}, all within team {team}'s "
+                       "scope", commits=count)
+    offending = len({v.commit for v in violations})
+    return Verdict(ref, False, f"{offending} commit{'s' if offending != 1 else ''} of {count} "
+                   f"{beyond} change{'s' if offending == 1 else ''} paths outside team "
+                   f"{team}'s scope", violations=tuple(violations), commits=count,
+                   advice=f"take these changes out of your commits (git rebase -i "
+                   f"{manifest.base}) and leave them to their owners; the server refuses "
+                   "this push as it is")
