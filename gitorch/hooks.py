@@ -105,7 +105,12 @@ def install_local(root: Path, *, force: bool = False, python: str | None = None)
 
 
 def server_policy(repo: Repository, pinned: Path | None) -> Policy:
-    """The policy of a server repository: the pinned file, else gitorch.yaml at the base tip."""
+    """The policy of a server repository: the pinned file, else gitorch.yaml at the base tip.
+
+    The base is ``git config gitorch.base`` when set, else the branch HEAD names, else
+    ``main`` or ``master`` (servers such as gitolite create repositories with HEAD at
+    ``master``), whichever exists first; a manifest naming another existing base wins.
+    """
     from gitorch import repo as git
     from gitorch.manifest import load_manifest
     from gitorch.receive import Policy, manifest_at
@@ -115,8 +120,12 @@ def server_policy(repo: Repository, pinned: Path | None) -> Policy:
             return Policy(load_manifest(pinned), str(pinned), pinned=True)
         except ManifestError as exc:
             return Policy(None, str(pinned), pinned=True, problem=_first(exc))
-    base = git.head_branch(repo) or "main"
-    for _ in range(2):      # HEAD names the base; its manifest may name another
+    configured = git.config_value(repo, "gitorch.base")
+    candidates = [configured] if configured else [git.head_branch(repo) or "main", "main", "master"]
+    base = next((b for b in candidates if git.branch_commit(repo, b, None) is not None),
+                candidates[0])
+    source = f"gitorch.yaml on {base}"
+    for _ in range(2):      # HEAD (or gitorch.base) names the base; its manifest may name another
         commit = git.branch_commit(repo, base, None)
         source = f"gitorch.yaml on {base}"
         if commit is None:

@@ -379,3 +379,12 @@ def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
             if commit is not None and commit.id not in out:
                 out.append(commit.id)
     return out
+
+
+def config_value(repo: Repository, key: str) -> str | None:
+    """A git config value as the repository sees it (its own config first), or None."""
+    try:
+        value = repo.config[key]
+    except (KeyError, pygit2.GitError):
+        return None
+    return value if isinstance(value, str) else None
