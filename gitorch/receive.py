@@ -18,7 +18,7 @@ from gitorch import repo as git
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
 from gitorch.ownership import UNOWNED
-from gitorch.scope import Violation
+from gitorch.scope import CompiledOwnership, Violation
 
 IDENTITY_VARIABLES = (
     "GITORCH_USER",        # set by the administrator's own wrapper
@@ -120,14 +120,25 @@ class ScopeJudge:
         self.repo = repo
         self.manifest = manifest
         self.ownership = manifest.ownership
+        self._compiled = CompiledOwnership(self.ownership)
         self._owner: dict[str, str] = {}
+        self._base = list(existing)
         self._existing = list(existing)
-        self._keys: dict[str, set[str]] | None = None
+        self._twins = git.FoldedTrees(collision_key)
+        self._changes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def prefetch(self, commits: Iterable[git.Commit]) -> list[git.Commit]:
+        """Compute the changes of many commits at once (one git process); returns them."""
+        listed = list(commits)
+        missing = [c.id for c in listed if str(c.id) not in self._changes]
+        if len(missing) > 8:        # below that, starting git costs more than it saves
+            self._changes.update(git.bulk_changes(self.repo, missing))
+        return listed
 
     def owner(self, path: str) -> str:
         found = self._owner.get(path)
         if found is None:
-            found = self._owner[path] = self.ownership.owner_of(path)
+            found = self._owner[path] = self._compiled.owner_of(path)
         return found
 
     def may_change(self, team: TeamName, path: str) -> bool:
@@ -145,47 +156,39 @@ class ScopeJudge:
         """
         out: list[Violation] = []
         count = 0
+        if tip is not None:
+            self._existing = [*self._base, tip]
         pending_added: list[tuple[git.Commit, str]] = []
         for commit in commits:
             count += 1
-            changed, added = git.commit_changes(self.repo, commit)
+            known = self._changes.get(str(commit.id))
+            changed, added = known if known is not None else git.commit_changes(self.repo, commit)
             for path in sorted(changed):
                 if not self.may_change(team, path):
                     out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
                                          path=path, owner=self.owner(path)))
                 elif path in added:
                     pending_added.append((commit, path))
-        if pending_added and tip is not None:
-            self._existing.append(tip)
         out.extend(self._collisions(team, pending_added))
         return count, out
 
     def _collisions(self, team: TeamName,
                     added: Sequence[tuple[git.Commit, str]]) -> list[Violation]:
-        """Added paths that name, case-folded and NFC-normalised, another team's existing path."""
+        """Added paths that name, case-folded and NFC-normalised, another team's existing path
+        (in the base branch or in the pushed tip)."""
         if not added:
             return []
-        keys = self._key_map()
+        trees = list({c.tree.id: c.tree for c in self._existing}.values())
         out = []
         for commit, path in added:
-            for other in sorted(keys.get(collision_key(path), ())):
+            twins: set[str] = set()
+            for tree in trees:
+                twins.update(self._twins.find(tree, path))
+            for other in sorted(twins):
                 if other != path and not self.may_change(team, other):
                     out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
                                          path=path, owner=self.owner(other), collides_with=other))
         return out
-
-    def _key_map(self) -> dict[str, set[str]]:
-        if self._keys is None:
-            self._keys = {}
-        seen: set[git.Oid] = set()
-        for commit in self._existing:
-            if commit.tree.id in seen:
-                continue
-            seen.add(commit.tree.id)
-            for path in git.tree_paths(commit):
-                self._keys.setdefault(collision_key(path), set()).add(path)
-        self._existing.clear()
-        return self._keys
 
 
 def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate],
@@ -209,6 +212,7 @@ def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate
     existing = [c for c in (git.branch_commit(repo, manifest.base, None),) if c is not None]
     judge = ScopeJudge(repo, manifest, existing)
     rules = _Rules(repo, manifest, policy, judge, tips, user, check_identity)
+    rules.prefetch(updates)
     verdicts = []
     for update in updates:
         if update is bootstrap:
@@ -252,6 +256,17 @@ class _Rules:
         self.tips = tips
         self.user = user
         self.check_identity = check_identity
+
+    def prefetch(self, updates: Sequence[RefUpdate]) -> None:
+        """The changes of every commit any team branch of this push brings, in one go."""
+        heads = []
+        for update in updates:
+            if not update.deleted and self.m.team_of_branch(update.ref) is not None:
+                commit = git.commit_of(self.repo, update.new)
+                if commit is not None:
+                    heads.append(commit.id)
+        if heads:
+            self.scopes.prefetch(git.walk(self.repo, heads, self.tips))
 
     def who(self) -> str:
         return self.user if self.user is not None else "an unknown pusher"
@@ -403,7 +418,8 @@ def check_branch(repo: git.Repository, manifest: Manifest, team: TeamName, head:
     """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
     judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
     exclude = [base.id] if base is not None else []
-    count, violations = judge.commits(team, git.walk(repo, [head.id], exclude), tip=head)
+    commits = judge.prefetch(git.walk(repo, [head.id], exclude))
+    count, violations = judge.commits(team, commits, tip=head)
     beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
     plural = "s" if count != 1 else ""
     if not violations:
