@@ -12,19 +12,20 @@ swap the code that judges the push.
 from __future__ import annotations
 
 import os
+import pickle
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gitorch.errors import GitorchError, ManifestError, UsageError
+from gitorch.manifest import Manifest
 
 if TYPE_CHECKING:
-    from gitorch.manifest import Manifest
     from gitorch.receive import Policy
-    from gitorch.repo import Repository
+    from gitorch.repo import Commit, Repository
 
 HOOK_MARK = "# gitorch-hook:"
 SERVER_HOOKS = ("pre-receive",)
@@ -131,13 +132,49 @@ def server_policy(repo: Repository, pinned: Path | None) -> Policy:
         if commit is None:
             return Policy(None, source, problem=f"the base branch {base} does not exist yet")
         try:
-            manifest = manifest_at(repo, commit)
+            manifest = _cached(repo, commit, manifest_at)
         except ManifestError as exc:
             return Policy(None, source, problem=_first(exc))
         if manifest.base == base or git.branch_commit(repo, manifest.base, None) is None:
             return Policy(manifest, source)
         base = manifest.base
     return Policy(None, source, problem="HEAD and gitorch.yaml disagree on the base branch")
+
+
+def _cached(repo: Repository, commit: Commit,
+            parse: Callable[[Repository, Commit], Manifest]) -> Manifest:
+    """The validated manifest of ``commit``, from a cache keyed by its blob id when possible.
+
+    Validation (pairwise scope overlaps) costs more than everything else the hook does
+    for a small push, and the base's manifest rarely changes. The cache lives inside the
+    server repository (``gitorch-cache/``): whoever can write there can rewrite the hooks
+    anyway. Any problem reading or writing it falls back to parsing.
+    """
+    from gitorch import __version__
+    from gitorch import repo as git
+
+    blob = git.file_id(commit, "gitorch.yaml")
+    if blob is None:
+        return parse(repo, commit)
+    cache = Path(repo.path) / "gitorch-cache" / f"policy-{__version__}-{blob}.pickle"
+    try:
+        with cache.open("rb") as fh:
+            found = pickle.load(fh)
+        if isinstance(found, Manifest):
+            return found
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError):
+        pass    # no cache yet, or an unusable one: parse
+    manifest = parse(repo, commit)
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except (OSError, pickle.PickleError, TypeError, AttributeError):
+        pass    # a read-only repository: no cache, still correct
+    return manifest
 
 
 def _first(exc: ManifestError) -> str:
@@ -190,8 +227,8 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
     if policy.manifest is None:
         out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
         return 0
-    known = git.ref_tips_under(repo, f"refs/remotes/{remote}/")
-    known += [c.id for u in updates if not u.created
+    known = [str(o) for o in git.ref_tips_under(repo, f"refs/remotes/{remote}/")]
+    known += [str(c.id) for u in updates if not u.created
               for c in (git.commit_of(repo, u.old),) if c is not None]
     verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
                                   check_identity=False, exclude=known)

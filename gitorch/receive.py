@@ -125,15 +125,6 @@ class ScopeJudge:
         self._base = list(existing)
         self._existing = list(existing)
         self._twins = git.FoldedTrees(collision_key)
-        self._changes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-
-    def prefetch(self, commits: Iterable[git.Commit]) -> list[git.Commit]:
-        """Compute the changes of many commits at once (one git process); returns them."""
-        listed = list(commits)
-        missing = [c.id for c in listed if str(c.id) not in self._changes]
-        if len(missing) > 8:        # below that, starting git costs more than it saves
-            self._changes.update(git.bulk_changes(self.repo, missing))
-        return listed
 
     def owner(self, path: str) -> str:
         found = self._owner.get(path)
@@ -147,7 +138,7 @@ class ScopeJudge:
             return True
         return owner != UNOWNED and team in self.ownership.ancestors.get(TeamName(owner), ())
 
-    def commits(self, team: TeamName, commits: Iterable[git.Commit],
+    def commits(self, team: TeamName, commits: Iterable[git.CommitInfo],
                 tip: git.Commit | None = None) -> tuple[int, list[Violation]]:
         """(number of commits judged, every violation among them, oldest commit first).
 
@@ -158,14 +149,13 @@ class ScopeJudge:
         count = 0
         if tip is not None:
             self._existing = [*self._base, tip]
-        pending_added: list[tuple[git.Commit, str]] = []
+        pending_added: list[tuple[git.CommitInfo, str]] = []
         for commit in commits:
             count += 1
-            known = self._changes.get(str(commit.id))
-            changed, added = known if known is not None else git.commit_changes(self.repo, commit)
-            for path in sorted(changed):
+            added = commit.added
+            for path in sorted(commit.changed):
                 if not self.may_change(team, path):
-                    out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
+                    out.append(Violation(commit=commit.id, subject=commit.subject,
                                          path=path, owner=self.owner(path)))
                 elif path in added:
                     pending_added.append((commit, path))
@@ -173,30 +163,36 @@ class ScopeJudge:
         return count, out
 
     def _collisions(self, team: TeamName,
-                    added: Sequence[tuple[git.Commit, str]]) -> list[Violation]:
+                    added: Sequence[tuple[git.CommitInfo, str]]) -> list[Violation]:
         """Added paths that name, case-folded and NFC-normalised, another team's existing path
         (in the base branch or in the pushed tip)."""
         if not added:
             return []
         trees = list({c.tree.id: c.tree for c in self._existing}.values())
+        paths = [path for _, path in added]
+        suspects: set[str] = set()
+        for tree in trees:
+            suspects |= self._twins.suspects(tree, paths)
         out = []
         for commit, path in added:
+            if path not in suspects:
+                continue
             twins: set[str] = set()
             for tree in trees:
                 twins.update(self._twins.find(tree, path))
             for other in sorted(twins):
                 if other != path and not self.may_change(team, other):
-                    out.append(Violation(commit=str(commit.id), subject=git.subject(commit),
+                    out.append(Violation(commit=commit.id, subject=commit.subject,
                                          path=path, owner=self.owner(other), collides_with=other))
         return out
 
 
 def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate],
                user: str | None, *, check_identity: bool = True,
-               exclude: Sequence[git.Oid] | None = None) -> list[Verdict]:
+               exclude: Sequence[str] | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
-    ``exclude``: the commits the receiving side already has (default: every ref tip of
+    ``exclude``: the commits the receiving side already has (default: every ref of
     ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
     pre-push, which cannot know the server's identity) skips the rules on who pushes.
     """
@@ -208,11 +204,10 @@ def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate
             reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
                       "that creates the base branch with a valid gitorch.yaml is accepted")
             return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
-    tips = list(exclude) if exclude is not None else git.ref_tips(repo)
     existing = [c for c in (git.branch_commit(repo, manifest.base, None),) if c is not None]
     judge = ScopeJudge(repo, manifest, existing)
-    rules = _Rules(repo, manifest, policy, judge, tips, user, check_identity)
-    rules.prefetch(updates)
+    rules = _Rules(repo, manifest, policy, judge, exclude, user, check_identity)
+    rules.load_commits(updates)
     verdicts = []
     for update in updates:
         if update is bootstrap:
@@ -248,25 +243,41 @@ def _bootstrap(repo: git.Repository,
 
 class _Rules:
     def __init__(self, repo: git.Repository, manifest: Manifest, policy: Policy,
-                 judge: ScopeJudge, tips: list[git.Oid], user: str | None, check_identity: bool):
+                 judge: ScopeJudge, exclude: Sequence[str] | None, user: str | None,
+                 check_identity: bool):
         self.repo = repo
         self.m = manifest
         self.policy = policy
         self.scopes = judge
-        self.tips = tips
+        self.exclude = exclude
+        self.new: dict[str, git.CommitInfo] = {}
+        self.order: dict[str, int] = {}
         self.user = user
         self.check_identity = check_identity
 
-    def prefetch(self, updates: Sequence[RefUpdate]) -> None:
-        """The changes of every commit any team branch of this push brings, in one go."""
+    def load_commits(self, updates: Sequence[RefUpdate]) -> None:
+        """Every commit that the team branches of this push bring, read in one go."""
         heads = []
         for update in updates:
             if not update.deleted and self.m.team_of_branch(update.ref) is not None:
                 commit = git.commit_of(self.repo, update.new)
                 if commit is not None:
-                    heads.append(commit.id)
-        if heads:
-            self.scopes.prefetch(git.walk(self.repo, heads, self.tips))
+                    heads.append(str(commit.id))
+        infos = git.new_commits(self.repo, heads, self.exclude)
+        self.new = {c.id: c for c in infos}
+        self.order = {c.id: i for i, c in enumerate(infos)}
+
+    def brought_by(self, head: str) -> list[git.CommitInfo]:
+        """The new commits ``head`` reaches, oldest first."""
+        seen: set[str] = set()
+        todo = [head]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.new:
+                continue
+            seen.add(current)
+            todo.extend(self.new[current].parents)
+        return sorted((self.new[c] for c in seen), key=lambda c: self.order[c.id])
 
     def who(self) -> str:
         return self.user if self.user is not None else "an unknown pusher"
@@ -347,7 +358,7 @@ class _Rules:
         commit = git.commit_of(self.repo, update.new)
         if commit is None:
             return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
-        count, violations = self.scopes.commits(team, git.walk(self.repo, [commit.id], self.tips),
+        count, violations = self.scopes.commits(team, self.brought_by(str(commit.id)),
                                               tip=commit)
         if not violations:
             return Verdict(update.ref, True, f"{count} new commit{'s' if count != 1 else ''} "
@@ -417,8 +428,8 @@ def check_branch(repo: git.Repository, manifest: Manifest, team: TeamName, head:
                  base: git.Commit | None, ref: str) -> Verdict:
     """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
     judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
-    exclude = [base.id] if base is not None else []
-    commits = judge.prefetch(git.walk(repo, [head.id], exclude))
+    exclude = [str(base.id)] if base is not None else []
+    commits = git.new_commits(repo, [str(head.id)], exclude)
     count, violations = judge.commits(team, commits, tip=head)
     beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
     plural = "s" if count != 1 else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,36 +263,6 @@ def commit_of(repo: Repository, oid: str) -> Commit | None:
     return peeled if isinstance(peeled, pygit2.Commit) else None
 
 
-def commit_changes(repo: Repository, commit: Commit) -> tuple[frozenset[str], frozenset[str]]:
-    """The paths the commit changes (as ``changed_paths`` counts them) and, among them, the
-    paths it adds (absent from its first parent; every path of a root commit).
-
-    One tree diff per parent: no rename detection, so a rename shows as its old and its new
-    path; mode, type (file <-> symlink) and submodule changes are deltas like any other.
-    """
-    parents = commit.parents
-    if not parents:
-        every = _tree_paths(commit.tree)
-        return every, every
-    charged: set[str] | None = None
-    added: set[str] = set()
-    for i, parent in enumerate(parents):
-        if parent.tree.id == commit.tree.id:
-            return frozenset(), frozenset()
-        paths: set[str] = set()
-        for delta in parent.tree.diff_to_tree(commit.tree).deltas:
-            old_path, new_path = delta.old_file.path, delta.new_file.path
-            paths.add(old_path)
-            paths.add(new_path)
-            if i == 0 and delta.status == pygit2.enums.DeltaStatus.ADDED:
-                added.add(new_path)
-        charged = paths if charged is None else charged & paths
-        if not charged:
-            return frozenset(), frozenset()
-    result = frozenset(charged or ())
-    return result, frozenset(added & result)
-
-
 def tree_paths(commit: Commit) -> frozenset[str]:
     """Every non-tree entry (files, symlinks, submodules) in the commit's tree."""
     return _tree_paths(commit.tree)
@@ -390,92 +360,174 @@ def config_value(repo: Repository, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def bulk_changes(repo: Repository,
-                 oids: Iterable[Oid]) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """``commit_changes`` for many commits in one ``git diff-tree --stdin`` run.
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit as the scope rules need it: what it changes and adds, and how to name it."""
 
-    git's combined diff (``-c``) lists for a merge exactly the paths that differ from
-    every parent; ``--root`` compares a root commit with the empty tree; ``--no-renames``
-    keeps both sides of a rename. Faster than a tree diff per commit through libgit2 for
-    a big push. git sees quarantined objects through the environment a hook inherits.
+    id: str
+    parents: tuple[str, ...]
+    subject: str
+    changed: frozenset[str]     # paths as ``changed_paths`` counts them
+    added: frozenset[str]       # among them, the paths its first parent lacks
+
+
+def new_commits(repo: Repository, heads: Sequence[str],
+                exclude: Sequence[str] | None = None) -> list[CommitInfo]:
+    """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no ref of
+    the repository), oldest first, each with its changed and added paths.
+
+    One ``git log`` for the whole push, instead of a tree diff per commit: ``-c`` lists for
+    a merge exactly the paths that differ from every parent, ``--root`` compares a root
+    commit with the empty tree, ``--no-renames`` keeps both sides of a rename; deletions,
+    mode and type changes and submodules are entries like any other. In a pre-receive
+    hook git finds the quarantined objects through the environment it gave the hook.
     """
-    todo = [str(o) for o in oids]
-    if not todo:
-        return {}
+    if not heads:
+        return []
+    others = ["--all"] if exclude is None else list(exclude)
     proc = subprocess.run(
-        ["git", "--git-dir", repo.path, "diff-tree", "--stdin", "-r", "-c", "--root",
-         "--no-renames", "--no-ext-diff", "--name-status", "-z"],
-        input=("\n".join(todo) + "\n").encode(), capture_output=True,
+        ["git", "--git-dir", repo.path, "log", "-z", "--topo-order", "--reverse",
+         "--no-renames", "--no-ext-diff", "--no-textconv", "-c", "--root", "--name-status",
+         "--format=%x01%H %P%x02%s", *heads, "--not", *others, "--"],
+        capture_output=True,
     )
     if proc.returncode != 0:
         reason = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
-        raise RepoError(f"git diff-tree failed: {reason.splitlines()[-1]}")
-    out: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-    current: str | None = None
+        raise RepoError(f"git log failed: {reason.splitlines()[-1]}")
+    return _parse_log(proc.stdout.decode("utf-8", errors="surrogateescape"))
+
+
+def _parse_log(text: str) -> list[CommitInfo]:
+    out: list[CommitInfo] = []
+    header: tuple[str, tuple[str, ...], str] | None = None
     changed: list[str] = []
     added: list[str] = []
-    tokens = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+
+    def close() -> None:
+        if header is not None:
+            out.append(CommitInfo(header[0], header[1], header[2], frozenset(changed),
+                                  frozenset(added)))
+
+    tokens = text.split("\0")
     i = 0
     while i < len(tokens):
-        token = tokens[i]
+        token = tokens[i].lstrip("\n")
+        i += 1
         if not token:
-            i += 1
             continue
-        if token[0].isupper():          # a status (A, M, D, T, MM...): the next token is a path
-            path = tokens[i + 1]
+        if token.startswith("\x01"):
+            close()
+            ids, _, subject_ = token[1:].partition("\x02")
+            first, *parents = ids.split()
+            header, changed, added = (first, tuple(parents), subject_), [], []
+        elif token.isalpha() and token.isupper() and i < len(tokens):
+            path = tokens[i]        # a status (A, M, D, T, MM...) is followed by its path
+            i += 1
             changed.append(path)
             if token[0] == "A":
                 added.append(path)
-            i += 2
-            continue
-        if current is not None:
-            out[current] = (frozenset(changed), frozenset(added))
-        current, changed, added = token.strip(), [], []
-        i += 1
-    if current is not None:
-        out[current] = (frozenset(changed), frozenset(added))
+        else:
+            raise RepoError(f"cannot read git log output near {token[:40]!r}")
+    close()
     return out
+
+
+@dataclass
+class _FoldedDir:
+    tree: pygit2.Tree
+    keys: dict[str, list[str]]      # key -> the entry names with that key
+    trees: set[str]                 # entry names that are directories
+    dups: bool                      # two entries share a key
 
 
 class FoldedTrees:
     """Finds the paths of a tree that equal a given path under a key function (case-folding,
-    Unicode normalisation), looking only at the directories on the way: no full tree walk."""
+    Unicode normalisation), looking only at the directories on the way: no full tree walk.
+
+    ``suspects`` is the cheap filter (per directory, usually without keying any file
+    name); ``find`` the exact answer for the few paths it lets through.
+    """
 
     def __init__(self, key: Callable[[str], str]):
         self.key = key
-        self._index: dict[Oid, dict[str, list[tuple[str, Oid, bool]]]] = {}
+        self._dirs: dict[Oid, _FoldedDir] = {}
 
-    def _entries(self, tree: pygit2.Tree) -> dict[str, list[tuple[str, Oid, bool]]]:
-        found = self._index.get(tree.id)
+    def _dir(self, tree: pygit2.Tree) -> _FoldedDir:
+        found = self._dirs.get(tree.id)
         if found is None:
-            found = {}
+            keys: dict[str, list[str]] = {}
+            trees: set[str] = set()
             for entry in tree:
                 name = entry.name or ""
-                found.setdefault(self.key(name), []).append(
-                    (name, entry.id, entry.type_str == "tree"))
-            self._index[tree.id] = found
+                keys.setdefault(self.key(name), []).append(name)
+                if entry.type_str == "tree":
+                    trees.add(name)
+            found = _FoldedDir(tree, keys, trees, any(len(v) > 1 for v in keys.values()))
+            self._dirs[tree.id] = found
         return found
+
+    def _sub(self, parent: _FoldedDir, name: str) -> _FoldedDir:
+        sub = parent.tree[name]
+        assert isinstance(sub, pygit2.Tree)
+        return self._dir(sub)
+
+    def suspects(self, root: pygit2.Tree, paths: Iterable[str]) -> set[str]:
+        """The paths that may have a twin in ``root``; a superset of those ``find`` confirms."""
+        by_dir: dict[str, list[str]] = {}
+        for path in paths:
+            head, _, leaf = path.rpartition("/")
+            by_dir.setdefault(head, []).append(leaf)
+        out: set[str] = set()
+        for head, leaves in by_dir.items():
+            prefix = f"{head}/" if head else ""
+            current: _FoldedDir | None = self._dir(root)
+            for part in head.split("/") if head else ():
+                assert current is not None
+                names = current.keys.get(self.key(part))
+                if names is None:
+                    current = None          # a new directory: nothing in root to collide with
+                    break
+                if names != [part]:
+                    out.update(f"{prefix}{leaf}" for leaf in leaves)
+                    current = None
+                    break
+                if part not in current.trees:
+                    current = None
+                    break
+                current = self._sub(current, part)
+            if current is None:
+                continue
+            for leaf in leaves:
+                if not current.dups and leaf in current.keys.get(leaf, ()):
+                    continue                # present under its own name, no twin possible
+                names = current.keys.get(self.key(leaf))
+                if names is not None and names != [leaf]:
+                    out.add(f"{prefix}{leaf}")
+        return out
 
     def find(self, root: pygit2.Tree, path: str) -> list[str]:
         """Every path in ``root`` (a file, symlink or submodule) whose key equals ``path``'s."""
         parts = path.split("/")
-        frontier: list[tuple[pygit2.Tree, str]] = [(root, "")]
+        frontier: list[tuple[_FoldedDir, str]] = [(self._dir(root), "")]
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
-            wanted = self.key(part)
-            nxt: list[tuple[pygit2.Tree, str]] = []
             out: list[str] = []
-            for tree, prefix in frontier:
-                for name, _oid, is_tree in self._entries(tree).get(wanted, ()):
-                    if last and not is_tree:
+            nxt: list[tuple[_FoldedDir, str]] = []
+            for current, prefix in frontier:
+                for name in current.keys.get(self.key(part), ()):
+                    if last and name not in current.trees:
                         out.append(f"{prefix}{name}")
-                    elif not last and is_tree:
-                        sub = tree[name]
-                        assert isinstance(sub, pygit2.Tree)
-                        nxt.append((sub, f"{prefix}{name}/"))
+                    elif not last and name in current.trees:
+                        nxt.append((self._sub(current, name), f"{prefix}{name}/"))
             if last:
                 return out
             frontier = nxt
-            if not frontier:
-                return []
         return []
+
+
+def file_id(commit: Commit, path: str) -> str | None:
+    """The object id of the entry at ``path`` in the commit's tree, or None."""
+    try:
+        return str(commit.tree[path].id)
+    except KeyError:
+        return None
