@@ -186,6 +186,12 @@ def _first(exc: ManifestError) -> str:
 
 def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
                 env: Mapping[str, str]) -> int:
+    from gitorch import gitlog
+
+    text = stdin.read()
+    # git works out the new commits while Python loads pygit2 and the rest (2 cores or more).
+    started = gitlog.start_for_push(env.get("GIT_DIR", "."), text)
+
     from gitorch import receive
     from gitorch import repo as git
 
@@ -194,10 +200,10 @@ def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
         pinned = Path(args[1])
     elif args:
         raise UsageError(f"unexpected arguments {' '.join(args)}")
-    updates = receive.parse_updates(stdin.read())
+    updates = receive.parse_updates(text)
     repo = git.open_repo(os.getcwd(), from_env=True)
     policy = server_policy(repo, pinned)
-    verdicts = receive.judge_push(repo, policy, updates, receive.identity(env))
+    verdicts = receive.judge_push(repo, policy, updates, receive.identity(env), started=started)
     if policy.manifest is None and not any(v.accepted for v in verdicts):
         out.write(f"gitorch: push rejected: no readable policy in {policy.source}: "
                   f"{policy.problem}; {receive.NO_POLICY_ADVICE}\n")

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from gitorch import gitlog
 from gitorch import repo as git
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
@@ -138,7 +139,7 @@ class ScopeJudge:
             return True
         return owner != UNOWNED and team in self.ownership.ancestors.get(TeamName(owner), ())
 
-    def commits(self, team: TeamName, commits: Iterable[git.CommitInfo],
+    def commits(self, team: TeamName, commits: Iterable[gitlog.CommitInfo],
                 tip: git.Commit | None = None) -> tuple[int, list[Violation]]:
         """(number of commits judged, every violation among them, oldest commit first).
 
@@ -149,7 +150,7 @@ class ScopeJudge:
         count = 0
         if tip is not None:
             self._existing = [*self._base, tip]
-        pending_added: list[tuple[git.CommitInfo, str]] = []
+        pending_added: list[tuple[gitlog.CommitInfo, str]] = []
         for commit in commits:
             count += 1
             added = commit.added
@@ -163,7 +164,7 @@ class ScopeJudge:
         return count, out
 
     def _collisions(self, team: TeamName,
-                    added: Sequence[tuple[git.CommitInfo, str]]) -> list[Violation]:
+                    added: Sequence[tuple[gitlog.CommitInfo, str]]) -> list[Violation]:
         """Added paths that name, case-folded and NFC-normalised, another team's existing path
         (in the base branch or in the pushed tip)."""
         if not added:
@@ -189,7 +190,8 @@ class ScopeJudge:
 
 def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate],
                user: str | None, *, check_identity: bool = True,
-               exclude: Sequence[str] | None = None) -> list[Verdict]:
+               exclude: Sequence[str] | None = None,
+               started: gitlog.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
     ``exclude``: the commits the receiving side already has (default: every ref of
@@ -207,7 +209,7 @@ def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate
     existing = [c for c in (git.branch_commit(repo, manifest.base, None),) if c is not None]
     judge = ScopeJudge(repo, manifest, existing)
     rules = _Rules(repo, manifest, policy, judge, exclude, user, check_identity)
-    rules.load_commits(updates)
+    rules.load_commits(updates, started)
     verdicts = []
     for update in updates:
         if update is bootstrap:
@@ -250,12 +252,12 @@ class _Rules:
         self.policy = policy
         self.scopes = judge
         self.exclude = exclude
-        self.new: dict[str, git.CommitInfo] = {}
+        self.new: dict[str, gitlog.CommitInfo] = {}
         self.order: dict[str, int] = {}
         self.user = user
         self.check_identity = check_identity
 
-    def load_commits(self, updates: Sequence[RefUpdate]) -> None:
+    def load_commits(self, updates: Sequence[RefUpdate], started: gitlog.Started | None) -> None:
         """Every commit that the team branches of this push bring, read in one go."""
         heads = []
         for update in updates:
@@ -263,11 +265,11 @@ class _Rules:
                 commit = git.commit_of(self.repo, update.new)
                 if commit is not None:
                     heads.append(str(commit.id))
-        infos = git.new_commits(self.repo, heads, self.exclude)
+        infos = git.new_commits(self.repo, heads, self.exclude, started=started)
         self.new = {c.id: c for c in infos}
         self.order = {c.id: i for i, c in enumerate(infos)}
 
-    def brought_by(self, head: str) -> list[git.CommitInfo]:
+    def brought_by(self, head: str) -> list[gitlog.CommitInfo]:
         """The new commits ``head`` reaches, oldest first."""
         seen: set[str] = set()
         todo = [head]

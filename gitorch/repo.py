@@ -15,7 +15,9 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import RepositoryOpenFlag, SortMode
 
+from gitorch import gitlog
 from gitorch.errors import RepoError
+from gitorch.gitlog import CommitInfo as CommitInfo
 
 Repository = pygit2.Repository
 Commit = pygit2.Commit
@@ -360,76 +362,28 @@ def config_value(repo: Repository, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@dataclass(frozen=True)
-class CommitInfo:
-    """A commit as the scope rules need it: what it changes and adds, and how to name it."""
-
-    id: str
-    parents: tuple[str, ...]
-    subject: str
-    changed: frozenset[str]     # paths as ``changed_paths`` counts them
-    added: frozenset[str]       # among them, the paths its first parent lacks
-
-
-def new_commits(repo: Repository, heads: Sequence[str],
-                exclude: Sequence[str] | None = None) -> list[CommitInfo]:
+def new_commits(repo: Repository, heads: Sequence[str], exclude: Sequence[str] | None = None,
+                *, started: gitlog.Started | None = None) -> list[CommitInfo]:
     """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no ref of
-    the repository), oldest first, each with its changed and added paths.
+    the repository), oldest first, each with its changed and added paths (see gitlog).
 
-    One ``git log`` for the whole push, instead of a tree diff per commit: ``-c`` lists for
-    a merge exactly the paths that differ from every parent, ``--root`` compares a root
-    commit with the empty tree, ``--no-renames`` keeps both sides of a rename; deletions,
-    mode and type changes and submodules are entries like any other. In a pre-receive
-    hook git finds the quarantined objects through the environment it gave the hook.
+    ``started``: the same question already put to git (by the hook, before Python loaded
+    pygit2) for a superset of ``heads``; its answer is used when git gave one.
     """
     if not heads:
         return []
-    others = ["--all"] if exclude is None else list(exclude)
-    proc = subprocess.run(
-        ["git", "--git-dir", repo.path, "log", "-z", "--topo-order", "--reverse",
-         "--no-renames", "--no-ext-diff", "--no-textconv", "-c", "--root", "--name-status",
-         "--format=%x01%H %P%x02%s", *heads, "--not", *others, "--"],
-        capture_output=True,
-    )
+    if started is not None:
+        found = started.result()
+        if found is not None:
+            return found
+    proc = subprocess.run(gitlog.command(repo.path, heads, exclude), capture_output=True)
     if proc.returncode != 0:
         reason = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise RepoError(f"git log failed: {reason.splitlines()[-1]}")
-    return _parse_log(proc.stdout.decode("utf-8", errors="surrogateescape"))
-
-
-def _parse_log(text: str) -> list[CommitInfo]:
-    out: list[CommitInfo] = []
-    header: tuple[str, tuple[str, ...], str] | None = None
-    changed: list[str] = []
-    added: list[str] = []
-
-    def close() -> None:
-        if header is not None:
-            out.append(CommitInfo(header[0], header[1], header[2], frozenset(changed),
-                                  frozenset(added)))
-
-    tokens = text.split("\0")
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip("\n")
-        i += 1
-        if not token:
-            continue
-        if token.startswith("\x01"):
-            close()
-            ids, _, subject_ = token[1:].partition("\x02")
-            first, *parents = ids.split()
-            header, changed, added = (first, tuple(parents), subject_), [], []
-        elif token.isalpha() and token.isupper() and i < len(tokens):
-            path = tokens[i]        # a status (A, M, D, T, MM...) is followed by its path
-            i += 1
-            changed.append(path)
-            if token[0] == "A":
-                added.append(path)
-        else:
-            raise RepoError(f"cannot read git log output near {token[:40]!r}")
-    close()
-    return out
+    try:
+        return gitlog.parse(proc.stdout)
+    except ValueError as exc:
+        raise RepoError(str(exc)) from None
 
 
 @dataclass
