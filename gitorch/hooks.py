@@ -15,7 +15,7 @@ import os
 import pickle
 import shlex
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -24,8 +24,8 @@ from gitorch.errors import GitorchError, ManifestError, UsageError
 from gitorch.manifest import Manifest
 
 if TYPE_CHECKING:
+    from gitorch.hookgit import Git
     from gitorch.receive import Policy
-    from gitorch.repo import Commit, Repository
 
 HOOK_MARK = "# gitorch-hook:"
 SERVER_HOOKS = ("pre-receive",)
@@ -105,44 +105,41 @@ def install_local(root: Path, *, force: bool = False, python: str | None = None)
 # --------------------------------------------------------------------------- policies
 
 
-def server_policy(repo: Repository, pinned: Path | None) -> Policy:
+def server_policy(repo: Git, pinned: Path | None) -> Policy:
     """The policy of a server repository: the pinned file, else gitorch.yaml at the base tip.
 
     The base is ``git config gitorch.base`` when set, else the branch HEAD names, else
     ``main`` or ``master`` (servers such as gitolite create repositories with HEAD at
     ``master``), whichever exists first; a manifest naming another existing base wins.
     """
-    from gitorch import repo as git
     from gitorch.manifest import load_manifest
-    from gitorch.receive import Policy, manifest_at
+    from gitorch.receive import Policy
 
     if pinned is not None:
         try:
             return Policy(load_manifest(pinned), str(pinned), pinned=True)
         except ManifestError as exc:
             return Policy(None, str(pinned), pinned=True, problem=_first(exc))
-    configured = git.config_value(repo, "gitorch.base")
-    candidates = [configured] if configured else [git.head_branch(repo) or "main", "main", "master"]
-    base = next((b for b in candidates if git.branch_commit(repo, b, None) is not None),
-                candidates[0])
+    configured = repo.config("gitorch.base")
+    candidates = [configured] if configured else [repo.head_branch() or "main", "main", "master"]
+    base = next((b for b in candidates if repo.branch(b) is not None), candidates[0])
     source = f"gitorch.yaml on {base}"
     for _ in range(2):      # HEAD (or gitorch.base) names the base; its manifest may name another
-        commit = git.branch_commit(repo, base, None)
+        commit = repo.branch(base)
         source = f"gitorch.yaml on {base}"
         if commit is None:
             return Policy(None, source, problem=f"the base branch {base} does not exist yet")
         try:
-            manifest = _cached(repo, commit, manifest_at)
+            manifest = cached_manifest(repo, commit)
         except ManifestError as exc:
             return Policy(None, source, problem=_first(exc))
-        if manifest.base == base or git.branch_commit(repo, manifest.base, None) is None:
+        if manifest.base == base or repo.branch(manifest.base) is None:
             return Policy(manifest, source)
         base = manifest.base
     return Policy(None, source, problem="HEAD and gitorch.yaml disagree on the base branch")
 
 
-def _cached(repo: Repository, commit: Commit,
-            parse: Callable[[Repository, Commit], Manifest]) -> Manifest:
+def cached_manifest(repo: Git, commit: str) -> Manifest:
     """The validated manifest of ``commit``, from a cache keyed by its blob id when possible.
 
     Validation (pairwise scope overlaps) costs more than everything else the hook does
@@ -151,21 +148,21 @@ def _cached(repo: Repository, commit: Commit,
     anyway. Any problem reading or writing it falls back to parsing.
     """
     from gitorch import __version__
-    from gitorch import repo as git
+    from gitorch.receive import manifest_at
 
-    blob = git.file_id(commit, "gitorch.yaml")
-    if blob is None:
-        return parse(repo, commit)
-    cache = Path(repo.path) / "gitorch-cache" / f"policy-{__version__}-{blob}.pickle"
+    found = repo.blob(commit, "gitorch.yaml")
+    if found is None:
+        return manifest_at(repo, commit)
+    cache = Path(repo.git_dir) / "gitorch-cache" / f"policy-{__version__}-{found[0]}.pickle"
     try:
         with cache.open("rb") as fh:
-            found = pickle.load(fh)
-        if isinstance(found, Manifest):
-            return found
+            loaded = pickle.load(fh)
+        if isinstance(loaded, Manifest):
+            return loaded
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
             ValueError):
         pass    # no cache yet, or an unusable one: parse
-    manifest = parse(repo, commit)
+    manifest = manifest_at(repo, commit)
     try:
         cache.parent.mkdir(exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
@@ -186,14 +183,14 @@ def _first(exc: ManifestError) -> str:
 
 def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
                 env: Mapping[str, str]) -> int:
-    from gitorch import gitlog
+    from gitorch import hookgit
 
     text = stdin.read()
-    # git works out the new commits while Python loads pygit2 and the rest (2 cores or more).
-    started = gitlog.start_for_push(env.get("GIT_DIR", "."), text)
+    git_dir = env.get("GIT_DIR") or "."
+    # git works out the new commits while Python loads the manifest and the rules.
+    started = hookgit.start_for_push(git_dir, text)
 
     from gitorch import receive
-    from gitorch import repo as git
 
     pinned = None
     if args[:1] == ["--policy"] and len(args) >= 2:
@@ -201,9 +198,10 @@ def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
     elif args:
         raise UsageError(f"unexpected arguments {' '.join(args)}")
     updates = receive.parse_updates(text)
-    repo = git.open_repo(os.getcwd(), from_env=True)
-    policy = server_policy(repo, pinned)
-    verdicts = receive.judge_push(repo, policy, updates, receive.identity(env), started=started)
+    with hookgit.Git(git_dir) as repo:
+        policy = server_policy(repo, pinned)
+        verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
+                                      started=started)
     if policy.manifest is None and not any(v.accepted for v in verdicts):
         out.write(f"gitorch: push rejected: no readable policy in {policy.source}: "
                   f"{policy.problem}; {receive.NO_POLICY_ADVICE}\n")
@@ -217,11 +215,11 @@ def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
 def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
     """The server's check, run before the push on what it would send (identity rules aside:
     the client cannot know the name the server will see)."""
-    from gitorch import receive
+    from gitorch import hookgit, receive
     from gitorch import repo as git
 
     remote = args[0] if args else "origin"
-    repo = git.open_repo(os.getcwd())
+    handle = git.open_repo(os.getcwd())
     updates = []
     for line in stdin.read().splitlines():
         parts = line.split()
@@ -229,15 +227,16 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
             updates.append(receive.RefUpdate(old=parts[3], new=parts[1], ref=parts[2]))
     if not updates:
         return 0
-    policy = client_policy(repo, remote)
-    if policy.manifest is None:
-        out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
-        return 0
-    known = [str(o) for o in git.ref_tips_under(repo, f"refs/remotes/{remote}/")]
+    known = [str(o) for o in git.ref_tips_under(handle, f"refs/remotes/{remote}/")]
     known += [str(c.id) for u in updates if not u.created
-              for c in (git.commit_of(repo, u.old),) if c is not None]
-    verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
-                                  check_identity=False, exclude=known)
+              for c in (git.commit_of(handle, u.old),) if c is not None]
+    with hookgit.Git(handle.path) as repo:
+        policy = client_policy(repo, git.repo_root(handle), remote)
+        if policy.manifest is None:
+            out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
+            return 0
+        verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
+                                      check_identity=False, exclude=known)
     if all(v.accepted for v in verdicts):
         return 0
     lines = receive.render(verdicts, verbose_accept=False)
@@ -246,20 +245,18 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
     return 1
 
 
-def client_policy(repo: Repository, remote: str) -> Policy:
+def client_policy(repo: Git, root: Path, remote: str) -> Policy:
     """gitorch.yaml at the remote's base branch as last fetched, else the checkout's own."""
-    from gitorch import repo as git
     from gitorch.manifest import find_manifest, load_manifest
     from gitorch.receive import Policy, manifest_at
 
     local: Manifest | None = None
     problem = ""
     try:
-        local = load_manifest(find_manifest(git.repo_root(repo), None))
+        local = load_manifest(find_manifest(root, None))
     except ManifestError as exc:
         problem = _first(exc)
-    tracking = git.ref_target(repo, f"refs/remotes/{remote}/{local.base if local else 'main'}")
-    commit = git.commit_of(repo, str(tracking)) if tracking is not None else None
+    commit = repo.commit(f"refs/remotes/{remote}/{local.base if local else 'main'}")
     if commit is not None:
         try:
             return Policy(manifest_at(repo, commit), f"gitorch.yaml on {remote}")
@@ -273,6 +270,7 @@ def client_policy(repo: Repository, remote: str) -> Policy:
 def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
     """Refuse a commit whose staged paths leave the checked-out team's scope."""
     from gitorch import repo as git
+    from gitorch.hookgit import Git
     from gitorch.manifest import find_manifest, load_manifest
     from gitorch.receive import ScopeJudge, describe
     from gitorch.scope import Violation
@@ -284,7 +282,7 @@ def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str
     team = manifest.team_of_branch(branch) if branch else None
     if team is None:
         return 0    # not a team branch: integrators' branches are the server's to judge
-    judge = ScopeJudge(repo, manifest)
+    judge = ScopeJudge(Git(repo.path), manifest)
     bad = [p for p in git.staged_paths(root) if not judge.may_change(team, p)]
     if not bad:
         return 0

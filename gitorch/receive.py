@@ -1,8 +1,9 @@
 """The server hook's decision: ref updates in, verdicts out.
 
 ``judge_push`` applies CONTRACT section 3 to the ref updates of one push and returns
-one verdict per ref. It reads the repository through ``gitorch.repo`` only and never
-prints, reads stdin or exits: ``gitorch.hooks`` does the I/O around it.
+one verdict per ref. It reads the repository through ``gitorch.hookgit`` (git itself,
+no pygit2: start-up is most of a hook's cost) and never prints, reads stdin or exits:
+``gitorch.hooks`` does the I/O around it.
 
 A pre-receive hook accepts or refuses a push as a whole (git offers no per-ref answer
 there), so one refused ref refuses the push and nothing is applied.
@@ -10,12 +11,10 @@ there), so one refused ref refuses the push and nothing is applied.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gitorch import gitlog
-from gitorch import repo as git
+from gitorch import hookgit
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
 from gitorch.ownership import UNOWNED
@@ -41,11 +40,11 @@ class RefUpdate:
 
     @property
     def created(self) -> bool:
-        return self.old == git.ZERO_OID
+        return not self.old.strip("0")
 
     @property
     def deleted(self) -> bool:
-        return self.new == git.ZERO_OID
+        return not self.new.strip("0")
 
 
 @dataclass(frozen=True)
@@ -92,14 +91,14 @@ def parse_updates(text: str) -> list[RefUpdate]:
     return out
 
 
-def manifest_at(repo: git.Repository, commit: git.Commit) -> Manifest:
+def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
     """The validated ``gitorch.yaml`` of a commit; ManifestError (lines FILE:LINE) otherwise."""
-    data = git.read_file(repo, commit, DEFAULT_MANIFEST)
-    where = f"{DEFAULT_MANIFEST}@{git.short(commit.id)}"
-    if data is None:
+    found = repo.blob(commit, DEFAULT_MANIFEST)
+    where = f"{DEFAULT_MANIFEST}@{commit[:8]}"
+    if found is None:
         raise ManifestError([f"{where}: no {DEFAULT_MANIFEST} in this commit"])
     try:
-        text = data.decode("utf-8")
+        text = found[1].decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError([f"{where}: not UTF-8 text"]) from None
     return parse_manifest(text, where)
@@ -107,7 +106,7 @@ def manifest_at(repo: git.Repository, commit: git.Commit) -> Manifest:
 
 def collision_key(path: str) -> str:
     """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
-    return unicodedata.normalize("NFC", path).casefold()
+    return hookgit.collision_key(path)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -116,8 +115,7 @@ def collision_key(path: str) -> str:
 class ScopeJudge:
     """Judges commits against one manifest's scopes; caches each path's owner across refs."""
 
-    def __init__(self, repo: git.Repository, manifest: Manifest,
-                 existing: Iterable[git.Commit] = ()):
+    def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = ()):
         self.repo = repo
         self.manifest = manifest
         self.ownership = manifest.ownership
@@ -125,7 +123,7 @@ class ScopeJudge:
         self._owner: dict[str, str] = {}
         self._base = list(existing)
         self._existing = list(existing)
-        self._twins = git.FoldedTrees(collision_key)
+        self._twins = hookgit.FoldedTrees(repo)
 
     def owner(self, path: str) -> str:
         found = self._owner.get(path)
@@ -139,8 +137,8 @@ class ScopeJudge:
             return True
         return owner != UNOWNED and team in self.ownership.ancestors.get(TeamName(owner), ())
 
-    def commits(self, team: TeamName, commits: Iterable[gitlog.CommitInfo],
-                tip: git.Commit | None = None) -> tuple[int, list[Violation]]:
+    def commits(self, team: TeamName, commits: Iterable[hookgit.CommitInfo],
+                tip: str | None = None) -> tuple[int, list[Violation]]:
         """(number of commits judged, every violation among them, oldest commit first).
 
         An added path is also checked for a case/normalisation collision with the paths of
@@ -148,9 +146,8 @@ class ScopeJudge:
         """
         out: list[Violation] = []
         count = 0
-        if tip is not None:
-            self._existing = [*self._base, tip]
-        pending_added: list[tuple[gitlog.CommitInfo, str]] = []
+        self._existing = [*self._base, *([tip] if tip is not None else [])]
+        pending_added: list[tuple[hookgit.CommitInfo, str]] = []
         for commit in commits:
             count += 1
             added = commit.added
@@ -164,12 +161,12 @@ class ScopeJudge:
         return count, out
 
     def _collisions(self, team: TeamName,
-                    added: Sequence[tuple[gitlog.CommitInfo, str]]) -> list[Violation]:
+                    added: Sequence[tuple[hookgit.CommitInfo, str]]) -> list[Violation]:
         """Added paths that name, case-folded and NFC-normalised, another team's existing path
         (in the base branch or in the pushed tip)."""
         if not added:
             return []
-        trees = list({c.tree.id: c.tree for c in self._existing}.values())
+        trees = list(dict.fromkeys(self._existing))
         paths = [path for _, path in added]
         suspects: set[str] = set()
         for tree in trees:
@@ -188,10 +185,10 @@ class ScopeJudge:
         return out
 
 
-def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate],
+def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                user: str | None, *, check_identity: bool = True,
                exclude: Sequence[str] | None = None,
-               started: gitlog.Started | None = None) -> list[Verdict]:
+               started: hookgit.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
     ``exclude``: the commits the receiving side already has (default: every ref of
@@ -206,7 +203,7 @@ def judge_push(repo: git.Repository, policy: Policy, updates: Sequence[RefUpdate
             reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
                       "that creates the base branch with a valid gitorch.yaml is accepted")
             return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
-    existing = [c for c in (git.branch_commit(repo, manifest.base, None),) if c is not None]
+    existing = [c for c in (repo.branch(manifest.base),) if c is not None]
     judge = ScopeJudge(repo, manifest, existing)
     rules = _Rules(repo, manifest, policy, judge, exclude, user, check_identity)
     rules.load_commits(updates, started)
@@ -225,13 +222,13 @@ NO_POLICY_ADVICE = ("an administrator must make gitorch.yaml on the base branch 
                      "--server BARE --policy FILE'")
 
 
-def _bootstrap(repo: git.Repository,
+def _bootstrap(repo: hookgit.Git,
                updates: Sequence[RefUpdate]) -> tuple[RefUpdate | None, Manifest | None]:
     """With no policy: the update that creates the base branch its own valid gitorch.yaml names."""
     for update in updates:
         if not update.created or update.deleted or not update.ref.startswith("refs/heads/"):
             continue
-        commit = git.commit_of(repo, update.new)
+        commit = repo.commit(update.new)
         if commit is None:
             continue
         try:
@@ -244,7 +241,7 @@ def _bootstrap(repo: git.Repository,
 
 
 class _Rules:
-    def __init__(self, repo: git.Repository, manifest: Manifest, policy: Policy,
+    def __init__(self, repo: hookgit.Git, manifest: Manifest, policy: Policy,
                  judge: ScopeJudge, exclude: Sequence[str] | None, user: str | None,
                  check_identity: bool):
         self.repo = repo
@@ -252,24 +249,24 @@ class _Rules:
         self.policy = policy
         self.scopes = judge
         self.exclude = exclude
-        self.new: dict[str, gitlog.CommitInfo] = {}
+        self.new: dict[str, hookgit.CommitInfo] = {}
         self.order: dict[str, int] = {}
         self.user = user
         self.check_identity = check_identity
 
-    def load_commits(self, updates: Sequence[RefUpdate], started: gitlog.Started | None) -> None:
+    def load_commits(self, updates: Sequence[RefUpdate], started: hookgit.Started | None) -> None:
         """Every commit that the team branches of this push bring, read in one go."""
         heads = []
         for update in updates:
             if not update.deleted and self.m.team_of_branch(update.ref) is not None:
-                commit = git.commit_of(self.repo, update.new)
+                commit = self.repo.commit(update.new)
                 if commit is not None:
-                    heads.append(str(commit.id))
-        infos = git.new_commits(self.repo, heads, self.exclude, started=started)
+                    heads.append(commit)
+        infos = self.repo.new_commits(heads, self.exclude, started=started)
         self.new = {c.id: c for c in infos}
         self.order = {c.id: i for i, c in enumerate(infos)}
 
-    def brought_by(self, head: str) -> list[gitlog.CommitInfo]:
+    def brought_by(self, head: str) -> list[hookgit.CommitInfo]:
         """The new commits ``head`` reaches, oldest first."""
         seen: set[str] = set()
         todo = [head]
@@ -324,10 +321,10 @@ class _Rules:
                 return Verdict(update.ref, True, f"{what} deleted by integrator {self.who()}")
             return Verdict(update.ref, False, f"deleting {what} would delete the policy "
                            "(gitorch.yaml) with it", advice="push a new tip instead of deleting it")
-        commit = git.commit_of(self.repo, update.new)
+        commit = self.repo.commit(update.new)
         if commit is None:
             return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
-        if self.policy.pinned and git.read_file(self.repo, commit, DEFAULT_MANIFEST) is None:
+        if self.policy.pinned and self.repo.blob(commit, DEFAULT_MANIFEST) is None:
             return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}")
         try:
             manifest_at(self.repo, commit)
@@ -357,10 +354,10 @@ class _Rules:
                            f"(members: {', '.join(members)})",
                            advice=f"push to your own team's branch, or ask team {team} or an "
                            "integrator to add you to 'members' in gitorch.yaml")
-        commit = git.commit_of(self.repo, update.new)
+        commit = self.repo.commit(update.new)
         if commit is None:
             return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
-        count, violations = self.scopes.commits(team, self.brought_by(str(commit.id)),
+        count, violations = self.scopes.commits(team, self.brought_by(commit),
                                               tip=commit)
         if not violations:
             return Verdict(update.ref, True, f"{count} new commit{'s' if count != 1 else ''} "
@@ -404,7 +401,7 @@ def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[
         for v in verdict.violations:
             by_commit.setdefault(v.commit, []).append(v)
         for commit, items in by_commit.items():
-            lines.append(f"  {git.short(commit)} {items[0].subject}")
+            lines.append(f"  {commit[:8]} {items[0].subject}")
             lines.extend(f"    {describe(v)}" for v in items)
         if verdict.advice:
             lines.append(f"  what to do: {verdict.advice}")
@@ -426,12 +423,12 @@ def violation_json(v: Violation) -> dict[str, object]:
 
 
 
-def check_branch(repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
-                 base: git.Commit | None, ref: str) -> Verdict:
+def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: str,
+                 base: str | None, ref: str) -> Verdict:
     """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
     judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
-    exclude = [str(base.id)] if base is not None else []
-    commits = git.new_commits(repo, [str(head.id)], exclude)
+    exclude = [base] if base is not None else []
+    commits = repo.new_commits([head], exclude)
     count, violations = judge.commits(team, commits, tip=head)
     beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
     plural = "s" if count != 1 else ""

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
 from pygit2.enums import RepositoryOpenFlag, SortMode
 
-from gitorch import gitlog
 from gitorch.errors import RepoError
-from gitorch.gitlog import CommitInfo as CommitInfo
 
 Repository = pygit2.Repository
 Commit = pygit2.Commit
@@ -224,30 +222,6 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
 
 # ---------------------------------------------------------------- enforcement (hooks) ----------------
 
-ZERO_OID = "0" * 40
-
-
-def ref_tips(repo: Repository) -> list[Oid]:
-    """Every ref's target peeled to a commit (tags to what they tag), each once.
-
-    A pre-receive hook sees the refs as they were before the push: these are the
-    commits the repository already has, so anything they reach is not new.
-    """
-    out: dict[Oid, None] = {}
-    for name in repo.references:
-        try:
-            ref = repo.references[name].resolve()
-        except (KeyError, pygit2.GitError):
-            continue    # a dangling symbolic ref (HEAD of an empty repository) has no commit
-        target = ref.target
-        if not isinstance(target, pygit2.Oid):
-            continue
-        commit = commit_of(repo, str(target))
-        if commit is not None:
-            out[commit.id] = None
-    return list(out)
-
-
 def commit_of(repo: Repository, oid: str) -> Commit | None:
     """The commit ``oid`` names (an annotated tag is peeled), or None when it is no commit."""
     try:
@@ -263,11 +237,6 @@ def commit_of(repo: Repository, oid: str) -> Commit | None:
     except (pygit2.GitError, ValueError, pygit2.InvalidSpecError):
         return None
     return peeled if isinstance(peeled, pygit2.Commit) else None
-
-
-def tree_paths(commit: Commit) -> frozenset[str]:
-    """Every non-tree entry (files, symlinks, submodules) in the commit's tree."""
-    return _tree_paths(commit.tree)
 
 
 def head_branch(repo: Repository) -> str | None:
@@ -351,137 +320,3 @@ def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
             if commit is not None and commit.id not in out:
                 out.append(commit.id)
     return out
-
-
-def config_value(repo: Repository, key: str) -> str | None:
-    """A git config value as the repository sees it (its own config first), or None."""
-    try:
-        value = repo.config[key]
-    except (KeyError, pygit2.GitError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def new_commits(repo: Repository, heads: Sequence[str], exclude: Sequence[str] | None = None,
-                *, started: gitlog.Started | None = None) -> list[CommitInfo]:
-    """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no ref of
-    the repository), oldest first, each with its changed and added paths (see gitlog).
-
-    ``started``: the same question already put to git (by the hook, before Python loaded
-    pygit2) for a superset of ``heads``; its answer is used when git gave one.
-    """
-    if not heads:
-        return []
-    if started is not None:
-        found = started.result()
-        if found is not None:
-            return found
-    proc = subprocess.run(gitlog.command(repo.path, heads, exclude), capture_output=True)
-    if proc.returncode != 0:
-        reason = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
-        raise RepoError(f"git log failed: {reason.splitlines()[-1]}")
-    try:
-        return gitlog.parse(proc.stdout)
-    except ValueError as exc:
-        raise RepoError(str(exc)) from None
-
-
-@dataclass
-class _FoldedDir:
-    tree: pygit2.Tree
-    keys: dict[str, list[str]]      # key -> the entry names with that key
-    trees: set[str]                 # entry names that are directories
-    dups: bool                      # two entries share a key
-
-
-class FoldedTrees:
-    """Finds the paths of a tree that equal a given path under a key function (case-folding,
-    Unicode normalisation), looking only at the directories on the way: no full tree walk.
-
-    ``suspects`` is the cheap filter (per directory, usually without keying any file
-    name); ``find`` the exact answer for the few paths it lets through.
-    """
-
-    def __init__(self, key: Callable[[str], str]):
-        self.key = key
-        self._dirs: dict[Oid, _FoldedDir] = {}
-
-    def _dir(self, tree: pygit2.Tree) -> _FoldedDir:
-        found = self._dirs.get(tree.id)
-        if found is None:
-            keys: dict[str, list[str]] = {}
-            trees: set[str] = set()
-            for entry in tree:
-                name = entry.name or ""
-                keys.setdefault(self.key(name), []).append(name)
-                if entry.type_str == "tree":
-                    trees.add(name)
-            found = _FoldedDir(tree, keys, trees, any(len(v) > 1 for v in keys.values()))
-            self._dirs[tree.id] = found
-        return found
-
-    def _sub(self, parent: _FoldedDir, name: str) -> _FoldedDir:
-        sub = parent.tree[name]
-        assert isinstance(sub, pygit2.Tree)
-        return self._dir(sub)
-
-    def suspects(self, root: pygit2.Tree, paths: Iterable[str]) -> set[str]:
-        """The paths that may have a twin in ``root``; a superset of those ``find`` confirms."""
-        by_dir: dict[str, list[str]] = {}
-        for path in paths:
-            head, _, leaf = path.rpartition("/")
-            by_dir.setdefault(head, []).append(leaf)
-        out: set[str] = set()
-        for head, leaves in by_dir.items():
-            prefix = f"{head}/" if head else ""
-            current: _FoldedDir | None = self._dir(root)
-            for part in head.split("/") if head else ():
-                assert current is not None
-                names = current.keys.get(self.key(part))
-                if names is None:
-                    current = None          # a new directory: nothing in root to collide with
-                    break
-                if names != [part]:
-                    out.update(f"{prefix}{leaf}" for leaf in leaves)
-                    current = None
-                    break
-                if part not in current.trees:
-                    current = None
-                    break
-                current = self._sub(current, part)
-            if current is None:
-                continue
-            for leaf in leaves:
-                if not current.dups and leaf in current.keys.get(leaf, ()):
-                    continue                # present under its own name, no twin possible
-                names = current.keys.get(self.key(leaf))
-                if names is not None and names != [leaf]:
-                    out.add(f"{prefix}{leaf}")
-        return out
-
-    def find(self, root: pygit2.Tree, path: str) -> list[str]:
-        """Every path in ``root`` (a file, symlink or submodule) whose key equals ``path``'s."""
-        parts = path.split("/")
-        frontier: list[tuple[_FoldedDir, str]] = [(self._dir(root), "")]
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            out: list[str] = []
-            nxt: list[tuple[_FoldedDir, str]] = []
-            for current, prefix in frontier:
-                for name in current.keys.get(self.key(part), ()):
-                    if last and name not in current.trees:
-                        out.append(f"{prefix}{name}")
-                    elif not last and name in current.trees:
-                        nxt.append((self._sub(current, name), f"{prefix}{name}/"))
-            if last:
-                return out
-            frontier = nxt
-        return []
-
-
-def file_id(commit: Commit, path: str) -> str | None:
-    """The object id of the entry at ``path`` in the commit's tree, or None."""
-    try:
-        return str(commit.tree[path].id)
-    except KeyError:
-        return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pathspec
 
-from gitorch import repo as git
 from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.ownership import UNOWNED, Ownership
+
+if TYPE_CHECKING:
+    from gitorch import repo as git
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ def commit_violations(
     repo: git.Repository, manifest: Manifest, team: TeamName, commits: Iterable[git.Commit]
 ) -> list[Violation]:
     """Every (commit, path) among ``commits`` that ``team`` may not change."""
+    from gitorch import repo as git  # not at import: the hook imports Violation without pygit2
+
     ownership = manifest.ownership
     out: list[Violation] = []
     for commit in commits:
@@ -45,6 +50,8 @@ def range_violations(
     base: git.Commit | None,
 ) -> list[Violation]:
     """Violations of the commits on ``head`` that ``base`` does not have."""
+    from gitorch import repo as git
+
     exclude = [base.id] if base is not None else []
     return commit_violations(repo, manifest, team, git.walk(repo, [head.id], exclude))
 

@@ -73,7 +73,7 @@ def hook_run(argv: tuple[str, ...]) -> None:
 @pass_context
 def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json: bool) -> None:
     """Run the server hook's scope check on REV (default HEAD) against the base branch."""
-    from gitorch import receive
+    from gitorch import hookgit, receive
     from gitorch import repo as git
     from gitorch.manifest import TeamName
 
@@ -95,7 +95,9 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
         raise UsageError(f"no team '{team}' in {manifest.path}",
                          hint=f"teams: {', '.join(sorted(manifest.teams))}")
     base = git.branch_commit(repo, manifest.base, remote)
-    verdict = receive.check_branch(repo, manifest, TeamName(team), head, base, name)
+    with hookgit.Git(repo.path) as reader:
+        verdict = receive.check_branch(reader, manifest, TeamName(team), str(head.id),
+                                       str(base.id) if base is not None else None, name)
     if as_json:
         print_json({"team": team, "rev": name, "head": str(head.id),
                     "base": str(base.id) if base is not None else None,

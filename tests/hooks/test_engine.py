@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitorch import gitlog
+from gitorch import hookgit
 from gitorch import repo as git
 from gitorch.manifest import parse_manifest
 from gitorch.scope import CompiledOwnership
@@ -50,7 +50,8 @@ def varied_history(r: GitRepo) -> None:
 def test_git_log_agrees_with_changed_paths_on_every_kind_of_change(repo: GitRepo) -> None:
     varied_history(repo)
     handle = git.open_repo(repo.path)
-    infos = git.new_commits(handle, ["main"], [])
+    with hookgit.Git(str(handle.path)) as reader:
+        infos = reader.new_commits(["main"], [])
     assert infos[0].subject == "root"
     assert len(infos) == int(repo.git("rev-list", "--count", "main").stdout)
     for info in infos:
@@ -68,7 +69,7 @@ def test_git_log_agrees_with_changed_paths_on_every_kind_of_change(repo: GitRepo
 
 def test_git_log_parser_rejects_garbage() -> None:
     try:
-        gitlog.parse(b"\x01" + b"a" * 40 + b" \x02subject\x00\nno-status-here\x00")
+        hookgit.parse_log(b"\x01" + b"a" * 40 + b" \x02subject\x00\nno-status-here\x00")
     except ValueError as exc:
         assert "cannot read git log output" in str(exc)
     else:
