@@ -198,6 +198,11 @@ class Git:
         found = self.read(f"{name}^{{commit}}")
         return found[0] if found is not None and found[1] == "commit" else None
 
+    def commits(self, names: Sequence[str]) -> list[str | None]:
+        """``commit`` for many names in one round trip."""
+        found = self.read_many([f"{n}^{{commit}}" for n in names])
+        return [f[0] if f is not None and f[1] == "commit" else None for f in found]
+
     def branch(self, branch: str) -> str | None:
         return self.commit(f"refs/heads/{branch}") if branch else None
 

@@ -26,6 +26,7 @@ from gitorch.manifest import Manifest
 if TYPE_CHECKING:
     from gitorch.hookgit import Git
     from gitorch.receive import Policy
+    from gitorch.scope import CompiledOwnership
 
 HOOK_MARK = "# gitorch-hook:"
 SERVER_HOOKS = ("pre-receive",)
@@ -130,48 +131,62 @@ def server_policy(repo: Git, pinned: Path | None) -> Policy:
         if commit is None:
             return Policy(None, source, problem=f"the base branch {base} does not exist yet")
         try:
-            manifest = cached_manifest(repo, commit)
+            manifest, compiled = cached_manifest(repo, commit)
         except ManifestError as exc:
             return Policy(None, source, problem=_first(exc))
         if manifest.base == base or repo.branch(manifest.base) is None:
-            return Policy(manifest, source)
+            return Policy(manifest, source, compiled=compiled)
         base = manifest.base
     return Policy(None, source, problem="HEAD and gitorch.yaml disagree on the base branch")
 
 
-def cached_manifest(repo: Git, commit: str) -> Manifest:
-    """The validated manifest of ``commit``, from a cache keyed by its blob id when possible.
+def cached_manifest(repo: Git, commit: str) -> tuple[Manifest, CompiledOwnership]:
+    """The validated manifest of ``commit`` and its compiled scopes, from a cache keyed by
+    the manifest's blob id when possible.
 
-    Validation (pairwise scope overlaps) costs more than everything else the hook does
-    for a small push, and the base's manifest rarely changes. The cache lives inside the
-    server repository (``gitorch-cache/``): whoever can write there can rewrite the hooks
-    anyway. Any problem reading or writing it falls back to parsing.
+    Parsing and validating (pairwise scope overlaps) and importing YAML and pathspec cost
+    more than everything else the hook does for a small push, and the base's manifest
+    rarely changes. The cache lives inside the server repository (``gitorch-cache/``):
+    whoever can write there can rewrite the hooks anyway. Any problem reading or writing
+    it falls back to parsing.
     """
     from gitorch import __version__
     from gitorch.receive import manifest_at
+    from gitorch.scope import CompiledOwnership
 
     found = repo.blob(commit, "gitorch.yaml")
     if found is None:
-        return manifest_at(repo, commit)
+        manifest = manifest_at(repo, commit)
+        return manifest, CompiledOwnership(manifest.ownership)
     cache = Path(repo.git_dir) / "gitorch-cache" / f"policy-{__version__}-{found[0]}.pickle"
     try:
         with cache.open("rb") as fh:
             loaded = pickle.load(fh)
-        if isinstance(loaded, Manifest):
-            return loaded
+        if (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], Manifest)
+                and isinstance(loaded[1], CompiledOwnership)):
+            return loaded[0], loaded[1]
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
             ValueError):
         pass    # no cache yet, or an unusable one: parse
     manifest = manifest_at(repo, commit)
+    compiled = CompiledOwnership(manifest.ownership)
     try:
         cache.parent.mkdir(exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
         with tmp.open("wb") as fh:
-            pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # without the cached Ownership: its pathspec objects are what the cache avoids
+            pickle.dump((_without_ownership(manifest), compiled), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
     except (OSError, pickle.PickleError, TypeError, AttributeError):
         pass    # a read-only repository: no cache, still correct
-    return manifest
+    return manifest, compiled
+
+
+def _without_ownership(manifest: Manifest) -> Manifest:
+    import dataclasses
+
+    return dataclasses.replace(manifest)    # a copy whose cached_property is not filled yet
 
 
 def _first(exc: ManifestError) -> str:

@@ -12,17 +12,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from gitorch.manifest import SHARED, TeamName
 
 if TYPE_CHECKING:
+    import pathspec
+
     from gitorch.manifest import Manifest
 
 UNOWNED = "-"
 
 
 def compile_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # here, not at the top: the hook's start-up needs none (cached policy)
+
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 

@@ -55,6 +55,7 @@ class Policy:
     source: str                 # "gitorch.yaml on main" or the pinned file's path
     pinned: bool = False
     problem: str | None = None  # one line: why no policy could be read
+    compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,12 @@ def collision_key(path: str) -> str:
 class ScopeJudge:
     """Judges commits against one manifest's scopes; caches each path's owner across refs."""
 
-    def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = ()):
+    def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = (),
+                 compiled: CompiledOwnership | None = None):
         self.repo = repo
         self.manifest = manifest
-        self.ownership = manifest.ownership
-        self._compiled = CompiledOwnership(self.ownership)
+        self._compiled = compiled if compiled is not None \
+            else CompiledOwnership(manifest.ownership)
         self._owner: dict[str, str] = {}
         self._base = list(existing)
         self._existing = list(existing)
@@ -135,18 +137,20 @@ class ScopeJudge:
         owner = self.owner(path)
         if owner in ("shared", team):
             return True
-        return owner != UNOWNED and team in self.ownership.ancestors.get(TeamName(owner), ())
+        return owner != UNOWNED and team in self._compiled.ancestors.get(TeamName(owner), ())
 
     def commits(self, team: TeamName, commits: Iterable[hookgit.CommitInfo],
-                tip: str | None = None) -> tuple[int, list[Violation]]:
+                before: str | None = None) -> tuple[int, list[Violation]]:
         """(number of commits judged, every violation among them, oldest commit first).
 
-        An added path is also checked for a case/normalisation collision with the paths of
-        the base branch and of ``tip`` (the tree the team will check out).
+        An added path is also checked for a case/normalisation collision with the paths
+        that exist already: those of the base branch and of ``before`` (the branch's
+        previous tip). A path added by the same push needs no such check: if another team
+        owns it, adding it is a violation of its own.
         """
         out: list[Violation] = []
         count = 0
-        self._existing = [*self._base, *([tip] if tip is not None else [])]
+        self._existing = [*self._base, *([before] if before is not None else [])]
         pending_added: list[tuple[hookgit.CommitInfo, str]] = []
         for commit in commits:
             count += 1
@@ -163,7 +167,7 @@ class ScopeJudge:
     def _collisions(self, team: TeamName,
                     added: Sequence[tuple[hookgit.CommitInfo, str]]) -> list[Violation]:
         """Added paths that name, case-folded and NFC-normalised, another team's existing path
-        (in the base branch or in the pushed tip)."""
+        (in the base branch or the branch's previous tip)."""
         if not added:
             return []
         trees = list(dict.fromkeys(self._existing))
@@ -204,7 +208,8 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                       "that creates the base branch with a valid gitorch.yaml is accepted")
             return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
     existing = [c for c in (repo.branch(manifest.base),) if c is not None]
-    judge = ScopeJudge(repo, manifest, existing)
+    compiled = policy.compiled if manifest is policy.manifest else None
+    judge = ScopeJudge(repo, manifest, existing, compiled)
     rules = _Rules(repo, manifest, policy, judge, exclude, user, check_identity)
     rules.load_commits(updates, started)
     verdicts = []
@@ -251,15 +256,19 @@ class _Rules:
         self.exclude = exclude
         self.new: dict[str, hookgit.CommitInfo] = {}
         self.order: dict[str, int] = {}
+        self.commit_ids: dict[str, str | None] = {}
         self.user = user
         self.check_identity = check_identity
 
     def load_commits(self, updates: Sequence[RefUpdate], started: hookgit.Started | None) -> None:
         """Every commit that the team branches of this push bring, read in one go."""
+        names = [u.new for u in updates if not u.deleted]
+        names += [u.old for u in updates if not u.created]
+        self.commit_ids = dict(zip(names, self.repo.commits(names), strict=True))
         heads = []
         for update in updates:
             if not update.deleted and self.m.team_of_branch(update.ref) is not None:
-                commit = self.repo.commit(update.new)
+                commit = self.commit_ids.get(update.new)
                 if commit is not None:
                     heads.append(commit)
         infos = self.repo.new_commits(heads, self.exclude, started=started)
@@ -354,11 +363,11 @@ class _Rules:
                            f"(members: {', '.join(members)})",
                            advice=f"push to your own team's branch, or ask team {team} or an "
                            "integrator to add you to 'members' in gitorch.yaml")
-        commit = self.repo.commit(update.new)
+        commit = self.commit_ids.get(update.new) or self.repo.commit(update.new)
         if commit is None:
             return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
-        count, violations = self.scopes.commits(team, self.brought_by(commit),
-                                              tip=commit)
+        before = None if update.created else self.commit_ids.get(update.old)
+        count, violations = self.scopes.commits(team, self.brought_by(commit), before=before)
         if not violations:
             return Verdict(update.ref, True, f"{count} new commit{'s' if count != 1 else ''} "
                            f"within team {team}'s scope", commits=count)
@@ -429,7 +438,7 @@ def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: st
     judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
     exclude = [base] if base is not None else []
     commits = repo.new_commits([head], exclude)
-    count, violations = judge.commits(team, commits, tip=head)
+    count, violations = judge.commits(team, commits)
     beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
     plural = "s" if count != 1 else ""
     if not violations:

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.ownership import UNOWNED, Ownership
 
 if TYPE_CHECKING:
+    import pathspec
+
     from gitorch import repo as git
 
 
@@ -66,10 +66,11 @@ class CompiledOwnership:
     a single alternation, in ownership order (shared first, then the most specific team):
     the first alternative that matches names the owner. A scope with a negation pattern
     (``!x``) keeps pathspec's last-match-wins rule: it is asked on its own, in its turn.
+    It pickles (the hook caches it with the policy): pathspec is needed only to build it.
     """
 
     def __init__(self, ownership: Ownership):
-        self.ownership = ownership
+        self.ancestors = ownership.ancestors
         stages: list[tuple[re.Pattern[str] | None, list[str], pathspec.GitIgnoreSpec | None]] = []
         pending: list[tuple[str, str]] = []       # (owner, regex) not yet joined
 
@@ -92,6 +93,13 @@ class CompiledOwnership:
                 pending.append((owner, body))
         flush()
         self._stages = stages
+
+    def may_change(self, team: TeamName, path: str) -> bool:
+        """``Ownership.may_change``: own paths, sub-teams' paths, shared paths."""
+        owner = self.owner_of(path)
+        if owner in (SHARED, team):
+            return True
+        return owner != UNOWNED and team in self.ancestors.get(TeamName(owner), ())
 
     def owner_of(self, path: str) -> str:
         for regex, names, spec in self._stages:
