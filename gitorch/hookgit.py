@@ -229,6 +229,13 @@ class Git:
 
     def head_branch(self) -> str | None:
         """The branch HEAD names, even when it has no commit yet."""
+        try:    # the files backend: no process needed
+            with open(f"{self.git_dir}/HEAD", encoding="utf-8") as fh:
+                text = fh.read().strip()
+            if text.startswith("ref: refs/heads/"):
+                return text[len("ref: refs/heads/"):]
+        except OSError:
+            pass
         found = self.run("symbolic-ref", "-q", "HEAD")
         if found and found.startswith("refs/heads/"):
             return found.strip()[len("refs/heads/"):]
