@@ -124,7 +124,6 @@ class ScopeJudge:
             else CompiledOwnership(manifest.ownership)
         self._owner: dict[str, str] = {}
         self._base = list(existing)
-        self._existing = list(existing)
         self._twins = hookgit.FoldedTrees(repo)
 
     def owner(self, path: str) -> str:
@@ -150,9 +149,10 @@ class ScopeJudge:
         """
         out: list[Violation] = []
         count = 0
-        self._existing = [*self._base, *([before] if before is not None else [])]
+        position: dict[str, int] = {}
         pending_added: list[tuple[hookgit.CommitInfo, str]] = []
         for commit in commits:
+            position[commit.id] = count
             count += 1
             added = commit.added
             for path in sorted(commit.changed):
@@ -161,16 +161,17 @@ class ScopeJudge:
                                          path=path, owner=self.owner(path)))
                 elif path in added:
                     pending_added.append((commit, path))
-        out.extend(self._collisions(team, pending_added))
+        trees = list(dict.fromkeys([*self._base, *([before] if before is not None else [])]))
+        out.extend(self._collisions(team, pending_added, trees))
+        out.sort(key=lambda v: (position[v.commit], v.path))
         return count, out
 
-    def _collisions(self, team: TeamName,
-                    added: Sequence[tuple[hookgit.CommitInfo, str]]) -> list[Violation]:
-        """Added paths that name, case-folded and NFC-normalised, another team's existing path
-        (in the base branch or the branch's previous tip)."""
+    def _collisions(self, team: TeamName, added: Sequence[tuple[hookgit.CommitInfo, str]],
+                    trees: Sequence[str]) -> list[Violation]:
+        """Added paths that name, case-folded and NFC-normalised, another team's path in one
+        of ``trees`` (commits: the base branch, the branch's previous tip)."""
         if not added:
             return []
-        trees = list(dict.fromkeys(self._existing))
         paths = [path for _, path in added]
         suspects: set[str] = set()
         for tree in trees:

@@ -150,3 +150,21 @@ def test_hidden_entry_runs_the_pre_commit_check(server: Server, cli: Cli) -> Non
     result = cli("hook-run", "pre-commit", cwd=c.path)
     assert result.exit_code == 1
     assert "gitorch: commit refused: 1 staged path outside team beta's scope" in result.output
+
+
+def test_pre_push_passes_good_work_and_judges_only_what_the_remote_lacks(server: Server,
+                                                                          cli: Cli) -> None:
+    c = server.clone
+    cli("hooks", "install", "--local", cwd=c.path)
+    on_branch(c, "team/alpha")
+    c.commit("Core", {"src/core/x.py": "x\n"})
+    proc = git(c.path, "push", "-q", "origin", "team/alpha", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert server.ref("team/alpha") == c.head()
+    c.checkout("main")
+    c.commit("Integrator edits the API", {"src/api/app.py": "lead\n"})
+    git(c.path, "push", "-q", "origin", "main", env={"GITORCH_USER": "lead"})
+    c.checkout("team/alpha")
+    c.git("merge", "-q", "--no-edit", "main")   # main's API commit is on the remote already
+    proc = git(c.path, "push", "-q", "origin", "team/alpha", check=False)
+    assert proc.returncode == 0, proc.stderr
