@@ -1,8 +1,9 @@
 """Git hooks: writing the hook files, and the entry they call (``python -m gitorch.hooks KIND``).
 
-The entry avoids click and rich: a pre-receive hook runs on every push, so it imports
-only the manifest, the ownership engine and pygit2. It fails closed: any fault, ours
-or the environment's, refuses the push (or commit) with one line.
+The entry avoids click, rich and pygit2: a pre-receive hook runs on every push, so it
+imports only the manifest records and the rules, and reads the repository through git
+itself (``gitorch.hookgit``). It fails closed: any fault, ours or the environment's,
+refuses the push (or commit) with one line.
 
 Hook scripts are thin ``/bin/sh`` files that ``exec`` the Python that installed them
 with ``-I`` (isolated: no PYTHONPATH, no user site), so a pusher's environment cannot

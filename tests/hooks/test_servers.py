@@ -23,6 +23,9 @@ from tests.hooks.conftest import Push, make_server, on_branch, push, remote_line
 
 pytestmark = pytest.mark.server
 
+# Read at import: the hermetic fixture removes CI from the environment of each test.
+IN_CI = bool(os.environ.get("CI"))
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -83,7 +86,7 @@ def test_git_daemon_pushes(tmp_path: Path, daemon: str) -> None:
 def need(program: str) -> str:
     found = shutil.which(program)
     if found is None:
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail(f"{program} is not installed (CI installs the Debian package gitolite3)")
         pytest.skip(f"{program} is not installed (apt-get install gitolite3)")
     return found
