@@ -151,7 +151,6 @@ def cached_manifest(repo: Git, commit: str) -> tuple[Manifest, CompiledOwnership
     whoever can write there can rewrite the hooks anyway. Any problem reading or writing
     it falls back to parsing.
     """
-    from gitorch import __version__
     from gitorch.receive import manifest_at
     from gitorch.scope import CompiledOwnership
 
@@ -159,12 +158,13 @@ def cached_manifest(repo: Git, commit: str) -> tuple[Manifest, CompiledOwnership
     if found is None:
         manifest = manifest_at(repo, commit)
         return manifest, CompiledOwnership(manifest.ownership)
-    cache = Path(repo.git_dir) / "gitorch-cache" / f"policy-{__version__}-{found[0]}.pickle"
+    cache = Path(repo.git_dir) / "gitorch-cache" / f"policy-{_code_stamp()}-{found[0]}.pickle"
     try:
         with cache.open("rb") as fh:
             loaded = pickle.load(fh)
         if (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], Manifest)
-                and isinstance(loaded[1], CompiledOwnership)):
+                and isinstance(loaded[1], CompiledOwnership)
+                and all(hasattr(loaded[1], a) for a in ("ancestors", "_stages"))):
             return loaded[0], loaded[1]
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
             ValueError):
@@ -179,9 +179,30 @@ def cached_manifest(repo: Git, commit: str) -> tuple[Manifest, CompiledOwnership
             pickle.dump((_without_ownership(manifest), compiled), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
+        for old in cache.parent.glob("policy-*.pickle"):
+            if old != cache:
+                old.unlink(missing_ok=True)
     except (OSError, pickle.PickleError, TypeError, AttributeError):
         pass    # a read-only repository: no cache, still correct
     return manifest, compiled
+
+
+def _code_stamp() -> str:
+    """Changes whenever gitorch's code changes (upgrade, reinstall, a merge in a checkout),
+    so that a cache pickled by other code is never read back."""
+    import hashlib
+
+    from gitorch import __version__
+
+    here = Path(__file__).parent
+    parts = [__version__]
+    for name in ("manifest.py", "ownership.py", "scope.py", "hooks.py", "receive.py"):
+        try:
+            st = (here / name).stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{name}:?")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
 
 
 def _without_ownership(manifest: Manifest) -> Manifest:

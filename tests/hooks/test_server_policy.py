@@ -150,3 +150,18 @@ def test_repository_templates_match_the_generator() -> None:
         path = root / "hooks" / kind
         assert path.read_text() == hooks.hook_script(kind, "python3")
         assert os.access(path, os.X_OK)
+
+
+def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> None:
+    c = server.clone
+    on_branch(c, "team/alpha")
+    c.commit("Core", {"src/core/x.py": "x\n"})
+    assert push(c, "team/alpha").code == 0
+    caches = list((server.bare.path / "gitorch-cache").glob("policy-*.pickle"))
+    blob = server.bare.git("rev-parse", "main:gitorch.yaml").stdout.strip()
+    assert [p.name.endswith(f"-{blob}.pickle") for p in caches] == [True]
+    caches[0].write_bytes(b"not a pickle")
+    c.commit("API", {"src/api/x.py": "x\n"})
+    result = push(c, "team/alpha")
+    assert result.code == 1                          # still judged, by a freshly parsed policy
+    assert result.remote[2] == "    src/api/x.py  (owner: beta)"
