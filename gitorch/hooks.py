@@ -90,7 +90,7 @@ def install_server(bare: Path, *, policy: Path | None = None, force: bool = Fals
     if policy is not None:
         pinned = policy.resolve()
         load_manifest(pinned)
-    hooks_dir = Path(repo.path) / "hooks"
+    hooks_dir = git.git_path(Path(repo.path), "hooks")     # honours core.hooksPath
     return _write_hook(hooks_dir / "pre-receive",
                        hook_script("pre-receive", python or sys.executable, pinned), force)
 
