@@ -165,3 +165,14 @@ def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> 
     result = push(c, "team/alpha")
     assert result.code == 1                          # still judged, by a freshly parsed policy
     assert result.remote[2] == "    src/api/x.py  (owner: beta)"
+
+
+def test_install_honours_core_hooks_path(tmp_path: Path) -> None:
+    server = make_server(tmp_path, hook=False)
+    server.bare.git("config", "core.hooksPath", str(tmp_path / "server-hooks"))
+    installed = hooks.install_server(server.bare.path)
+    assert installed.path == tmp_path / "server-hooks" / "pre-receive"
+    c = server.clone
+    on_branch(c, "team/alpha")
+    c.commit("API", {"src/api/x.py": "x\n"})
+    assert push(c, "team/alpha").code == 1
