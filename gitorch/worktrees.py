@@ -55,6 +55,7 @@ def render_brief(manifest: Manifest, team: TeamName) -> str:
 
 def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktree]:
     """Create missing team branches (from the base) and worktrees; write each team's brief."""
+    git.git_cli(git.repo_root(repo), "worktree", "prune")   # forget worktrees deleted by hand
     worktrees = git.list_worktrees(git.repo_root(repo))
     if not worktrees:
         raise RepoError("this repository has no working tree",

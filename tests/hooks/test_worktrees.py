@@ -73,3 +73,16 @@ def test_init_worktrees_honours_the_manifest_directory(server: Server, cli: Cli,
     assert result.exit_code == 0, result.output
     paths = [w["path"] for w in json.loads(result.output)["worktrees"]]
     assert paths == [str(tmp_path / "trees" / t) for t in ("alpha", "beta", "docs")]
+
+
+def test_init_worktrees_recreates_a_worktree_deleted_by_hand(server: Server, cli: Cli) -> None:
+    import shutil
+
+    c = server.clone
+    assert cli("init-worktrees", cwd=c.path).exit_code == 0
+    gone = c.path.parent / "work-worktrees" / "beta"
+    shutil.rmtree(gone)
+    result = cli("init-worktrees", cwd=c.path)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2] == f"beta   team/beta   {gone}   created"
+    assert (gone / "TEAM_BRIEF.md").exists()
