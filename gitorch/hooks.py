@@ -95,6 +95,15 @@ def install_server(bare: Path, *, policy: Path | None = None, force: bool = Fals
                        hook_script("pre-receive", python or sys.executable, pinned), force)
 
 
+def policy_problem(bare: Path, policy: Path | None = None) -> str | None:
+    """Why the hook would find no readable policy in ``bare`` now, or None when it would."""
+    from gitorch.hookgit import Git
+
+    with Git(str(bare)) as repo:
+        found = server_policy(repo, policy.resolve() if policy is not None else None)
+    return None if found.manifest is not None else f"{found.source}: {found.problem}"
+
+
 def install_local(root: Path, *, force: bool = False, python: str | None = None) -> list[Installed]:
     """Write pre-commit and pre-push into the clone's hooks directory (core.hooksPath aware)."""
     from gitorch import repo as git

@@ -37,21 +37,27 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
                          hint="see 'gitorch hooks install --help'")
     if policy and not server:
         raise UsageError("--policy applies to --server only")
+    problem = None
     if server:
         done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
                                           force=force)]
         rule = f"policy: {Path(policy).resolve()}" if policy else \
             "policy: gitorch.yaml on the base branch"
+        problem = hook_files.policy_problem(Path(server), Path(policy) if policy else None)
     else:
         done = hook_files.install_local(obj.root, force=force)
         rule = "policy: gitorch.yaml of this clone"
     if as_json:
         print_json({"installed": [str(d.path) for d in done], "python": sys.executable,
-                    "policy": str(Path(policy).resolve()) if policy else None})
+                    "policy": str(Path(policy).resolve()) if policy else None,
+                    "policy_problem": problem})
         return
     for item in done:
         click.echo(f"{'updated' if item.replaced else 'installed'} {item.path}")
     click.echo(f"python: {sys.executable}; {rule}")
+    if problem:
+        click.echo(f"note: no readable policy yet ({problem}): every push is refused except "
+                   "the one that creates the base branch with a valid gitorch.yaml")
 
 
 @main.command("hook-run", hidden=True, context_settings={"ignore_unknown_options": True})

@@ -128,6 +128,14 @@ def test_hooks_install_server_cli(server: Server, cli: Cli, tmp_path: Path) -> N
                  cwd=tmp_path)
     assert result.exit_code == 2
     assert result.output.startswith(f"{bad}:1: ")
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(empty))
+    result = cli("hooks", "install", "--server", str(empty), cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[2] == (
+        "note: no readable policy yet (gitorch.yaml on main: the base branch main does not "
+        "exist yet): every push is refused except the one that creates the base branch with "
+        "a valid gitorch.yaml")
     result = cli("hooks", "install", cwd=tmp_path)
     assert result.exit_code == 2
     assert result.output == ("gitorch: say where: --server BARE_REPO or --local; see "
