@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,13 +93,3 @@ def server(tmp_path: Path) -> Server:
 
 def on_branch(clone: GitRepo, branch: str, start: str = "main") -> None:
     clone.git("checkout", "-q", "-B", branch, start)
-
-
-def environ_without_identity() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in (
-        "GITORCH_USER", "GL_USER", "GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN",
-        "REMOTE_USER")}
-
-
-def run(cmd: list[str], cwd: Path, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, **kw)  # type: ignore[call-overload, no-any-return]
