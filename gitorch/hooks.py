@@ -323,7 +323,7 @@ def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str
 
     repo = git.open_repo(os.getcwd())
     root = git.repo_root(repo)
-    branch = git.head_branch(repo)
+    branch = git.symbolic_head(repo)
     manifest = load_manifest(find_manifest(root, None))
     team = manifest.team_of_branch(branch) if branch else None
     if team is None:

@@ -85,7 +85,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
 
     manifest = obj.manifest
     repo = obj.repo
-    name = rev or git.head_branch(repo) or "HEAD"
+    name = rev or git.symbolic_head(repo) or "HEAD"
     head = git.resolve_commit(repo, rev or "HEAD")
     if team is None:
         found = manifest.team_of_branch(name)
