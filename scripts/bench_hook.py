@@ -167,9 +167,13 @@ def main() -> None:
             shutil.rmtree(plain)
             shutil.rmtree(hooked)
         p, h, o = (statistics.median(x) for x in (plain_times, hooked_times, own_times))
-        print(f"{'median':>5}  {p:>9.3f}  {h:>7.3f}  {h / p:>5.2f}x  {o:>10.3f}")
-        print(f"ratio (median hook / median no hook): {h / p:.2f}x (target <= 2.0x, aim 1.25x); "
-              f"hook's own time {o:.3f} s")
+        ratios = [b / a for a, b in zip(plain_times, hooked_times, strict=True)]
+        ratio = statistics.median(ratios)
+        print(f"{'median':>5}  {p:>9.3f}  {h:>7.3f}  {ratio:>5.2f}x  {o:>10.3f}")
+        # The median of the per-round ratios: each round's two pushes run back to back, so
+        # a burst of load elsewhere on the machine hits both more often than not.
+        print(f"ratio (median of the rounds' ratios): {ratio:.2f}x (target <= 2.0x, aim "
+              f"1.25x; best round {min(ratios):.2f}x); hook's own time {o:.3f} s (median)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
