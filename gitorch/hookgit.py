@@ -41,12 +41,18 @@ class CommitInfo:
 # --------------------------------------------------------------------------- commits
 
 
-def log_command(git_dir: str, heads: Sequence[str], exclude: Sequence[str] | None) -> list[str]:
-    """``git log`` of what ``heads`` reach and ``exclude`` (None: every ref) does not."""
-    others = ["--all"] if exclude is None else list(exclude)
+def log_command(git_dir: str, exclude_all: bool) -> list[str]:
+    """``git log`` of the revisions on its stdin (see ``log_input``), minus every ref when
+    ``exclude_all``. Revisions go through stdin: a push may name thousands."""
     return ["git", "--git-dir", git_dir, "log", "-z", "--topo-order", "--reverse",
             "--no-renames", "--no-ext-diff", "--no-textconv", "-c", "--root", "--name-status",
-            "--format=%x01%H %P%x02%s", *heads, "--not", *others, "--"]
+            "--format=%x01%H %P%x02%s", "--stdin", *(["--not", "--all"] if exclude_all else []),
+            "--"]
+
+
+def log_input(heads: Sequence[str], exclude: Sequence[str] | None) -> bytes:
+    lines = [*heads, *(f"^{e}" for e in exclude or ())]   # "--not" on stdin needs git 2.42
+    return ("\n".join(lines) + "\n").encode()
 
 
 class Started:
@@ -54,11 +60,23 @@ class Started:
 
     def __init__(self, git_dir: str, heads: Sequence[str], exclude: Sequence[str] | None):
         self.heads = frozenset(heads)
-        self.proc = subprocess.Popen(log_command(git_dir, heads, exclude),
+        self.proc = subprocess.Popen(log_command(git_dir, exclude is None), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.input = log_input(heads, exclude)
+        if len(self.input) < 32768:     # fits the pipe: hand it over now, git starts at once
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(self.input)
+            self.proc.stdin.close()
+            self.input = b""
 
     def result(self) -> list[CommitInfo] | None:
-        out, _ = self.proc.communicate()
+        if self.input:
+            out, _ = self.proc.communicate(self.input)
+        else:
+            assert self.proc.stdout is not None
+            out = self.proc.stdout.read()
+            self.proc.stdout.close()
+            self.proc.wait()
         if self.proc.returncode != 0:
             return None
         try:
@@ -257,7 +275,8 @@ class Git:
             found = started.result()
             if found is not None:
                 return found
-        proc = subprocess.run(log_command(self.git_dir, heads, exclude), capture_output=True)
+        proc = subprocess.run(log_command(self.git_dir, exclude is None),
+                              input=log_input(heads, exclude), capture_output=True)
         if proc.returncode != 0:
             reason = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
             raise RepoError(f"git log failed: {reason.splitlines()[-1]}")

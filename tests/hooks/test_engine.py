@@ -163,3 +163,18 @@ def test_many_commits_in_one_push_with_merges(server: Server) -> None:
     assert result.code == 0, result.stderr
     assert result.remote == ["gitorch: ok refs/heads/team/alpha: 13 new commits within team "
                              "alpha's scope"]
+
+
+def test_started_log_with_a_long_input_and_a_failed_start(repo: GitRepo) -> None:
+    first = repo.commit("one", {"a.txt": "a\n"})
+    second = repo.commit("two", {"b.txt": "b\n"})
+    git_dir = str(repo.path / ".git")
+    many = hookgit.Started(git_dir, [second] * 900, [first])     # > a pipe buffer of input
+    found = many.result()
+    assert found is not None and [c.subject for c in found] == ["two"]
+    missing = "1" * 40
+    broken = hookgit.Started(git_dir, [missing, second], None)   # no such object: git log fails
+    assert broken.result() is None
+    with hookgit.Git(git_dir) as reader:
+        again = hookgit.Started(git_dir, [missing, second], [first])
+        assert [c.subject for c in reader.new_commits([second], [first], started=again)] == ["two"]
