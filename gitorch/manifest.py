@@ -14,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NewType
 
-import yaml
-
 from gitorch.errors import ManifestError
 
 if TYPE_CHECKING:
+    import yaml
+
     from gitorch.ownership import Ownership
 
 TeamName = NewType("TeamName", str)
@@ -172,6 +172,8 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
 
 
 def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    import yaml  # here, not at the top: the hook's start-up needs no YAML (cached policy)
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -192,6 +194,8 @@ def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], 
 def _record_lines(
     node: yaml.Node, key: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
 ) -> None:
+    import yaml
+
     lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for k_node, v_node in node.value:

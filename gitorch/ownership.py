@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from gitorch.manifest import SHARED, TeamName
 
 if TYPE_CHECKING:
+    import pathspec
+
     from gitorch.manifest import Manifest
 
 UNOWNED = "-"
@@ -30,6 +30,8 @@ def compile_spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
 @functools.lru_cache(maxsize=1024)
 def _compiled(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     # Validation compares every pair of teams: compile each team's scope once, not n-1 times.
+    import pathspec  # here, not at the top: the hook's start-up needs none (cached policy)
+
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 

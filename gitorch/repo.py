@@ -783,3 +783,103 @@ def blob_bytes(repo: Repository, oid: str) -> bytes:
     """The content of a blob (empty for anything that is not one)."""
     blob = load_blob(repo, oid)
     return blob.data if blob is not None else b""
+# ---------------------------------------------------------------- enforcement (hooks) ----------------
+
+def commit_of(repo: Repository, oid: str) -> Commit | None:
+    """The commit ``oid`` names (an annotated tag is peeled), or None when it is no commit."""
+    try:
+        obj = repo.get(oid)
+    except (ValueError, pygit2.GitError):
+        return None
+    if obj is None:
+        return None
+    if isinstance(obj, pygit2.Commit):
+        return obj
+    try:
+        peeled = obj.peel(pygit2.Commit)
+    except (pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+        return None
+    return peeled if isinstance(peeled, pygit2.Commit) else None
+
+
+def symbolic_head(repo: Repository) -> str | None:
+    """The branch HEAD names (``main`` for ``refs/heads/main``), even when it has no commit yet."""
+    try:
+        target = repo.references["HEAD"].target
+    except (KeyError, pygit2.GitError):
+        return None
+    if isinstance(target, str) and target.startswith("refs/heads/"):
+        return target[len("refs/heads/"):]
+    return None
+
+
+def staged_paths(root: Path) -> list[str]:
+    """Paths whose staged content differs from HEAD (both sides of a rename), via git itself
+    so that ``GIT_INDEX_FILE`` (set by ``git commit -a`` and friends for the hook) is honoured."""
+    proc = subprocess.run(
+        ["git", "diff", "--cached", "--name-only", "--no-renames", "-z"],
+        cwd=root, capture_output=True,
+    )
+    if proc.returncode != 0:
+        reason = proc.stderr.decode(errors="replace").strip() or "git diff --cached failed"
+        raise RepoError(f"cannot list the staged paths: {reason.splitlines()[-1]}")
+    return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+
+
+def git_cli(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd``; its stdout, or RepoError carrying git's last line of complaint."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        raise RepoError(f"git {args[0]} failed: {reason}")
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class WorktreeInfo:
+    path: Path
+    branch: str | None      # ``team/alpha``; None when detached or bare
+
+
+def list_worktrees(root: Path) -> list[WorktreeInfo]:
+    """The worktrees git knows for the repository at ``root`` (``git worktree list``)."""
+    out: list[WorktreeInfo] = []
+    path: Path | None = None
+    branch: str | None = None
+    for line in [*git_cli(root, "worktree", "list", "--porcelain").splitlines(), ""]:
+        if line.startswith("worktree "):
+            path, branch = Path(line[len("worktree "):]).resolve(), None
+        elif line.startswith("branch "):
+            branch = line[len("branch "):].removeprefix("refs/heads/")
+        elif not line and path is not None:
+            out.append(WorktreeInfo(path=path, branch=branch))
+            path = None
+    return out
+
+
+def add_worktree(root: Path, path: Path, branch: str) -> None:
+    """``git worktree add PATH BRANCH`` (the branch exists)."""
+    git_cli(root, "worktree", "add", "--quiet", str(path), branch)
+
+
+def create_branch(repo: Repository, branch: str, start: Commit) -> None:
+    """Create ``refs/heads/<branch>`` at ``start``; fails if it already exists."""
+    update_ref(repo, f"refs/heads/{branch}", start.id, None, f"gitorch: create {branch}")
+
+
+def git_path(root: Path, name: str) -> Path:
+    """``git rev-parse --git-path NAME`` resolved against ``root`` (worktree-aware)."""
+    found = Path(git_cli(root, "rev-parse", "--git-path", name).strip())
+    return found if found.is_absolute() else (root / found).resolve()
+
+
+def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
+    """The commits that refs under ``prefix`` (``refs/remotes/origin/``) point at."""
+    out: list[Oid] = []
+    for name in repo.references:
+        if name.startswith(prefix):
+            target = ref_target(repo, name)
+            commit = commit_of(repo, str(target)) if target is not None else None
+            if commit is not None and commit.id not in out:
+                out.append(commit.id)
+    return out
