@@ -1,0 +1,368 @@
+"""Trees and merges in memory: three-way merges, conflict sides, edited trees, file diffs
+and patches, for the merge engine and the overlap detector. No working tree is touched.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from gitorch.errors import RepoError
+from gitorch.repo.core import Oid, Repository, _diff_paths, create_commit
+
+# ---------------- integrate ----------------
+# In-memory merges, trees edited without a working tree, commits, patches and the
+# ref plumbing of the merge engine (gitorch/integrate.py).
+
+@dataclass(frozen=True)
+class Entry:
+    """One file in a tree or one side of a conflict: path, blob id (hex) and mode."""
+
+    path: str
+    oid: str
+    mode: int
+
+
+@dataclass(frozen=True)
+class ConflictSides:
+    """The three sides of one conflicting index entry (None: absent on that side)."""
+
+    ancestor: Entry | None
+    ours: Entry | None
+    theirs: Entry | None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.path for e in (self.ancestor, self.ours, self.theirs) if e))
+
+
+@dataclass(frozen=True)
+class TreeMerge:
+    """The result of a three-way merge of trees, held in memory (``index`` is libgit2's)."""
+
+    index: pygit2.Index
+    conflicts: tuple[ConflictSides, ...]
+
+
+_FAVOR = {"normal": pygit2.enums.MergeFavor.NORMAL, "ours": pygit2.enums.MergeFavor.OURS,
+          "theirs": pygit2.enums.MergeFavor.THEIRS}
+
+
+def _entry(e: pygit2.IndexEntry | None) -> Entry | None:
+    return None if e is None else Entry(str(e.path), str(e.id), int(e.mode))
+
+
+def merge_trees(repo: Repository, ancestor: Oid | str | None, ours: Oid | str, theirs: Oid | str,
+                favor: str = "normal") -> TreeMerge:
+    """Merge two trees against their ancestor (None: the empty tree), renames detected.
+
+    ``favor`` "ours"/"theirs" settles conflicting hunks of a file for that side and keeps
+    both sides' other hunks; whole-file conflicts stay conflicts whatever ``favor`` says.
+    """
+    base = ancestor if ancestor is not None else empty_tree(repo)
+    index = repo.merge_trees(base, ours, theirs, favor=_FAVOR[favor])
+    conflicts: list[ConflictSides] = []
+    if index.conflicts is not None:
+        for a, o, t in index.conflicts:
+            conflicts.append(ConflictSides(_entry(a), _entry(o), _entry(t)))
+    return TreeMerge(index, tuple(conflicts))
+
+
+def merged_entry(merge: TreeMerge, path: str) -> Entry | None:
+    """The resolved entry at ``path`` in a merge, None when absent or still conflicting."""
+    if merge.conflicts and any(path in c.paths for c in merge.conflicts):
+        return None
+    try:
+        return _entry(merge.index[path])
+    except KeyError:
+        return None
+
+
+def resolve_merge(repo: Repository, merge: TreeMerge, chosen: dict[str, Entry | None]) -> Oid:
+    """Write the merge's tree with each conflicting path set as ``chosen`` says (None: deleted).
+
+    Every conflicting path must be in ``chosen``; the merge's index is consumed.
+    """
+    index = merge.index
+    for path in {p for c in merge.conflicts for p in c.paths}:
+        del index.conflicts[path]
+    for path, entry in chosen.items():
+        if entry is None:
+            _remove(index, path)
+        else:
+            index.add(pygit2.IndexEntry(path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
+    return index.write_tree(repo)
+
+
+def _remove(index: pygit2.Index, path: str) -> None:
+    try:  # noqa: SIM105 (kept to this section: no new import at the top of the file)
+        index.remove(path)
+    except (OSError, KeyError, pygit2.GitError):  # already absent: nothing to remove
+        pass
+
+
+def empty_tree(repo: Repository) -> Oid:
+    return repo.TreeBuilder().write()
+
+
+def tree_of(repo: Repository, commit: Oid | str) -> Oid:
+    obj = repo.get(commit)
+    assert isinstance(obj, pygit2.Commit)
+    return obj.tree_id
+
+
+def tree_entry(repo: Repository, tree: Oid | str, path: str) -> Entry | None:
+    """The file at ``path`` in a tree, or None (absent, or a directory)."""
+    obj = repo.get(tree)
+    assert isinstance(obj, pygit2.Tree)
+    try:
+        found = obj[path]
+    except KeyError:
+        return None
+    if found.type_str == "tree":
+        return None
+    return Entry(path, str(found.id), int(found.filemode))
+
+
+def tree_with(repo: Repository, tree: Oid | str, changes: dict[str, Entry | None]) -> Oid:
+    """A copy of ``tree`` with each path in ``changes`` set to its entry or (None) removed."""
+    if not changes:
+        return Oid(hex=str(tree))
+    index = pygit2.Index()
+    obj = repo.get(tree)
+    assert isinstance(obj, pygit2.Tree)
+    index.read_tree(obj)
+    for path, entry in changes.items():
+        if entry is None:
+            _remove(index, path)
+        else:
+            index.add(pygit2.IndexEntry(path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
+    return index.write_tree(repo)
+
+
+def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str]:
+    """Every path whose entry differs between two trees (renames show both paths)."""
+    a, b = repo.get(old), repo.get(new)
+    assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
+    return _diff_paths(repo, a, b)
+
+
+def added_line_counts(repo: Repository, old: Oid | str, new: Oid | str) -> dict[str, int]:
+    """Lines added between two trees, per text file (binary files and deletions left out).
+
+    A new file counts its lines without computing a diff (the usual case when a team
+    builds its layer); a changed file counts the added lines of its patch.
+    """
+    a, b = repo.get(old), repo.get(new)
+    assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
+    diff = a.diff_to_tree(b, context_lines=0)
+    out: dict[str, int] = {}
+    for i, delta in enumerate(diff.deltas):
+        path = delta.new_file.path
+        if delta.status == pygit2.enums.DeltaStatus.DELETED:
+            continue
+        if delta.status == pygit2.enums.DeltaStatus.ADDED:
+            blob = repo.get(delta.new_file.id)
+            if isinstance(blob, pygit2.Blob) and not blob.is_binary:
+                data = blob.data
+                out[path] = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+            continue
+        patch = diff[i]
+        if patch is not None and not patch.delta.is_binary:
+            out[path] = patch.line_stats[1]
+    return out
+
+
+def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
+    """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes."""
+    a, b = repo.get(old), repo.get(new)
+    assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
+    diff = a.diff_to_tree(b, flags=pygit2.enums.DiffOption.SHOW_BINARY)
+    return diff.patch or ""
+
+
+def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
+    """Write a commit object (no ref moves) and return its id (see ``create_commit``)."""
+    return str(create_commit(repo, message, Oid(hex=str(tree)), [Oid(hex=p) for p in parents]))
+
+
+def create_blob(repo: Repository, data: bytes) -> str:
+    return str(repo.create_blob(data))
+
+
+def read_blob(repo: Repository, oid: str) -> bytes:
+    obj = repo.get(oid)
+    assert isinstance(obj, pygit2.Blob)
+    return obj.data
+
+
+def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
+    """A tree holding exactly ``entries`` (nested directories made as needed)."""
+    index = pygit2.Index()
+    for entry in entries:
+        index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
+    return str(index.write_tree(repo))
+
+
+def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:
+    """A tree of the given top-level entries (names without '/'; mode 0o40000 for a tree)."""
+    builder = repo.TreeBuilder()
+    for entry in entries:
+        builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
+    return str(builder.write())
+
+
+def delete_ref(repo: Repository, ref: str, old: Oid | str) -> None:
+    """Delete ``ref`` if it still points at ``old`` (compare-and-swap), else fail."""
+    proc = subprocess.run(["git", "--git-dir", repo.path, "update-ref", "-d", ref, str(old)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        raise RepoError(f"cannot delete {ref}: {reason}",
+                        hint="another process moved it; run the command again")
+
+
+def checked_out_branches(repo: Repository) -> dict[str, str]:
+    """Branch ref -> worktree directory, for every worktree that has a branch checked out.
+
+    Read from the HEAD files of the main worktree and of ``worktrees/*`` (what
+    ``git worktree list`` reads), without starting a git process.
+    """
+    common = git_common_dir(repo)
+    # a bare repository's HEAD names a branch but checks nothing out
+    heads = [] if repo.is_bare else [(common / "HEAD", str(common.parent))]
+    worktrees = common / "worktrees"
+    if worktrees.is_dir():
+        for admin in sorted(worktrees.iterdir()):
+            gitdir = admin / "gitdir"
+            where = (str(Path(gitdir.read_text().strip()).parent) if gitdir.is_file()
+                     else str(admin))
+            heads.append((admin / "HEAD", where))
+    out: dict[str, str] = {}
+    for head, where in heads:
+        try:
+            text = head.read_text().strip()
+        except OSError:  # a worktree being removed: it has nothing checked out
+            continue
+        if text.startswith("ref: "):
+            out[text[len("ref: "):]] = where
+    return out
+
+
+def set_ref(repo: Repository, ref: str, new: Oid | str, old: Oid | str | None,
+            message: str) -> None:
+    """Compare-and-swap in process: libgit2 checks ``old`` (None: must not exist) under the lock."""
+    target = Oid(hex=str(new))
+    try:
+        if old is None:
+            repo.create_reference_direct(ref, target, False, message=message)
+            return
+        current = repo.references.get(ref)
+        if current is None or str(current.target) != str(old):
+            raise pygit2.GitError("old reference value does not match")
+        current.set_target(target, message)
+    except (pygit2.GitError, pygit2.AlreadyExistsError, ValueError) as exc:
+        raise RepoError(f"cannot update {ref}: {exc}",
+                        hint="another process moved it; run the command again") from None
+
+
+def git_common_dir(repo: Repository) -> Path:
+    """The directory that holds refs and objects shared by all worktrees."""
+    path = Path(repo.path)
+    common = path / "commondir"
+    if common.is_file():
+        return (path / common.read_text().strip()).resolve()
+    return path.resolve()
+
+
+# ---------------- conflicts ----------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's change between two trees, as libgit2 sees it (renames detected)."""
+
+    status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
+    old_path: str | None
+    new_path: str | None
+    old_id: str | None
+    new_id: str | None
+    old_mode: int
+    new_mode: int
+
+
+_STATUS_LETTER = {1: "A", 2: "D", 3: "M", 4: "R", 5: "C", 8: "T"}
+_ZERO = "0" * 40
+
+
+def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
+    """Every file that differs between two commits (or trees); ``old`` None: the empty tree.
+
+    Renames are found the way libgit2's merge finds them (50% similarity). No content is
+    diffed here (``file_patch`` does that for the files that need it).
+    """
+    new_tree = _tree_of(repo, new)
+    if old is None:
+        diff = new_tree.diff_to_tree(swap=True)
+    else:
+        old_tree = _tree_of(repo, old)
+        if old_tree.id == new_tree.id:
+            return []
+        diff = old_tree.diff_to_tree(new_tree)
+    diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES, rename_threshold=50,
+                      rename_limit=1000)
+    out: list[FileChange] = []
+    for delta in diff.deltas:
+        status = _STATUS_LETTER.get(int(delta.status), "M")
+        old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
+        out.append(FileChange(
+            status=status,
+            old_path=None if status == "A" else delta.old_file.path,
+            new_path=None if status == "D" else delta.new_file.path,
+            old_id=None if old_id == _ZERO else old_id,
+            new_id=None if new_id == _ZERO else new_id,
+            old_mode=int(delta.old_file.mode), new_mode=int(delta.new_file.mode),
+        ))
+    return out
+
+
+Blob = pygit2.Blob
+
+
+def load_blob(repo: Repository, oid: str) -> Blob | None:
+    """The blob with this id, or None when there is none (a submodule's commit, say)."""
+    obj = repo.get(oid)
+    return obj if isinstance(obj, pygit2.Blob) else None
+
+
+def file_patch(old: Blob, new: Blob) -> tuple[str, bool]:
+    """The zero-context (``-U0``) unified diff of two blobs, and whether they are binary.
+
+    Computed with the xdiff settings libgit2 uses for its in-memory merges (Myers, no
+    indent heuristic), so that the hunks are exactly the changes a merge compares.
+    """
+    # pygit2's stub lacks context_lines/interhunk_lines, which Blob.diff does accept.
+    patch = old.diff(new, old_as_path="file", new_as_path="file",  # type: ignore[call-arg]
+                     context_lines=0, interhunk_lines=0)
+    if patch.delta.is_binary:
+        return "", True
+    return patch.text or "", False
+
+
+def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
+    obj = repo.get(oid)
+    if obj is None:
+        raise RepoError(f"no object {oid} in this repository")
+    tree = obj.peel(pygit2.Tree)
+    assert isinstance(tree, pygit2.Tree)
+    return tree
+
+
+def blob_bytes(repo: Repository, oid: str) -> bytes:
+    """The content of a blob (empty for anything that is not one)."""
+    blob = load_blob(repo, oid)
+    return blob.data if blob is not None else b""
