@@ -168,7 +168,10 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
         owner = ownership.owner_of(path)
         return owner == team or team in ancestors.get(TeamName(owner), ())
 
-    loc = _loc_from_root(repo, head, own) if start is None else git.added_line_count(repo, start, head, own)
+    if start is None:
+        loc = _loc_from_root(repo, head, own)
+    else:
+        loc = sum(git.added_line_counts(repo, start.id, head.id, own).values())
     offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,

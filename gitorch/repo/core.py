@@ -296,24 +296,36 @@ def commit_time_iso(commit: Commit) -> str:
     return datetime.fromtimestamp(commit.commit_time, zone).isoformat()
 
 
-def added_line_count(repo: Repository, old: Commit, new: Commit,
-                     keep: Callable[[str], bool]) -> int:
-    """Lines added from ``old`` to ``new`` in the files whose new path ``keep`` accepts.
+def added_line_counts(repo: Repository, old: Oid | str, new: Oid | str,
+                      keep: Callable[[str], bool] | None = None) -> dict[str, int]:
+    """Lines added between two trees (or commits), per text file whose new path ``keep``
+    accepts (all when None); binary files and deletions are left out.
 
-    Only the deltas that pass ``keep`` are turned into patches, which is where the time goes.
-    Binary files count 0.
+    A new file counts its lines without computing a diff (the usual case when a team
+    builds its layer); only the changed files that pass ``keep`` are turned into patches,
+    which is where the time goes.
     """
-    if old.tree_id == new.tree_id:
-        return 0
-    diff = old.tree.diff_to_tree(new.tree)
-    total = 0
-    for index, delta in enumerate(diff.deltas):
-        if delta.is_binary or not keep(delta.new_file.path):
+    a, b = repo.get(old), repo.get(new)
+    assert a is not None and b is not None
+    ta, tb = a.peel(pygit2.Tree), b.peel(pygit2.Tree)
+    if ta.id == tb.id:
+        return {}
+    diff = ta.diff_to_tree(tb, context_lines=0)
+    out: dict[str, int] = {}
+    for i, delta in enumerate(diff.deltas):
+        path = delta.new_file.path
+        if delta.status == pygit2.enums.DeltaStatus.DELETED or (keep and not keep(path)):
             continue
-        patch = diff[index]
-        if patch is not None:
-            total += patch.line_stats[1]
-    return total
+        if delta.status == pygit2.enums.DeltaStatus.ADDED:
+            blob = repo.get(delta.new_file.id)
+            if isinstance(blob, pygit2.Blob) and not blob.is_binary:
+                data = blob.data
+                out[path] = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+            continue
+        patch = diff[i]
+        if patch is not None and not patch.delta.is_binary:
+            out[path] = patch.line_stats[1]
+    return out
 
 
 def fetch(repo: Repository, remote: str) -> str | None:

@@ -151,32 +151,6 @@ def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str
     return _diff_paths(repo, a, b)
 
 
-def added_line_counts(repo: Repository, old: Oid | str, new: Oid | str) -> dict[str, int]:
-    """Lines added between two trees, per text file (binary files and deletions left out).
-
-    A new file counts its lines without computing a diff (the usual case when a team
-    builds its layer); a changed file counts the added lines of its patch.
-    """
-    a, b = repo.get(old), repo.get(new)
-    assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
-    diff = a.diff_to_tree(b, context_lines=0)
-    out: dict[str, int] = {}
-    for i, delta in enumerate(diff.deltas):
-        path = delta.new_file.path
-        if delta.status == pygit2.enums.DeltaStatus.DELETED:
-            continue
-        if delta.status == pygit2.enums.DeltaStatus.ADDED:
-            blob = repo.get(delta.new_file.id)
-            if isinstance(blob, pygit2.Blob) and not blob.is_binary:
-                data = blob.data
-                out[path] = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-            continue
-        patch = diff[i]
-        if patch is not None and not patch.delta.is_binary:
-            out[path] = patch.line_stats[1]
-    return out
-
-
 def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
     """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes."""
     a, b = repo.get(old), repo.get(new)
