@@ -172,7 +172,7 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
 
 
 def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)   # libyaml when present: 10x faster
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -232,16 +232,23 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
     returned. Exact for scopes without negations; with negations, several witnesses
     per pattern pair are tried before concluding that the scopes are disjoint.
     """
+    pairs = [(pa, pb) for pa in _positives(a) for pb in _positives(b) if _heads_agree(pa, pb)]
+    if not pairs:
+        return None      # the common case, decided without compiling anything
     spec_a, spec_b = compile_spec(a), compile_spec(b)
     negated = _negatives([*a, *b])
     fills = hints(negated) if negated else ()
-    for pa in _positives(a):
-        for pb in _positives(b):
-            found = [path for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills)
-                     if spec_a.match_file(path) and spec_b.match_file(path)]
-            if found:
-                return min(found, key=_plainness)
+    for pa, pb in pairs:
+        found = [path for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills)
+                 if spec_a.match_file(path) and spec_b.match_file(path)]
+        if found:
+            return min(found, key=_plainness)
     return None
+
+
+def _heads_agree(a: Parsed, b: Parsed) -> bool:
+    n = min(len(a.head), len(b.head))
+    return a.head[:n] == b.head[:n]
 
 
 def _plainness(path: str) -> tuple[int, bool, int, str]:

@@ -58,16 +58,19 @@ class Parsed:
     text: str
     negated: bool
     tokens: tuple[PathToken, ...]
+    head: tuple[str, ...] = ()   # leading plain-text segments: a matching path starts with them
 
     def literal_head(self) -> tuple[str, ...]:
-        """The leading segments that are plain text: a path must start with them to match."""
-        head: list[str] = []
-        for token in self.tokens:
-            if token == STAR2 or not isinstance(token, tuple) \
-                    or not all(isinstance(c, Lit) for c in token):
-                break
-            head.append("".join(c.char for c in token if isinstance(c, Lit)))
-        return tuple(head)
+        return self.head
+
+
+def _head(tokens: Iterable[PathToken]) -> tuple[str, ...]:
+    head: list[str] = []
+    for token in tokens:
+        if not isinstance(token, tuple) or not all(isinstance(c, Lit) for c in token):
+            break
+        head.append("".join(c.char for c in token if isinstance(c, Lit)))
+    return tuple(head)
 
 
 class InvalidPattern(ValueError):
@@ -115,7 +118,7 @@ def parse(pattern: str) -> Parsed | None:
             return None      # git (and pathspec) ignore a pattern with an unclosed '['
         if i == last:
             tokens.append(STAR2)
-    return Parsed(pattern, negated, tuple(tokens))
+    return Parsed(pattern, negated, tuple(tokens), _head(tokens))
 
 
 class _Discarded(Exception):
@@ -332,7 +335,7 @@ def witnesses(a: Parsed, b: Parsed, limit: int = 12, fills: tuple[str, ...] = ()
 
     ``fills`` are extra filler characters to try after the usual ones.
     """
-    ha, hb = a.literal_head(), b.literal_head()
+    ha, hb = a.head, b.head
     n = min(len(ha), len(hb))
     if ha[:n] != hb[:n]:
         return

@@ -1,12 +1,39 @@
-"""Commands on the manifest alone: validate, owner."""
+"""Commands on the manifest alone: validate, owner, brief, codeowners.
+
+None of them needs the repository's objects, so none of them imports pygit2: `owner`
+is run as a whole process in scripts and hooks, and its start-up time counts.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest, load_manifest
+
+
+def light_manifest(obj: Context) -> Manifest:
+    """The manifest, found without opening the repository where that is possible.
+
+    ``--manifest`` and ``$GITORCH_MANIFEST`` need no repository; otherwise the work
+    tree's root is the nearest directory with a ``.git`` entry. Anything unusual
+    (``$GIT_DIR``, no ``.git`` found) goes the full way through the repository.
+    """
+    if obj._manifest is None:
+        explicit = obj.manifest_option or os.environ.get(MANIFEST_ENV)
+        if explicit:
+            obj._manifest = load_manifest(Path(explicit))
+        elif not os.environ.get("GIT_DIR"):
+            start = Path(obj.repo_option or ".").resolve()
+            for folder in (start, *start.parents):
+                if (folder / ".git").exists():
+                    obj._manifest = load_manifest(folder / DEFAULT_MANIFEST)
+                    break
+    return obj.manifest
 
 
 @main.command()
@@ -15,7 +42,7 @@ from gitorch.cli import Context, json_option, main, manifest_option, pass_contex
 @pass_context
 def validate(obj: Context, as_json: bool) -> None:
     """Check the manifest; print every problem as FILE:LINE: message (exit 2)."""
-    manifest = obj.manifest
+    manifest = light_manifest(obj)
     if as_json:
         print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
                     "teams": sorted(manifest.teams)})
@@ -31,10 +58,11 @@ def validate(obj: Context, as_json: bool) -> None:
 @pass_context
 def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
     """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given)."""
-    ownership = obj.manifest.ownership
-    items = list(paths) if paths else [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+    ownership = light_manifest(obj).ownership
+    items = list(paths) if paths else [line for line in sys.stdin.read().splitlines() if line.strip()]
     owners = ownership.owners_of(items)
     if as_json:
         print_json({"owners": [{"path": p, "owner": o} for p, o in zip(items, owners, strict=True)]})
         return
-    click.echo("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)), nl=False)
+    sys.stdout.write("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)))
+    sys.stdout.flush()
