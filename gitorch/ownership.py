@@ -53,7 +53,10 @@ def pattern_problem(pattern: str) -> str | None:
         GitIgnoreSpecPattern(pattern)
         parse(pattern)
     except (ValueError, re.error) as exc:
-        return str(exc).splitlines()[0] if str(exc) else "invalid pattern"
+        why = str(exc).splitlines()[0] if str(exc) else ""
+        if pattern.rstrip().endswith("\\"):
+            return "it ends with a lone '\\' (write '\\\\' for a backslash)"
+        return why if why and not why.startswith("Invalid git pattern") else "pathspec rejects it"
     return None
 
 
@@ -257,7 +260,13 @@ def _plainness(path: str) -> tuple[int, bool, int, str]:
 
 
 def scope_within(inner: Sequence[str], outer: Sequence[str]) -> str | None:
-    """The first pattern of ``inner`` that can match a path ``outer`` does not, else None.
+    """The first pattern of ``inner`` that can match a path ``outer`` does not, else None."""
+    found = scope_escape(inner, outer)
+    return found[0] if found is not None else None
+
+
+def scope_escape(inner: Sequence[str], outer: Sequence[str]) -> tuple[str, str] | None:
+    """(pattern of ``inner``, a path it matches that ``outer`` does not), or None.
 
     The paths tried are the pattern's own witnesses and those it shares with each
     pattern of ``outer`` (negated ones included, as they mark where ``outer`` ends).
@@ -266,8 +275,9 @@ def scope_within(inner: Sequence[str], outer: Sequence[str]) -> str | None:
     others = _parsed(outer)
     fills = hints([*others, *_parsed(inner)])
     for pattern in _positives(inner):
-        for other in (pattern, *others):
-            for path in witnesses(pattern, other, limit=32, fills=fills):
-                if inner_spec.match_file(path) and not outer_spec.match_file(path):
-                    return str(pattern.text)
+        found = [path for other in (pattern, *others)
+                 for path in witnesses(pattern, other, limit=32, fills=fills)
+                 if inner_spec.match_file(path) and not outer_spec.match_file(path)]
+        if found:
+            return pattern.text, min(found, key=_plainness)
     return None
