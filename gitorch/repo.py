@@ -218,3 +218,39 @@ def update_ref(repo: Repository, ref: str, new: Oid, old: Oid | None, message: s
         reason = (proc.stderr.strip().splitlines() or ["unknown reason"])[-1]
         raise RepoError(f"cannot update {ref}: {reason}",
                         hint="another process moved it; run the command again")
+
+
+# ---------------- gate ----------------
+
+
+def added_lines(repo: Repository, old: Commit, new: Commit) -> dict[str, frozenset[int]]:
+    """Per path of ``new``, the line numbers (new side) of the lines added since ``old``.
+
+    Renames are followed, so a file that only moved adds no lines; binary files and
+    paths with nothing added are absent.
+    """
+    if old.tree.id == new.tree.id:
+        return {}
+    diff = old.tree.diff_to_tree(new.tree, context_lines=0)
+    diff.find_similar()
+    out: dict[str, frozenset[int]] = {}
+    for patch in diff:
+        if patch is None or patch.delta.is_binary:
+            continue
+        lines = {line.new_lineno for hunk in patch.hunks for line in hunk.lines
+                 if line.origin == "+" and line.new_lineno > 0}
+        if lines:
+            out[patch.delta.new_file.path] = frozenset(lines)
+    return out
+
+
+def head_branch(repo: Repository) -> str | None:
+    """The branch HEAD points to (``team/x``), or None when HEAD is detached or unborn."""
+    if repo.head_is_unborn or repo.head_is_detached:
+        return None
+    return str(repo.head.shorthand)
+
+
+def is_shallow(repo: Repository) -> bool:
+    """True in a shallow clone, where history (and so a range of commits) may be cut short."""
+    return bool(repo.is_shallow)
