@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +28,9 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+# kept identical to manifests/gitorch.schema.json (a test compares them)
+TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
@@ -527,16 +531,13 @@ def _suggest(name: str, teams: Mapping[TeamName, Team]) -> str:
 
 
 def _valid_team_name(name: str) -> bool:
-    return bool(name) and name[0].isalnum() and all(c.isalnum() or c in "-_." for c in name) \
-        and ".." not in name and not name.endswith(".lock")
+    # a team name becomes part of a branch name: git refuses ".." and a ".lock" suffix
+    return TEAM_NAME_RE.fullmatch(name) is not None and ".." not in name \
+        and not name.endswith(".lock")
 
 
 def _valid_codeowner(who: str) -> bool:
-    if who.startswith("@"):
-        body = who[1:]
-        return bool(body) and all(c.isalnum() or c in "-_./" for c in body) and body.count("/") <= 1
-    local, at, domain = who.partition("@")
-    return bool(local and at and "." in domain) and " " not in who
+    return CODEOWNER_RE.fullmatch(who) is not None
 
 
 def _kind(value: Any) -> str:
