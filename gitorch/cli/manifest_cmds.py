@@ -27,13 +27,22 @@ def light_manifest(obj: Context) -> Manifest:
         explicit = obj.manifest_option or os.environ.get(MANIFEST_ENV)
         if explicit:
             obj._manifest = load_manifest(Path(explicit))
-        elif not os.environ.get("GIT_DIR"):
-            start = Path(obj.repo_option or ".").resolve()
-            for folder in (start, *start.parents):
-                if (folder / ".git").exists():
-                    obj._manifest = load_manifest(folder / DEFAULT_MANIFEST)
-                    break
+        else:
+            root = work_tree_root(obj)
+            if root is not None:
+                obj._manifest = load_manifest(root / DEFAULT_MANIFEST)
     return obj.manifest
+
+
+def work_tree_root(obj: Context) -> Path | None:
+    """The nearest directory above ``--repo`` (or here) with a ``.git`` entry, if any."""
+    if os.environ.get("GIT_DIR"):
+        return None
+    start = Path(obj.repo_option or ".").resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 @main.command()
@@ -66,3 +75,39 @@ def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
         return
     sys.stdout.write("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)))
     sys.stdout.flush()
+
+
+@main.command()
+@click.argument("team")
+@manifest_option
+@json_option
+@pass_context
+def brief(obj: Context, team: str, as_json: bool) -> None:
+    """Print TEAM's brief: mission, paths, dependencies, target, how to report status."""
+    from gitorch.brief import brief_data, render, team_or_error
+
+    manifest = light_manifest(obj)
+    name = team_or_error(manifest, team)
+    root = work_tree_root(obj)
+    worktree = manifest.worktrees_dir(root) / name if root is not None else None
+    if as_json:
+        print_json(brief_data(manifest, name, worktree=worktree))
+        return
+    click.echo(render(manifest, name, worktree=worktree), nl=False)
+
+
+@main.command()
+@manifest_option
+@json_option
+@pass_context
+def codeowners(obj: Context, as_json: bool) -> None:
+    """Print a GitHub CODEOWNERS file that gives each path the owner `gitorch owner` gives it."""
+    from gitorch.codeowners import generate
+
+    result = generate(light_manifest(obj))
+    for warning in result.warnings:
+        click.echo(f"gitorch: warning: {warning}", err=True)
+    if as_json:
+        print_json(result.as_json())
+        return
+    click.echo(result.text, nl=False)
