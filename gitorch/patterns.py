@@ -23,6 +23,7 @@ from itertools import islice
 
 STAR2 = "**"                      # path token: zero or more whole segments
 FILLERS = ("x", "y", "q0")        # characters a witness uses where any would do
+_BUDGET = 5000                    # steps one search may take (bounds pathological star mixes)
 
 
 @dataclass(frozen=True)
@@ -196,13 +197,13 @@ def _candidates(token: CharToken, fill: str) -> list[str]:
 
 def _chars(a: CharToken, b: CharToken, fill: str) -> Iterator[str]:
     """Characters both tokens accept (at most two, to bound the search)."""
-    found = 0
+    found: list[str] = []
     for source, other in ((a, b), (b, a)):
         for c in _candidates(source, fill):
-            if c != "/" and _accepts(source, c) and _accepts(other, c):
+            if c not in found and c != "/" and _accepts(source, c) and _accepts(other, c):
                 yield c
-                found += 1
-                if found == 2:
+                found.append(c)
+                if len(found) == 2:
                     return
 
 
@@ -212,7 +213,12 @@ def segment_witnesses(a: Seg, b: Seg, fill: str = "x") -> Iterator[str]:
 
     # ``filled``: 0 nothing emitted yet, 1 something, 2 a filler was also padded into a
     # star that meets a star (so "a*" also yields "ax", not only "a")
+    budget = [_BUDGET]
+
     def walk(i: int, j: int, filled: int) -> Iterator[str]:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return      # equal alignments of many stars: enough has been tried
         state = (i, j, filled)
         nonempty = filled > 0
         if state in dead:
@@ -270,8 +276,11 @@ def path_witnesses(a: tuple[PathToken, ...], b: tuple[PathToken, ...],
     def segs(x: Seg, y: Seg) -> list[str]:
         return list(islice(segment_witnesses(x, y, fill), 2))
 
+    budget = [_BUDGET]
+
     def walk(i: int, j: int) -> Iterator[list[str]]:
-        if (i, j) in dead:
+        budget[0] -= 1
+        if budget[0] < 0 or (i, j) in dead:
             return
         produced = False
         ta = a[i] if i < len(a) else None
