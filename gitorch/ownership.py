@@ -22,7 +22,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gitorch.manifest import SHARED, TeamName
-from gitorch.patterns import InvalidPattern, Parsed, hints, parse, witnesses
+from gitorch.patterns import (
+    ANY_SEGMENT,
+    STAR2,
+    InvalidPattern,
+    Lit,
+    Parsed,
+    hints,
+    parse,
+    witnesses,
+)
 
 if TYPE_CHECKING:
     import pathspec
@@ -67,6 +76,7 @@ class _Rule:
     regex: re.Pattern[str]
     include: bool
     dir_mark: bool           # the regex can report a match as "below a directory"
+    static: bool = False     # plain directories then "**" or nothing: a path's directory decides
 
 
 @dataclass
@@ -86,24 +96,33 @@ class Ownership:
         self.names = tuple(name for name, _ in scopes)
         self.ancestors = ancestors
         self._root = _Node()
-        self._cache: dict[str, tuple[tuple[_Rule, ...], _Node | None]] = {}
+        # floating patterns that name a whole segment ("README.md" = "**/README.md"): only a
+        # path with that segment can match, so they wait under the name instead of at the root
+        self._named: dict[str, list[_Rule]] = {}
+        self._cache: dict[str, _Plan] = {}
+        self._plans: dict[tuple[int, bool, tuple[str, ...]], _Plan] = {}
         for spec, (_, patterns) in enumerate(scopes):
             for index, text in enumerate(patterns):
                 compiled = GitIgnoreSpecPattern(text)
                 if compiled.include is None or compiled.regex is None:
                     continue     # blank, comment or discarded: pathspec drops them too
                 regex: re.Pattern[str] = compiled.regex
-                rule = _Rule(order=spec * 100_000 - index, spec=spec, regex=regex,
-                             include=bool(compiled.include),
-                             dir_mark=_DIR_MARK in regex.groupindex)
-                node = self._root
                 try:
                     parsed = parse(text)
                 except InvalidPattern:
                     parsed = None
+                rule = _Rule(order=spec * 100_000 - index, spec=spec, regex=regex,
+                             include=bool(compiled.include),
+                             dir_mark=_DIR_MARK in regex.groupindex,
+                             static=parsed is not None and _is_static(parsed))
+                node = self._root
                 for segment in parsed.literal_head() if parsed is not None else ():
                     node = node.children.setdefault(segment, _Node())
-                node.rules.append(rule)
+                required = _required_segment(parsed) if node is self._root else None
+                if required is not None:
+                    self._named.setdefault(required, []).append(rule)
+                else:
+                    node.rules.append(rule)
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> Ownership:
@@ -126,20 +145,58 @@ class Ownership:
         """Team names in the order they are tried (most specific first)."""
         return self.names[1:]
 
-    def _candidates(self, directory: str) -> tuple[tuple[_Rule, ...], _Node | None]:
-        rules = list(self._root.rules)
+    def _plan(self, directory: str) -> _Plan:
+        """What decides the owner of the files directly in ``directory``.
+
+        The rules filed along the directory's segments, in the order they are tried;
+        where a whole scope's rules are static, their verdict for every file here is
+        known now: a scope that cannot include one is dropped, and the first that
+        includes them all ends the list (it is the answer when no earlier scope says so).
+        """
+        segments = directory.split("/") if directory else []
+        named = tuple(sorted({s for s in segments if s in self._named}))
         node: _Node | None = self._root
-        if directory:
-            for segment in directory.split("/"):
-                assert node is not None
-                node = node.children.get(segment)
-                if node is None:
-                    break
-                rules.extend(node.rules)
+        last = self._root
+        trail = [self._root]
+        for segment in segments:
+            assert node is not None
+            node = node.children.get(segment)
+            if node is None:
+                break
+            last = node
+            trail.append(node)
+        # directories that reach the same trie node see the same rules: plan once for all
+        key = (id(last), node is None, named)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._new_plan(directory, segments, named, trail, node)
+            self._plans[key] = plan
+        self._cache[directory] = plan
+        return plan
+
+    def _new_plan(self, directory: str, segments: list[str], named: tuple[str, ...],
+                  trail: list[_Node], node: _Node | None) -> _Plan:
+        rules = [r for n in trail for r in n.rules]
+        rules.extend(r for s in named for r in self._named[s])
         rules.sort(key=lambda r: r.order)
-        found = (tuple(rules), node if node is not None and node.children else None)
-        self._cache[directory] = found
-        return found
+        probe = f"{directory}/x" if directory else "x"
+        dynamic: list[_Rule] = []
+        fallback = -1
+        for spec in sorted({r.spec for r in rules}):
+            group = tuple(r for r in rules if r.spec == spec)
+            if not all(r.static for r in group):
+                dynamic.extend(group)
+            elif _decide(group, probe) == spec:
+                fallback = spec
+                break
+        by_name: dict[str, tuple[_Rule, ...]] = {}
+        for name in {*(node.children if node is not None else ()), *self._named}:
+            extra = [*(node.children[name].rules if node is not None and name in node.children
+                       else ()),
+                     *(self._named.get(name, ()) if name not in segments else ())]
+            if extra:
+                by_name[name] = tuple(sorted((*rules, *extra), key=lambda r: r.order))
+        return _Plan(tuple(rules), tuple(dynamic), fallback, by_name)
 
     def owner_of(self, path: str) -> str:
         """The owning team's name, ``shared``, or ``-`` for an unowned path."""
@@ -158,15 +215,16 @@ class Ownership:
             elif path.startswith("./"):
                 path = path[2:]
             directory, _, name = path.rpartition("/")
-            found = cache.get(directory)
-            if found is None:
-                found = self._candidates(directory)
-            rules, node = found
-            if node is not None:
-                child = node.children.get(name)
-                if child is not None and child.rules:
-                    rules = tuple(sorted((*rules, *child.rules), key=lambda r: r.order))
-            index = _decide(rules, path) if rules else -1
+            plan = cache.get(directory)
+            if plan is None:
+                plan = self._plan(directory)
+            named = plan.by_name.get(name) if plan.by_name else None
+            if named is not None:
+                index = _decide(named, path)     # a pattern names this very file: no shortcut
+            else:
+                index = _decide(plan.dynamic, path) if plan.dynamic else -1
+                if index < 0:
+                    index = plan.fallback
             append(names[index] if index >= 0 else UNOWNED)
         return out
 
@@ -176,6 +234,32 @@ class Ownership:
         if owner in (SHARED, team):
             return True
         return owner != UNOWNED and team in self.ancestors.get(TeamName(owner), ())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    rules: tuple[_Rule, ...]      # every rule filed along the directory, in order
+    dynamic: tuple[_Rule, ...]    # the ones that must see each path
+    fallback: int                 # the scope that owns every file here otherwise (-1: none)
+    by_name: dict[str, tuple[_Rule, ...]]   # all rules, for file names some pattern names
+
+
+def _required_segment(parsed: Parsed | None) -> str | None:
+    """A plain segment every path the pattern matches contains, if it has one."""
+    if parsed is None:
+        return None
+    for token in parsed.tokens:
+        if isinstance(token, tuple) and token and all(isinstance(c, Lit) for c in token):
+            return "".join(c.char for c in token if isinstance(c, Lit))
+    return None
+
+
+def _is_static(parsed: Parsed) -> bool:
+    """Plain directory names, then nothing or "**": the verdict is the same for every file
+    below those directories (pathspec's regex is ``^a/b/`` or ``^a/b(/|$)``)."""
+    tokens = parsed.tokens
+    n = len(parsed.head)
+    return tokens[n:] in ((STAR2,), (ANY_SEGMENT, STAR2))
 
 
 def _decide(rules: tuple[_Rule, ...], path: str) -> int:
