@@ -7,12 +7,14 @@ is run as a whole process in scripts and hooks, and its start-up time counts.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest, load_manifest
 
 
@@ -51,7 +53,18 @@ def work_tree_root(obj: Context) -> Path | None:
 @pass_context
 def validate(obj: Context, as_json: bool) -> None:
     """Check the manifest; print every problem as FILE:LINE: message (exit 2)."""
-    manifest = light_manifest(obj)
+    try:
+        manifest = light_manifest(obj)
+    except ManifestError as exc:
+        if not as_json:
+            raise
+        problems = []
+        for line in exc.problems:
+            match = re.match(r"^(.*):(\d+): (.*)$", line)
+            problems.append({"file": match[1], "line": int(match[2]), "message": match[3]}
+                            if match else {"file": None, "line": None, "message": line})
+        print_json({"valid": False, "problems": problems})
+        raise SystemExit(2) from None
     if as_json:
         print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
                     "teams": sorted(manifest.teams)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,12 @@ def test_manifest_found_at_repo_root_from_a_subdirectory(cli: Cli, tmp_path: Pat
     (root / "src" / "core").mkdir(parents=True)
     result = cli("owner", "src/core/a.py", cwd=root / "src" / "core")
     assert result.output == "src/core/a.py\talpha\n"
+
+
+def test_invalid_manifest_as_json(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text("version: 1\nproject: x\nteams:\n  a: {owns: [a/**], "
+                                     "depends_on: [b]}\n")
+    result = cli("--manifest", "m.yaml", "validate", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"valid": False, "problems": [
+        {"file": "m.yaml", "line": 4, "message": "team 'a' depends on 'b', which is no team"}]}
