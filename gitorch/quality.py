@@ -1,17 +1,128 @@
 """The test command under coverage, per-team and diff coverage, the gates.
 
-PLACEHOLDER on main: the quality stage is being built on branch feat/quality; this file
-only fixes the interface that the merge engine calls.
+How a run works (``run_quality``):
+
+1. ``commit`` is checked out, detached, into a temporary ``git worktree``; the user's
+   checkout, index and refs are never touched, and the directory is removed afterwards.
+2. The test command runs there through the shell. Every Python process it starts is
+   measured: a ``sitecustomize`` module in a temporary directory put first on
+   ``PYTHONPATH`` starts coverage.py (statement coverage, parallel data files) before the
+   process runs any project code, then chains to the ``sitecustomize`` it shadows. This
+   works alike for ``python -m pytest``, ``pytest``, ``make test`` or tests that spawn
+   Python subprocesses. The project's own coverage configuration (``.coveragerc``,
+   ``setup.cfg``, ``tox.ini``, ``pyproject.toml``) is honoured for exclusions
+   (``# pragma: no cover`` ...), but what is measured, the data file and branch mode are
+   gitorch's. A Python started with ``-I`` or ``-S`` ignores PYTHONPATH and is not measured.
+3. Figures come from coverage.py's own analysis of each measured file, so they equal
+   ``coverage report`` run by hand on the same tree. Measured files are the commit's
+   Python files that a team owns or that are shared, minus ``gates.coverage_omit``; a
+   file no test imported counts with all its statements missed.
+4. With ``coverage_file`` (Cobertura XML or LCOV that the test command wrote, relative to
+   the worktree) coverage.py is not used: the file's lines are the statements.
+
+A team's coverage is over the files whose owner (``Ownership.owner_of``) is exactly that
+team: a parent does not include its sub-teams' files, so team and shared figures add up
+to the total. A team's diff coverage is over the measurable statements among the lines it
+added; those are ``added_lines`` when given, else found by a first-parent blame of the
+final commit: each line is charged to the commit on the first-parent chain that brought it
+in, and a line charged to a team's merge commit (``team_merges``) is that team's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
-from gitorch.errors import GitorchError
+import pathspec
+
+from gitorch import repo as git
 from gitorch.manifest import Manifest, TeamName
-from gitorch.records import QualityResult
+from gitorch.ownership import UNOWNED, compile_spec
+from gitorch.records import QualityResult, TeamCoverage
 from gitorch.repo import Repository
+
+TAIL_LINES = 60
+TAIL_CHARS = 6000
+CONFIG_ENV = "GITORCH_COVERAGE"
+
+# Why each warning is off: a helper process that runs no project code, a measured file
+# that no test imports (we count it at 0% ourselves), a project config with --include.
+_QUIET = ["no-data-collected", "module-not-imported", "module-never-imported",
+          "include-ignored", "module-not-measured"]
+
+_SITECUSTOMIZE = '''\
+"""Written by gitorch for one test run: measure this Python process with coverage.py."""
+import importlib.machinery as _machinery
+import importlib.util as _util
+import json as _json
+import os as _os
+import sys as _sys
+
+
+def _gitorch_start():
+    settings = _os.environ.get("GITORCH_COVERAGE")
+    if not settings:
+        return None
+    with open(settings, encoding="utf-8") as f:
+        cfg = _json.load(f)
+    try:
+        import coverage
+    except ImportError:
+        # This Python has no coverage.py of its own: use gitorch's.
+        _sys.path.append(cfg["fallback_path"])
+        import coverage
+    cov = coverage.Coverage(data_file=cfg["data_file"], data_suffix=True, auto_data=True,
+                            config_file=cfg["config_file"] or False)
+    for name, value in cfg["options"].items():
+        cov.set_option(name, value)
+    cov.start()
+    return cov
+
+
+def _gitorch_chain():
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    rest = [p for p in _sys.path if _os.path.abspath(p or _os.curdir) != here]
+    spec = _machinery.PathFinder.find_spec("sitecustomize", rest)
+    if spec is not None and spec.loader is not None:
+        module = _util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+_gitorch_coverage = _gitorch_start()
+_gitorch_chain()
+'''
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    """One measured file: its statements and which of them ran."""
+
+    path: str                       # repository-relative, '/' separators
+    statements: frozenset[int]
+    executed: frozenset[int]
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    returncode: int | None          # None: killed at the timeout
+    output_tail: str
+    duration: float
 
 
 def run_quality(
@@ -23,6 +134,8 @@ def run_quality(
     team_merges: Mapping[TeamName, str] | None = None,
     added_lines: Mapping[TeamName, Mapping[str, frozenset[int]]] | None = None,
     coverage_file: str | None = None,
+    timeout: float | None = None,
+    progress: bool | None = None,
 ) -> QualityResult:
     """Run ``test_command`` in a temporary worktree of ``commit`` under coverage.py.
 
@@ -31,5 +144,379 @@ def run_quality(
     ``commit``). With ``coverage_file`` (Cobertura XML or LCOV written by the test
     command, relative to the worktree) figures come from that file instead.
     Gates from ``manifest.gates`` are checked; each failure is named in ``failures``.
+    ``timeout`` (seconds) kills the command's process group; ``progress`` (default: stderr
+    is a terminal) shows a one-line progress indicator on stderr while it runs.
+    No test command: nothing runs and ``passed`` is None.
     """
-    raise GitorchError("the quality stage is not built yet")
+    gates = manifest.gates
+    if not test_command:
+        return QualityResult(command=None, passed=None, coverage_gate=gates.coverage,
+                             diff_coverage_gate=gates.diff_coverage)
+    sha = str(git.resolve_commit(repo, commit).id)
+    show = sys.stderr.isatty() if progress is None else progress
+    failures: list[str] = []
+    files: list[FileCoverage] | None
+    run: CommandRun
+    with temp_worktree(repo, sha) as (root, scratch):
+        if coverage_file is not None:
+            run, files, problem = _run_with_report(test_command, root, coverage_file, manifest,
+                                                   timeout, show)
+            failures.extend(problem)
+        else:
+            wanted = sorted(p for p in git.tree_files(repo, git.resolve_commit(repo, sha))
+                            if p.endswith(".py") and measured(manifest, p))
+            run, files = _run_measured(test_command, root, scratch, wanted, timeout, show)
+    passed = run.returncode == 0
+    if not passed:
+        failures.insert(0, "tests failed")
+    if run.returncode is None:
+        failures.insert(1, f"tests timed out after {timeout:g}s")
+    if added_lines is None:
+        added_lines = lines_added_by_merges(repo, commit=sha, team_merges=dict(team_merges or {}),
+                                            paths=[f.path for f in files or ()])
+    total, teams = figures(manifest, files or [], added_lines)
+    if files is not None:
+        failures.extend(gate_failures(manifest, total, teams))
+    return QualityResult(
+        command=test_command, passed=passed, returncode=run.returncode, duration=run.duration,
+        output_tail=run.output_tail, total=total if files is not None else None, teams=teams,
+        failures=tuple(failures), coverage_gate=gates.coverage,
+        files={f.path: (len(f.statements), len(f.executed)) for f in files or ()},
+        diff_coverage_gate=gates.diff_coverage,
+    )
+
+
+# --------------------------------------------------------------------------- what is measured
+
+
+def measured(manifest: Manifest, path: str) -> bool:
+    """Owned by a team or shared, and not matched by ``gates.coverage_omit``."""
+    if _omit_spec(manifest.gates.coverage_omit).match_file(path):
+        return False
+    return manifest.ownership.owner_of(path) != UNOWNED
+
+
+@functools.lru_cache(maxsize=8)
+def _omit_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return compile_spec(patterns)
+
+
+def pct(covered: int, statements: int) -> float | None:
+    """coverage.py's percentage, rounded to two decimals; None when nothing is measurable."""
+    return round(100.0 * covered / statements, 2) if statements else None
+
+
+def figures(
+    manifest: Manifest,
+    files: list[FileCoverage],
+    added_lines: Mapping[TeamName, Mapping[str, frozenset[int]]],
+) -> tuple[float | None, dict[TeamName, TeamCoverage]]:
+    """Total coverage and, for every team of the manifest, coverage and diff coverage."""
+    owner = manifest.ownership.owner_of
+    by_path = {f.path: f for f in files}
+    stmts = sum(len(f.statements) for f in files)
+    ran = sum(len(f.executed) for f in files)
+    teams: dict[TeamName, TeamCoverage] = {}
+    for team in manifest.teams:
+        own = [f for f in files if owner(f.path) == team]
+        t_stmts = sum(len(f.statements) for f in own)
+        t_ran = sum(len(f.executed) for f in own)
+        a_stmts = a_ran = 0
+        for path, lines in (added_lines.get(team) or {}).items():
+            found = by_path.get(path)
+            if found is None:
+                continue
+            added = lines & found.statements
+            a_stmts += len(added)
+            a_ran += len(added & found.executed)
+        teams[team] = TeamCoverage(
+            coverage=pct(t_ran, t_stmts), diff_coverage=pct(a_ran, a_stmts),
+            statements=t_stmts, covered=t_ran, added_statements=a_stmts, added_covered=a_ran)
+    return pct(ran, stmts), teams
+
+
+def gate_failures(manifest: Manifest, total: float | None,
+                  teams: Mapping[TeamName, TeamCoverage]) -> list[str]:
+    """One line per failed gate: the whole tree's coverage, then each team's diff coverage."""
+    gates = manifest.gates
+    out = []
+    if gates.coverage is not None and total is not None and total < gates.coverage:
+        out.append(f"coverage {show_pct(total, gates.coverage)} < {gates.coverage:g}% (whole tree)")
+    if gates.diff_coverage is not None:
+        for team, cov in teams.items():
+            if cov.diff_coverage is not None and cov.diff_coverage < gates.diff_coverage:
+                out.append(f"diff coverage of {team} "
+                           f"{show_pct(cov.diff_coverage, gates.diff_coverage)}"
+                           f" < {gates.diff_coverage:g}%")
+    return out
+
+
+def show_pct(value: float, threshold: float | None = None) -> str:
+    """``72.4%``; two decimals where one would round up to the threshold (79.96 -> 79.96%)."""
+    text = f"{value:.1f}"
+    if threshold is not None and value < threshold <= float(text):
+        text = f"{value:.2f}"
+    return f"{text}%"
+
+
+# --------------------------------------------------------------------------- who added what
+
+
+def lines_added_by_merges(
+    repo: Repository, *, commit: str, team_merges: Mapping[TeamName, str], paths: list[str],
+) -> dict[TeamName, dict[str, frozenset[int]]]:
+    """For each team, the lines of ``paths`` at ``commit`` that its merge commit brought in.
+
+    A first-parent blame of ``commit`` charges every line to the chain commit that last
+    changed it; a line charged to a team's merge is that team's. A later team that
+    rewrote a line during conflict resolution owns it; lines from the base are nobody's.
+    Only paths some team merge changed against its first parent are blamed.
+    """
+    by_sha = {str(git.resolve_commit(repo, sha).id): team for team, sha in team_merges.items()}
+    if not by_sha or not paths:
+        return {}
+    chain = git.first_parent_chain(repo, commit, by_sha)
+    on_chain = [sha for sha in chain if sha in by_sha]
+    if not on_chain:
+        return {}
+    oldest = git.parent_sha(repo, on_chain[-1])
+    touched: set[str] = set()
+    for sha in on_chain:
+        touched |= git.first_parent_changes(repo, sha)
+    out: dict[TeamName, dict[str, set[int]]] = {t: {} for t in team_merges}
+    for path in sorted(touched.intersection(paths)):
+        for sha, start, count in git.blame_first_parent(repo, path, commit, oldest):
+            team = by_sha.get(sha)
+            if team is not None:
+                out[team].setdefault(path, set()).update(range(start, start + count))
+    return {t: {p: frozenset(ls) for p, ls in files.items()} for t, files in out.items() if files}
+
+
+# --------------------------------------------------------------------------- running
+
+
+@contextmanager
+def temp_worktree(repo: Repository, sha: str) -> Iterator[tuple[Path, Path]]:
+    """A detached worktree of ``sha`` and a scratch directory beside it; both removed after."""
+    scratch = Path(tempfile.mkdtemp(prefix="gitorch-quality-")).resolve()
+    root = scratch / "tree"
+    try:
+        git.add_temp_worktree(repo, sha, root)
+        yield root, scratch
+    finally:
+        git.remove_temp_worktree(repo, root)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    # Settings of an outer coverage or pytest-cov run, or of a hook's repository, would
+    # redirect the measurement or git itself.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COVERAGE_", "COV_CORE_", "GIT_DIR", "GIT_WORK_TREE",
+                                "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                                "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"))}
+    env.update(extra or {})
+    return env
+
+
+def project_coverage_config(root: Path) -> str | None:
+    """The coverage configuration file coverage.py would read in ``root``, if any."""
+    for name, marker in ((".coveragerc", None), (".coveragerc.toml", None),
+                         ("setup.cfg", r"^\[coverage:"), ("tox.ini", r"^\[coverage:"),
+                         ("pyproject.toml", r"^\[tool\.coverage")):
+        candidate = root / name
+        if not candidate.is_file():
+            continue
+        if marker is None or re.search(marker, candidate.read_text(errors="replace"), re.M):
+            return str(candidate)
+    return None
+
+
+def _coverage_options(root: Path) -> dict[str, bool | list[str]]:
+    return {"run:source": [str(root)], "run:source_pkgs": [], "run:include": [],
+            "run:omit": [], "run:branch": False, "run:relative_files": False,
+            "run:disable_warnings": _QUIET}
+
+
+def _run_with_report(command: str, root: Path, coverage_file: str, manifest: Manifest,
+                     timeout: float | None, show: bool,
+                     ) -> tuple[CommandRun, list[FileCoverage] | None, list[str]]:
+    """The command alone, then the Cobertura or LCOV file it wrote (None and why not)."""
+    run = run_command(command, cwd=root, env=_child_env(), timeout=timeout, progress=show)
+    report = root / coverage_file
+    if not report.is_file():
+        return run, None, [f"coverage file {coverage_file} was not written by the test command"]
+    try:
+        files = read_coverage_file(report, root)
+    except ValueError as exc:
+        return run, None, [f"coverage file {coverage_file} cannot be read: {exc}"]
+    return run, [f for f in files if measured(manifest, f.path)], []
+
+
+def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
+                  timeout: float | None, show: bool) -> tuple[CommandRun, list[FileCoverage]]:
+    import coverage
+
+    boot, fallback, data = scratch / "boot", scratch / "fallback", scratch / "data"
+    for d in (boot, fallback, data):
+        d.mkdir()
+    (boot / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    (fallback / "coverage").symlink_to(Path(coverage.__file__).parent, target_is_directory=True)
+    config = project_coverage_config(root)
+    settings = {"data_file": str(data / ".coverage"), "config_file": config,
+                "fallback_path": str(fallback), "options": _coverage_options(root)}
+    (scratch / "coverage.json").write_text(json.dumps(settings), encoding="utf-8")
+    python_path = os.pathsep.join(filter(None, [str(boot), os.environ.get("PYTHONPATH")]))
+    env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path})
+    theirs = _project_data_files(root, config)
+    before = set(theirs())
+    run = run_command(command, cwd=root, env=env, timeout=timeout, progress=show)
+
+    cov = coverage.Coverage(data_file=str(data / ".coverage"), config_file=config or False)
+    for name, value in _coverage_options(root).items():
+        cov.set_option(name, value)
+    # A command that runs coverage itself (`coverage run`, pytest-cov) pauses our collector
+    # while it measures: its own data files, new since the run began, count as well.
+    written = [str(p) for p in theirs() if p not in before]
+    # No Python process wrote data: every file counts as missed.
+    with suppress(coverage.CoverageException):
+        cov.combine([str(data), *written])
+    files = []
+    for path in wanted:
+        try:
+            _, statements, _, missing, _ = cov.analysis2(str(root / path))
+        except coverage.CoverageException:
+            continue                # not Python coverage.py can parse: not measurable
+        stmts = frozenset(statements)
+        files.append(FileCoverage(path, stmts, stmts - frozenset(missing)))
+    return run, files
+
+
+def _project_data_files(root: Path, config: str | None) -> Callable[[], list[Path]]:
+    """A way to list the data files the project's own coverage runs would write."""
+    import coverage
+
+    name = str(coverage.Coverage(config_file=config or False).get_option("run:data_file"))
+    target = Path(name) if Path(name).is_absolute() else root / name
+
+    def listing() -> list[Path]:
+        return sorted(p for p in target.parent.glob(f"{target.name}*")
+                      if p.is_file() and (p == target or p.name.startswith(f"{target.name}.")))
+    return listing
+
+
+def run_command(command: str, *, cwd: Path, env: Mapping[str, str], timeout: float | None,
+                progress: bool) -> CommandRun:
+    """Run ``command`` through the shell; keep the tail of its output; kill it at ``timeout``."""
+    start = time.monotonic()
+    proc = subprocess.Popen(command, shell=True, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    assert proc.stdout is not None
+    lines: deque[bytes] = deque(maxlen=TAIL_LINES)
+    count = [0]
+    reader = threading.Thread(target=_drain, args=(proc.stdout, lines, count), daemon=True)
+    reader.start()
+    timed_out = False
+    while True:
+        try:
+            proc.wait(timeout=0.25)
+            break
+        except subprocess.TimeoutExpired:
+            elapsed = time.monotonic() - start
+            if timeout is not None and elapsed > timeout:
+                timed_out = True
+                _kill_group(proc)
+                break
+            if progress:
+                sys.stderr.write(f"\r  running tests: {elapsed:5.0f}s, {count[0]} lines of output")
+                sys.stderr.flush()
+    reader.join(timeout=5)
+    if progress:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    tail = b"".join(lines).decode("utf-8", errors="replace")[-TAIL_CHARS:]
+    return CommandRun(None if timed_out else proc.returncode, tail, time.monotonic() - start)
+
+
+def _drain(stream: IO[bytes], lines: deque[bytes], count: list[int]) -> None:
+    for line in stream:
+        lines.append(line)
+        count[0] += 1
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with suppress(ProcessLookupError):      # it ended between the check and the kill
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+# --------------------------------------------------------------------------- coverage files
+
+
+def read_coverage_file(report: Path, root: Path) -> list[FileCoverage]:
+    """Statements and executed lines per file from a Cobertura XML or an LCOV file.
+
+    Paths are made relative to ``root``; files outside it are left out. A file that is
+    neither raises ValueError.
+    """
+    text = report.read_text(encoding="utf-8", errors="replace")
+    raw = _read_cobertura(text, root) if text.lstrip().startswith("<") else _read_lcov(text)
+    out: dict[str, tuple[set[int], set[int]]] = {}
+    for name, lines in raw:
+        rel = _relative(name, root)
+        if rel is None:
+            continue
+        stmts, ran = out.setdefault(rel, (set(), set()))
+        for number, hits in lines:
+            stmts.add(number)
+            if hits > 0:
+                ran.add(number)
+    return [FileCoverage(p, frozenset(s), frozenset(r)) for p, (s, r) in sorted(out.items())]
+
+
+def _read_cobertura(text: str, root: Path) -> list[tuple[str, list[tuple[int, int]]]]:
+    try:
+        doc = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ValueError(f"not valid XML ({exc})") from None
+    if doc.tag != "coverage":
+        raise ValueError(f"XML but not Cobertura (root element <{doc.tag}>)")
+    sources = [s.text.strip() for s in doc.iter("source") if s.text and s.text.strip()]
+    out = []
+    for cls in doc.iter("class"):
+        name = cls.get("filename") or ""
+        for src in sources:
+            base = Path(src) if Path(src).is_absolute() else root / src
+            if (base / name).is_file():
+                name = str(base / name)
+                break
+        lines = [(int(ln.get("number", "0")), int(float(ln.get("hits", "0"))))
+                 for ln in cls.iter("line")]
+        out.append((name, lines))
+    return out
+
+
+def _read_lcov(text: str) -> list[tuple[str, list[tuple[int, int]]]]:
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    if "SF:" not in text:
+        raise ValueError("neither Cobertura XML nor LCOV (no SF: record)")
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("SF:"):
+            out.append((line[3:], []))
+        elif line.startswith("DA:") and out:
+            fields = line[3:].split(",")
+            try:
+                out[-1][1].append((int(fields[0]), int(float(fields[1]))))
+            except (IndexError, ValueError):
+                raise ValueError(f"bad LCOV line {line!r}") from None
+    return out
+
+
+def _relative(name: str, root: Path) -> str | None:
+    path = Path(name) if Path(name).is_absolute() else root / name
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None

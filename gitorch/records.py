@@ -66,6 +66,9 @@ class QualityResult:
     total: float | None = None      # % statements over the measured files
     teams: Mapping[TeamName, TeamCoverage] = field(default_factory=dict)
     failures: tuple[str, ...] = ()  # each failed gate, named: "coverage 72.0% < 80%"
+    coverage_gate: float | None = None        # the gates in force (manifest.gates), for reports
+    files: Mapping[str, tuple[int, int]] = field(default_factory=dict)   # path -> (statements, ran)
+    diff_coverage_gate: float | None = None
 
     @property
     def gates_passed(self) -> bool:
@@ -101,6 +104,7 @@ class Dropped:
     path: str
     saved_as: str
     reason: str                     # "outside scope" or "lost conflict to alpha"
+    patch: str | None = None        # the patch file that restores it, beside the report
 
 
 TeamState = Literal["merged", "skipped", "missing", "unchanged"]
@@ -137,6 +141,8 @@ class IntegrationReport:
     dry_run: bool = False
     started: str = ""               # ISO 8601, UTC
     finished: str = ""
+    run_id: str = ""                # names the run's refs/gitorch/dropped/<run_id>/ refs
+    resumed: bool = False           # finished by --resume after an interruption
 
     @property
     def merged(self) -> tuple[TeamName, ...]:
@@ -167,7 +173,7 @@ class IntegrationReport:
             "conflicts": [{"path": c.path, "teams": list(c.teams), "resolution": c.resolution,
                            "kind": c.kind, "winner": c.winner} for c in self.conflicts],
             "dropped": [{"team": d.team, "path": d.path, "saved_as": d.saved_as,
-                         "reason": d.reason} for d in self.dropped],
+                         "reason": d.reason, "patch": d.patch} for d in self.dropped],
             "tests": {"command": q.command if q else None, "passed": q.passed if q else None,
                       "returncode": q.returncode if q else None,
                       "duration": round(q.duration, 3) if q else None},
@@ -182,4 +188,5 @@ class IntegrationReport:
                       for t in self.teams],
             "fix": self.fix, "dry_run": self.dry_run,
             "started": self.started, "finished": self.finished,
+            "run_id": self.run_id, "resumed": self.resumed,
         }

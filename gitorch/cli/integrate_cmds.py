@@ -1,3 +1,191 @@
-"""Commands of this stage (registered on import by gitorch.cli)."""
+"""``gitorch integrate``: build the integration branch from every team branch."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import UsageError
+
+if TYPE_CHECKING:
+    from gitorch.records import IntegrationReport
+
+FORMATS = ("md", "json", "junit", "html")
+DEFAULT_REPORT = "gitorch-report.md"
+
+
+@main.command()
+@click.option("--fix", is_flag=True, default=None,
+              help="Resolve conflicts for the higher-priority team; drop (and save) "
+                   "changes outside a team's scope.")
+@click.option("--test", "test_command", metavar="CMD",
+              help="Test command run on the integrated tree (default: gates.test_command).")
+@click.option("--report", "report_path", metavar="PATH",
+              help="Report file; one file per format beside it "
+                   "(default: .git/gitorch/report/gitorch-report.md).")
+@click.option("--format", "formats", default="md,json", show_default=True, metavar="LIST",
+              help="Report formats, comma-separated: md, json, junit, html.")
+@click.option("--dry-run", is_flag=True, help="Merge in memory only: move no ref, keep no checkpoint.")
+@click.option("--resume", is_flag=True, help="Finish the run that was interrupted.")
+@click.option("--coverage-file", metavar="FILE",
+              help="Cobertura XML or LCOV file the test command writes (non-Python tests).")
+@click.option("--remote", default="origin", show_default=True,
+              help="Remote whose team branches count where there is no local one.")
+@click.option("--watch", is_flag=True,
+              help="Continuous integration mode: integrate again whenever a team branch moves.")
+@click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              metavar="SECONDS", help="With --watch: how often to look at the team branches.")
+@click.option("--fetch", is_flag=True, help="With --watch: fetch REMOTE before each look.")
+@json_option
+@manifest_option
+@pass_context
+def integrate(obj: Context, fix: bool | None, test_command: str | None, report_path: str | None,
+              formats: str, dry_run: bool, resume: bool, coverage_file: str | None, remote: str,
+              watch: bool, interval: float, fetch: bool, as_json: bool) -> None:
+    """Merge every team branch, in order, into the integration branch."""
+    from gitorch import integrate as engine
+    from gitorch import report as reporting
+    from gitorch.repo import git_common_dir
+
+    if (fetch or interval != 60.0) and not watch:
+        raise UsageError("--interval and --fetch go with --watch",
+                         hint="add --watch, or leave them out")
+    if watch and resume:
+        raise UsageError("--watch and --resume do not go together",
+                         hint="finish the interrupted run with --resume first")
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise UsageError(f"unknown report format {', '.join(unknown) or '(none)'}",
+                         hint=f"choose from {', '.join(FORMATS)}")
+    repo, manifest = obj.repo, obj.manifest
+    if report_path:
+        path = Path(report_path)
+    else:
+        path = git_common_dir(repo) / "gitorch" / "report" / DEFAULT_REPORT
+        for old in (path.parent / "dropped").glob("*.patch"):  # our own folder: last run only
+            old.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def run_once(target: Path) -> IntegrationReport:
+        with _progress_bar(enabled=sys.stderr.isatty()) as progress:
+            report = engine.integrate(
+                repo, manifest, fix=fix, dry_run=dry_run, resume=resume, remote=remote,
+                test_command=test_command, coverage_file=coverage_file,
+                report_dir=target.parent, progress=progress)
+        written = reporting.write_reports(report, target, wanted)
+        if as_json:
+            print_json(report.to_dict())
+        else:
+            _print_summary(report, written)
+        return report
+
+    if watch:
+        _watch(obj, run_once, path, interval=interval, remote=remote, fetch=fetch, quiet=as_json)
+        return
+    if not run_once(path).passed:
+        raise SystemExit(1)
+
+
+def _watch(obj: Context, run_once: Callable[[Path], IntegrationReport], path: Path, *,
+           interval: float, remote: str, fetch: bool, quiet: bool) -> None:
+    """Integrate on every move of a team branch, one numbered report per run, until Ctrl-C."""
+    from datetime import datetime
+
+    from gitorch import repo as git
+    from gitorch.watch import watch
+
+    repo, manifest = obj.repo, obj.manifest
+
+    def say(text: str) -> None:
+        if not quiet:
+            click.echo(text, err=True)
+
+    def heads() -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for team in manifest.teams:
+            commit = git.branch_commit(repo, manifest.branch(team), remote)
+            out[team] = str(commit.id) if commit is not None else None
+        return out
+
+    def run(number: int, moved: tuple[str, ...]) -> int:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        say(f"[{stamp}] run {number}: {', '.join(moved)} moved")
+        report = run_once(path.with_name(f"{path.stem}-run{number}{path.suffix}"))
+        return 0 if report.passed else 1
+
+    def fetch_remote() -> None:
+        problem = git.fetch(repo, remote)
+        if problem:
+            say(f"fetch from {remote} failed: {problem}")
+
+    say(f"watching {len(manifest.teams)} team branches every {interval:g} s; Ctrl-C stops")
+    try:
+        watch(poll=heads, integrate=run, interval=interval,
+              fetch=fetch_remote if fetch else None)
+    except KeyboardInterrupt:
+        say("stopped")
+
+
+@contextmanager
+def _progress_bar(*, enabled: bool) -> Iterator[Callable[[int, int, str, str], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("integrate"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(done: int, total: int, team: str, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{team}: {what}")
+        yield update
+
+
+def _print_summary(report: IntegrationReport, written: list[Path]) -> None:
+    echo = click.echo
+    echo(f"Merge order: {', '.join(report.order)}")
+    reasons = {s.team: s for s in report.skipped}
+    width = max((len(t.team) for t in report.teams), default=4)
+    for t in report.teams:
+        if t.status == "merged":
+            detail = f"{t.commits} commit(s), merge {(t.merge_commit or '')[:8]}"
+        elif t.team in reasons:
+            skip = reasons[t.team]
+            detail = skip.reason + (f": {', '.join(skip.paths)}" if skip.paths else "")
+        else:
+            detail = "no commits beyond the chain"
+        echo(f"  {t.team:<{width}}  {t.status:<9}  {detail}")
+    if report.conflicts:
+        echo("Conflicts:")
+        for c in report.conflicts:
+            echo(f"  {c.path} ({c.kind}, {' vs '.join(c.teams)}): {c.resolution}")
+    if report.dropped:
+        echo("Dropped changes (saved, nothing is lost):")
+        for d in report.dropped:
+            echo(f"  {d.team}: {d.path} ({d.reason}) -> {d.saved_as}")
+    if report.quality is not None and report.quality.command:
+        verdict = {True: "passed", False: "FAILED", None: "not run"}[report.quality.passed]
+        echo(f"Tests: {report.quality.command}: {verdict}")
+    for failure in report.gate_failures:
+        echo(f"Gate failed: {failure}")
+    name = report.integration_ref.removeprefix("refs/heads/")
+    if report.integration is None:
+        echo(f"Integration: nothing merged; {name} not moved")
+    elif report.dry_run:
+        echo(f"Integration: {report.integration[:8]} (dry run: {name} not moved)")
+    else:
+        echo(f"Integration: {name} -> {report.integration[:8]}")
+    for target in written:
+        echo(f"Report: {target}")

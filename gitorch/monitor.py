@@ -1,0 +1,143 @@
+"""The status table in colour, and the live dashboard that refreshes it in place (rich)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from gitorch import repo as git
+from gitorch.errors import GitorchError
+from gitorch.manifest import Manifest
+from gitorch.status import (
+    BLOCKED,
+    NOT_STARTED,
+    READY,
+    WAITING,
+    WORKING,
+    StatusCache,
+    StatusReport,
+    compute_status,
+    note,
+    percent,
+    render_plain,
+    target_text,
+)
+
+STATE_STYLES = {
+    NOT_STARTED: "dim",
+    WORKING: "cyan",
+    BLOCKED: "bold red",
+    READY: "bold green",
+    WAITING: "yellow",
+}
+
+
+def rich_table(report: StatusReport) -> Table:
+    """One row per team: state in colour, a bar against the lower target."""
+    table = Table(title=f"{report.project}: teams against {report.base} "
+                        f"@ {git.short(report.base_commit)}",
+                  title_justify="left", expand=False)
+    for name, justify in (("Team", "left"), ("State", "left"), ("Progress", "left"),
+                          ("", "right"), ("LOC", "right"), ("Commits", "right"),
+                          ("Violations", "right"), ("Last activity", "left"), ("Note", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "Note")   # type: ignore[arg-type]
+    for s in report.teams:
+        progress: RenderableType = (
+            ProgressBar(total=1.0, completed=min(1.0, s.progress), width=20)
+            if s.progress is not None else Text(" " * 20))
+        table.add_row(
+            s.team, Text(s.state, style=STATE_STYLES.get(s.state, "")), progress,
+            percent(s.progress), target_text(s), str(s.commits),
+            Text(str(s.violations), style="bold red" if s.violations else ""),
+            s.last_activity or "-", note(s),
+        )
+    return table
+
+
+def header(report: StatusReport) -> str:
+    return f"gitorch monitor: {report.project} (base {report.base} @ {git.short(report.base_commit)})"
+
+
+def once_plain(report: StatusReport) -> str:
+    """What ``monitor --once`` prints when stdout is no terminal."""
+    return header(report) + "\n" + render_plain(report)
+
+
+def _footer(seconds: float, interval: float, problem: str | None) -> Text:
+    now = datetime.now(UTC).strftime("%H:%M:%S")
+    text = Text(f"refreshed {now} UTC in {seconds:.2f} s; every {interval:g} s; Ctrl-C quits",
+                style="dim")
+    if problem:
+        text.append(f"\n{problem}", style="bold red")
+    return text
+
+
+def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fetch: bool,
+                remote: str, console: Console,
+                sleep: Callable[[float], None] = time.sleep) -> None:
+    """Refresh the table in place every ``interval`` seconds until Ctrl-C (then return).
+
+    The first round's failure is raised (nothing to show yet); later failures, of the
+    fetch or of reading the repository, are shown under the last good table.
+    """
+    cache = StatusCache()
+    last: list[RenderableType] = []
+
+    def frame(first: bool) -> RenderableType:
+        started = time.perf_counter()
+        problem = git.fetch(repo, remote) if fetch else None
+        if problem:
+            problem = f"git fetch {remote}: {problem}"
+        try:
+            report = compute_status(repo, manifest, remote=remote, cache=cache)
+        except GitorchError as exc:
+            if first:
+                raise
+            return Group(*last, _footer(time.perf_counter() - started, interval, str(exc)))
+        last[:] = [rich_table(report)]
+        return Group(*last, _footer(time.perf_counter() - started, interval, problem))
+
+    if not console.is_terminal:
+        _run_plain(repo, manifest, interval=interval, fetch=fetch, remote=remote,
+                   console=console, sleep=sleep, cache=cache)
+        return
+    try:
+        with Live(frame(True), console=console, auto_refresh=False, transient=False) as live:
+            while True:
+                sleep(interval)
+                live.update(frame(False), refresh=True)
+    except KeyboardInterrupt:
+        return
+
+
+def _run_plain(repo: git.Repository, manifest: Manifest, *, interval: float, fetch: bool,
+               remote: str, console: Console, sleep: Callable[[float], None],
+               cache: StatusCache) -> None:
+    """Not a terminal (a log, a pipe): append one plain frame per round instead of redrawing."""
+    first = True
+    try:
+        while True:
+            if not first:
+                sleep(interval)
+            problem = git.fetch(repo, remote) if fetch else None
+            try:
+                report = compute_status(repo, manifest, remote=remote, cache=cache)
+            except GitorchError as exc:
+                if first:
+                    raise
+                console.out(f"gitorch: {exc}", highlight=False)
+                continue
+            finally:
+                first = False
+            text = once_plain(report) + (f"git fetch {remote}: {problem}\n" if problem else "")
+            console.out(text, end="\n", highlight=False)
+            console.file.flush()
+    except KeyboardInterrupt:
+        return

@@ -1,0 +1,270 @@
+"""Where every team stands: state, commits, lines against target, violations.
+
+Each team's branch is read as the local ``<prefix><team>``, else ``<remote>/<prefix><team>``
+(CONTRACT section 2); everything is measured against the base branch, found the same way.
+
+Choices, documented in README:
+- ``commits`` counts the commits on the team branch that the base does not have,
+  signal commits (empty commits with a ``Gitorch-State`` trailer) excluded.
+- ``loc_added`` counts lines added since the merge base with the base branch in the
+  paths the team owns, its sub-teams' paths included (a parent answers for its
+  sub-teams), shared paths excluded (they are nobody's progress).
+- ``blocked`` lasts until the team's next signal, even if it commits meanwhile (a blocked
+  team may still do side work); ``ready`` lasts until the next commit or signal, also
+  once the branch has been merged into the base (its tip is then the ready signal).
+- ``violations`` counts commits (not paths) that change a path the team may not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitorch import repo as git
+from gitorch.errors import RepoError
+from gitorch.manifest import Manifest, TeamName
+from gitorch.scope import commit_violations
+from gitorch.signals import State, read_signal
+
+NOT_STARTED = "not-started"
+WORKING = "working"
+BLOCKED = "blocked"
+READY = "ready"
+WAITING = "waiting"
+ALL_STATES = (NOT_STARTED, WORKING, BLOCKED, READY, WAITING)
+
+
+@dataclass(frozen=True)
+class BranchFacts:
+    """What depends only on the team's head and the base tip (so it can be cached)."""
+
+    commits: int
+    loc_added: int
+    signal: State | None
+    reason: str | None
+    commits_since_signal: int
+    last_activity: str | None    # the tip's time; None when the branch has nothing beyond the base
+    violations: int
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    team: TeamName
+    branch: str
+    ref: str | None           # the ref read: "team/x", "origin/team/x", or None when absent
+    head: str | None
+    commits: int
+    loc_added: int
+    target_loc: tuple[int, int] | None
+    progress: float | None
+    state: str
+    reason: str | None
+    waiting_on: tuple[TeamName, ...]
+    last_activity: str | None
+    violations: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "team": self.team, "branch": self.branch, "ref": self.ref, "head": self.head,
+            "commits": self.commits, "loc_added": self.loc_added,
+            "target_loc": list(self.target_loc) if self.target_loc else None,
+            "progress": self.progress, "state": self.state, "reason": self.reason,
+            "waiting_on": list(self.waiting_on), "last_activity": self.last_activity,
+            "violations": self.violations,
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    project: str
+    base: str
+    base_commit: str
+    teams: tuple[TeamStatus, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "base": self.base, "base_commit": self.base_commit,
+                "teams": [t.to_json() for t in self.teams]}
+
+
+@dataclass
+class StatusCache:
+    """Facts per (team, head, base tip): a monitor round only re-reads branches that moved."""
+
+    facts: MutableMapping[tuple[str, str, str], BranchFacts] = field(default_factory=dict)
+
+
+def find_branch(repo: git.Repository, branch: str, remote: str | None) -> tuple[str, git.Commit] | None:
+    """The local branch, else ``<remote>/<branch>``: the name read and its commit."""
+    candidates = [(branch, f"refs/heads/{branch}")]
+    if remote:
+        candidates.append((f"{remote}/{branch}", f"refs/remotes/{remote}/{branch}"))
+    for name, ref in candidates:
+        target = git.ref_target(repo, ref)
+        if target is not None:
+            return name, git.resolve_commit(repo, str(target))
+    return None
+
+
+def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | None = "origin",
+                   cache: StatusCache | None = None) -> StatusReport:
+    """The status of every team, in manifest order."""
+    base_found = find_branch(repo, manifest.base, remote)
+    if base_found is None:
+        raise RepoError(f"no base branch '{manifest.base}' here (nor {remote}/{manifest.base})",
+                        hint="fetch it, or set 'base:' in the manifest")
+    base_tip = base_found[1]
+    cache = cache if cache is not None else StatusCache()
+    partial: dict[TeamName, tuple[str | None, str | None, BranchFacts | None]] = {}
+    for name in manifest.teams:
+        found = find_branch(repo, manifest.branch(name), remote)
+        if found is None:
+            partial[name] = (None, None, None)
+            continue
+        ref, head = found
+        key = (name, str(head.id), str(base_tip.id))
+        facts = cache.facts.get(key)
+        if facts is None:
+            facts = _branch_facts(repo, manifest, name, head, base_tip)
+            cache.facts[key] = facts
+        partial[name] = (ref, str(head.id), facts)
+
+    states: dict[TeamName, TeamStatus] = {}
+    for name in manifest.merge_order():   # dependencies first: 'waiting' reads their state
+        read, tip, facts = partial[name]
+        states[name] = _team_status(manifest, name, read, tip, facts, states)
+    return StatusReport(project=manifest.project, base=manifest.base,
+                        base_commit=str(base_tip.id),
+                        teams=tuple(states[name] for name in manifest.teams))
+
+
+def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
+                  base_tip: git.Commit) -> BranchFacts:
+    commits = list(git.walk(repo, [head.id], [base_tip.id]))   # oldest first
+    signal: State | None = None
+    reason: str | None = None
+    since = 0
+    work = 0
+    for commit in commits:
+        recorded = read_signal(commit)
+        if recorded is None:
+            work += 1
+            since += 1
+        else:
+            signal, reason = recorded
+            since = 0
+    if not commits:
+        # Nothing beyond the base, but the tip may be the team's last signal, merged into the
+        # base with the team's work: 'ready, and no commits since' still holds.
+        tip_signal = read_signal(head)
+        if tip_signal is not None:
+            signal, reason = tip_signal
+    merge_base = git.merge_base(repo, head.id, base_tip.id)
+    start = git.resolve_commit(repo, str(merge_base)) if merge_base is not None else None
+    ancestors = manifest.ownership.ancestors
+    ownership = manifest.ownership
+
+    def own(path: str) -> bool:
+        owner = ownership.owner_of(path)
+        return owner == team or team in ancestors.get(TeamName(owner), ())
+
+    loc = _loc_from_root(repo, head, own) if start is None else git.added_line_count(repo, start, head, own)
+    offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
+    return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
+                       commits_since_signal=since,
+                       last_activity=git.commit_time_iso(head) if commits or signal else None,
+                       violations=len(offending))
+
+
+def _loc_from_root(repo: git.Repository, head: git.Commit, own: Callable[[str], bool]) -> int:
+    """Unrelated histories: every owned line of the head counts as added."""
+    total = 0
+    for path in sorted(git.diff_paths(repo, None, head)):
+        if own(path):
+            data = git.read_file(repo, head, path)
+            if data is not None and b"\0" not in data:
+                total += len(data.splitlines())
+    return total
+
+
+def _team_status(manifest: Manifest, name: TeamName, ref: str | None, head: str | None,
+                 facts: BranchFacts | None, known: dict[TeamName, TeamStatus]) -> TeamStatus:
+    team = manifest.teams[name]
+    commits = facts.commits if facts else 0
+    loc = facts.loc_added if facts else 0
+    state: str
+    reason: str | None = None
+    waiting_on: tuple[TeamName, ...] = ()
+    if facts is not None and facts.signal == BLOCKED:
+        state, reason = BLOCKED, facts.reason
+    elif facts is not None and facts.signal == READY and facts.commits_since_signal == 0:
+        state, reason = READY, facts.reason
+    elif commits > 0 or (facts is not None and facts.signal is not None):
+        state = WORKING
+        reason = facts.reason if facts is not None and facts.signal == WORKING else None
+    else:
+        waiting_on = tuple(d for d in team.depends_on if known[d].state != READY)
+        state = WAITING if waiting_on else NOT_STARTED
+    progress = round(loc / team.target_loc[0], 4) if team.target_loc and team.target_loc[0] else None
+    return TeamStatus(
+        team=name, branch=manifest.branch(name), ref=ref, head=head, commits=commits,
+        loc_added=loc, target_loc=team.target_loc, progress=progress, state=state,
+        reason=reason, waiting_on=waiting_on,
+        last_activity=facts.last_activity if facts else None,
+        violations=facts.violations if facts else 0,
+    )
+
+
+# --------------------------------------------------------------------------- plain text
+
+BAR_WIDTH = 20
+
+
+def bar(progress: float | None, width: int = BAR_WIDTH) -> str:
+    """``[#####...............]``: full at the lower target, capped there."""
+    if progress is None:
+        return "[" + " " * width + "]"
+    filled = min(width, int(progress * width))
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def percent(progress: float | None) -> str:
+    return "-" if progress is None else f"{int(progress * 100)}%"
+
+
+def target_text(status: TeamStatus) -> str:
+    if status.target_loc is None:
+        return f"{status.loc_added}"
+    low, high = status.target_loc
+    goal = f"{low}" if low == high else f"{low}-{high}"
+    return f"{status.loc_added}/{goal}"
+
+
+def note(status: TeamStatus) -> str:
+    if status.state == WAITING:
+        return "waiting on " + ", ".join(status.waiting_on)
+    if status.ref is None:
+        return "no branch"
+    return status.reason or ""
+
+
+HEADERS = ("TEAM", "STATE", "PROGRESS", "", "LOC", "COMMITS", "VIOLATIONS", "LAST ACTIVITY", "NOTE")
+
+
+def rows(report: StatusReport) -> Iterator[tuple[str, ...]]:
+    for s in report.teams:
+        yield (s.team, s.state, bar(s.progress), percent(s.progress), target_text(s),
+               str(s.commits), str(s.violations), s.last_activity or "-", note(s))
+
+
+def render_plain(report: StatusReport) -> str:
+    """A fixed-width table for pipes and logs: one line per team, no colour."""
+    table = [HEADERS, *rows(report)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
+    right = {3, 5, 6}
+    lines = []
+    for r in table:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"

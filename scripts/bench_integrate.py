@@ -1,0 +1,179 @@
+"""Benchmark: ``gitorch integrate`` against sequential ``git merge --no-ff`` of the same branches.
+
+Builds synthetic repositories with ``git fast-import`` (the seed's scale: 10 teams, about
+500 files and 80,000 lines; then 50 teams to show growth), and in the same run times
+
+* gitorch: ``python -m gitorch integrate --fix`` as a whole process (start-up included),
+  and the engine alone (``gitorch.integrate.integrate`` in this process);
+* git: ``git worktree add`` of the base in a fresh directory, then ``git merge --no-ff
+  -X ours`` of every team branch, one after the other, in gitorch's merge order.
+
+The repositories come from ``scripts/synthrepo.py``: some teams overlap and some change
+another team's file. Merged in priority order, ``-X ours`` keeps the chain's side of a
+conflicting hunk as ``--fix`` does; the two trees must then differ only in the paths
+that ``--fix`` dropped as out of scope (checked). Run: ``python scripts/bench_integrate.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthrepo import build  # noqa: E402  (scripts/synthrepo.py, shared with the conflicts bench)
+
+# --------------------------------------------------------------------------- timing
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com",
+               GIT_COMMITTER_NAME="Bench", GIT_COMMITTER_EMAIL="bench@example.com")
+    return env
+
+
+class Clock:
+    """Wall time and the CPU time (user + system) of the child processes run meanwhile.
+
+    CPU time of children is what a noisy, shared machine disturbs least.
+    """
+
+    def __enter__(self) -> Clock:
+        self.wall = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = usage.ru_utime + usage.ru_stime
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu = usage.ru_utime + usage.ru_stime - self.cpu
+        self.wall = time.perf_counter() - self.wall
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=True, env=_env()).stdout
+
+
+def _reset(repo: Path) -> None:
+    """Forget the previous run's integration branch and saved refs."""
+    refs = _git(repo, "for-each-ref", "--format=%(refname)", "refs/gitorch",
+                "refs/heads/integration").split()
+    if refs:
+        subprocess.run(["git", "-C", str(repo), "update-ref", "--stdin"], check=True, text=True,
+                       input="".join(f"delete {r}\n" for r in refs))
+
+
+def time_gitorch(repo: Path, report: Path) -> tuple[Clock, dict[str, object]]:
+    _reset(repo)
+    with Clock() as clock:
+        proc = subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--fix", "--json",
+                               "--format", "json", "--report", str(report)], cwd=repo,
+                              env=_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"gitorch integrate failed ({proc.returncode}): {proc.stderr}")
+    return clock, json.loads(proc.stdout)
+
+
+def time_engine(repo: Path) -> float:
+    from gitorch.integrate import integrate
+    from gitorch.manifest import load_manifest
+    from gitorch.repo import open_repo
+
+    _reset(repo)
+    start = time.perf_counter()
+    integrate(open_repo(repo), load_manifest(repo / "gitorch.yaml"), fix=True)
+    return time.perf_counter() - start
+
+
+def time_git(repo: Path, order: list[str], where: Path) -> tuple[Clock, str]:
+    env = _env()
+    with Clock() as clock:
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(where),
+                        "main"], check=True, env=env)
+        for team in order:
+            subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X", "ours",
+                            "-m", f"Merge team/{team}", f"team/{team}"], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+    tree = _git(where, "rev-parse", "HEAD^{tree}").strip()
+    _git(repo, "worktree", "remove", "--force", str(where))
+    return clock, tree
+
+
+def _size(repo: Path, rev: str) -> tuple[int, int]:
+    """Files and lines in a commit's tree."""
+    blobs = [line.split()[2] for line in _git(repo, "ls-tree", "-r", rev).splitlines()]
+    data = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
+                          input="\n".join(blobs) + "\n", capture_output=True, text=True,
+                          check=True).stdout
+    return len(blobs), data.count("\n") - 2 * len(blobs)
+
+
+def measure(teams: int, files_per_team: int, lines_per_file: int,
+            rounds: int) -> dict[str, float]:
+    from gitorch.manifest import load_manifest
+
+    with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
+        repo = Path(tmp) / "repo"
+        manifest = build(repo, teams=teams, files_per_team=files_per_team,
+                         lines_per_file=lines_per_file, shared_files=10, seed=0)
+        order = list(load_manifest(Path(manifest)).merge_order())
+        ours: list[Clock] = []
+        theirs: list[Clock] = []
+        engine: list[float] = []
+        tree, report = "", {}
+        for i in range(rounds):
+            clock, report = time_gitorch(repo, Path(tmp) / "report.md")
+            ours.append(clock)
+            engine.append(time_engine(repo))
+            clock, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
+            theirs.append(clock)
+        ours_tree = _git(repo, "rev-parse", "integration^{tree}").strip()
+        differ = set(_git(repo, "diff", "--name-only", ours_tree, tree).split())
+        dropped = {d["path"] for d in report["dropped"]  # type: ignore[attr-defined]
+                   if d["reason"].startswith("outside scope")}
+        if not differ <= dropped:
+            raise SystemExit(f"trees differ beyond the dropped paths: {sorted(differ - dropped)}")
+        files, lines = _size(repo, "integration")
+        return {"teams": teams, "files": files, "lines": lines,
+                "conflicts": len(report["conflicts"]),  # type: ignore[arg-type]
+                "dropped": len(dropped),
+                "gitorch": statistics.median(c.wall for c in ours),
+                "gitorch_cpu": statistics.median(c.cpu for c in ours),
+                "engine": statistics.median(engine),
+                "git": statistics.median(c.wall for c in theirs),
+                "git_cpu": statistics.median(c.cpu for c in theirs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="only the 10-team run")
+    args = parser.parse_args()
+    runs = [(10, 50, 160)] + ([] if args.quick else [(50, 10, 160)])
+    print("wall: elapsed time; cpu: user+system time of the processes; ratio: gitorch / git")
+    print(f"{'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'drop':>4} | "
+          f"{'gitorch wall':>12} {'cpu':>6} {'engine':>6} | {'git wall':>8} {'cpu':>6} | "
+          f"{'ratio wall':>10} {'cpu':>5} {'engine':>6}")
+    for teams, fpt, lpf in runs:
+        r = measure(teams, fpt, lpf, args.rounds)
+        print(f"{r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
+              f"{r['dropped']:>4} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
+              f"{r['engine']:>5.3f}s | {r['git']:>7.3f}s {r['git_cpu']:>5.3f}s | "
+              f"{r['gitorch'] / r['git']:>10.2f} {r['gitorch_cpu'] / r['git_cpu']:>5.2f} "
+              f"{r['engine'] / r['git']:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
