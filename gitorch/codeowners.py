@@ -114,7 +114,7 @@ def _manifest_name(manifest: Manifest) -> str:
 def _team_order(manifest: Manifest) -> list[TeamName]:
     """Parents before sub-teams; a team with a negation before the teams owning what it excludes."""
     ownership = manifest.ownership
-    base = list(reversed(ownership.teams))     # gitorch tries sub-teams first; GitHub, last
+    base = list(reversed(ownership.team_names))     # gitorch tries sub-teams first; GitHub, last
     after: dict[str, set[str]] = {name: set() for name in base}
     from gitorch.ownership import scope_overlap
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from gitorch.manifest import SHARED, TeamName
@@ -90,10 +90,14 @@ class Ownership:
 
     def __init__(self, scopes: Sequence[tuple[str, Sequence[str]]],
                  ancestors: dict[TeamName, tuple[TeamName, ...]]):
-        """``scopes``: (answer, patterns) in the order they are tried; the first that matches wins."""
+        """``scopes``: (answer, patterns) in the order they are tried; the first that matches wins.
+
+        ``from_manifest`` passes ``shared`` first, then the teams, most specific first.
+        """
         from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
         self.names = tuple(name for name, _ in scopes)
+        self._scopes = tuple((name, tuple(patterns)) for name, patterns in scopes)
         self.ancestors = ancestors
         self._root = _Node()
         # floating patterns that name a whole segment ("README.md" = "**/README.md"): only a
@@ -141,9 +145,18 @@ class Ownership:
         return cls(scopes, ancestors)
 
     @property
-    def teams(self) -> tuple[str, ...]:
+    def team_names(self) -> tuple[TeamName, ...]:
         """Team names in the order they are tried (most specific first)."""
-        return self.names[1:]
+        return tuple(TeamName(n) for n in self.names[1:])
+
+    @cached_property
+    def teams(self) -> tuple[tuple[TeamName, pathspec.GitIgnoreSpec], ...]:
+        """(team, its pathspec spec), most specific first: for callers that match themselves."""
+        return tuple((TeamName(name), compile_spec(patterns)) for name, patterns in self._scopes[1:])
+
+    @cached_property
+    def shared(self) -> pathspec.GitIgnoreSpec:
+        return compile_spec(self._scopes[0][1])
 
     def _plan(self, directory: str) -> _Plan:
         """What decides the owner of the files directly in ``directory``.

@@ -67,3 +67,11 @@ def test_pattern_shapes_take_the_shortcuts_correctly() -> None:
     reference = [next((n for n, p in scopes if pathspec.GitIgnoreSpec.from_lines(p).match_file(x)),
                       "-") for x in paths]
     assert reference == expected
+
+
+def test_specs_for_callers_that_match_themselves() -> None:
+    own = parse_manifest(SUB).ownership
+    assert [name for name, _ in own.teams] == ["alpha-db", "alpha", "beta"]
+    assert dict(own.teams)["alpha"].match_file("src/core/x.py")
+    assert own.shared.match_file("README.md")
+    assert own.team_names == ("alpha-db", "alpha", "beta")
