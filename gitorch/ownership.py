@@ -351,9 +351,10 @@ def _heads_agree(a: Parsed, b: Parsed) -> bool:
     return a.head[:n] == b.head[:n]
 
 
-def _plainness(path: str) -> tuple[int, bool, int, str]:
-    """Sort key for witnesses: few segments, no hidden names, short (what a reader expects)."""
-    return (path.count("/"), any(s.startswith(".") for s in path.split("/")), len(path), path)
+def _plainness(path: str) -> tuple[int, bool, int, int, str]:
+    """Sort key for witnesses: few segments, no hidden names, short, the usual filler 'x'."""
+    return (path.count("/"), any(s.startswith(".") for s in path.split("/")), len(path),
+            -path.count("x"), path)
 
 
 def scope_within(inner: Sequence[str], outer: Sequence[str]) -> str | None:

@@ -68,7 +68,7 @@ def test_every_problem_is_reported_with_its_line(cli: Cli, tmp_path: Path) -> No
         "m.yaml:21: 'target_loc' must be a positive number or [low, high] with low <= high, "
         "not [10, 5]",
         "m.yaml:24: sub-team 'delta-db' reaches outside its parent 'delta': 'src/database/**' "
-        "matches 'src/database/a', which 'delta' does not own",
+        "matches 'src/database/x', which 'delta' does not own",
         "m.yaml:24: teams 'beta' and 'delta-db' can both own 'src/database/handlers/x': make "
         "their 'owns' disjoint, or make one a sub-team ('parent') of the other",
         "m.yaml:26: team 'eps' has parent 'zeta', which is no team: did you mean 'beta'?",
@@ -113,7 +113,7 @@ def test_unreadable_documents_are_one_clear_line(cli: Cli, tmp_path: Path, text:
     ("version: 1\nproject: x\nteams:\n  a:\n    owns: [x/a/**]\n    parent: b\n"
      "  b:\n    owns: [x/**]\n    parent: a\n",
      ["m.yaml:6: parent cycle: a -> b -> a",
-      "m.yaml:8: sub-team 'b' reaches outside its parent 'a': 'x/**' matches 'x/a', which 'a' "
+      "m.yaml:8: sub-team 'b' reaches outside its parent 'a': 'x/**' matches 'x/x', which 'a' "
       "does not own"]),
     ("version: 1\nproject: x\nbase: main\nintegration: main\nteams: {a: {owns: [a/]}}\n",
      ["m.yaml:4: 'integration' must differ from 'base' ('main')"]),
