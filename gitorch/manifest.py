@@ -448,7 +448,7 @@ class _Checker:
         return None
 
     def relations(self, teams: dict[TeamName, Team]) -> None:
-        from gitorch.ownership import scope_escape, scope_overlap
+        from gitorch.ownership import first_segments, scope_escape, scope_overlap
 
         for team in teams.values():
             key: tuple[str | int, ...] = ("teams", team.name)
@@ -482,10 +482,12 @@ class _Checker:
                 self.problem(("teams", cycle[0], "parent"),
                              f"parent cycle: {' -> '.join(cycle)}")
         names = sorted(teams)
+        firsts = {name: first_segments(teams[name].owns) for name in names}
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 ta, tb = teams[a], teams[b]
-                if _related(teams, ta, tb):
+                fa, fb = firsts[a], firsts[b]
+                if (fa is not None and fb is not None and not fa & fb) or _related(teams, ta, tb):
                     continue
                 witness = scope_overlap(ta.owns, tb.owns)
                 if witness is not None:

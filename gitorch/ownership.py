@@ -103,8 +103,10 @@ class Ownership:
         # floating patterns that name a whole segment ("README.md" = "**/README.md"): only a
         # path with that segment can match, so they wait under the name instead of at the root
         self._named: dict[str, list[_Rule]] = {}
+        # likewise floating patterns such as "*.cfg", under the extension they demand
+        self._by_ext: dict[str, list[_Rule]] = {}
         self._cache: dict[str, _Plan] = {}
-        self._plans: dict[tuple[int, bool, tuple[str, ...]], _Plan] = {}
+        self._plans: dict[tuple[int, bool, tuple[str, ...], tuple[str, ...]], _Plan] = {}
         for spec, (_, patterns) in enumerate(scopes):
             for index, text in enumerate(patterns):
                 compiled = GitIgnoreSpecPattern(text)
@@ -123,8 +125,11 @@ class Ownership:
                 for segment in parsed.literal_head() if parsed is not None else ():
                     node = node.children.setdefault(segment, _Node())
                 required = _required_segment(parsed) if node is self._root else None
+                ext = _required_extension(parsed) if node is self._root else None
                 if required is not None:
                     self._named.setdefault(required, []).append(rule)
+                elif ext is not None:
+                    self._by_ext.setdefault(ext, []).append(rule)
                 else:
                     node.rules.append(rule)
 
@@ -168,6 +173,7 @@ class Ownership:
         """
         segments = directory.split("/") if directory else []
         named = tuple(sorted({s for s in segments if s in self._named}))
+        exts = tuple(sorted({e for e in map(_extension, segments) if e in self._by_ext}))
         node: _Node | None = self._root
         last = self._root
         trail = [self._root]
@@ -179,18 +185,19 @@ class Ownership:
             last = node
             trail.append(node)
         # directories that reach the same trie node see the same rules: plan once for all
-        key = (id(last), node is None, named)
+        key = (id(last), node is None, named, exts)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._new_plan(directory, segments, named, trail, node)
+            plan = self._new_plan(directory, segments, named, exts, trail, node)
             self._plans[key] = plan
         self._cache[directory] = plan
         return plan
 
     def _new_plan(self, directory: str, segments: list[str], named: tuple[str, ...],
-                  trail: list[_Node], node: _Node | None) -> _Plan:
+                  exts: tuple[str, ...], trail: list[_Node], node: _Node | None) -> _Plan:
         rules = [r for n in trail for r in n.rules]
         rules.extend(r for s in named for r in self._named[s])
+        rules.extend(r for e in exts for r in self._by_ext[e])
         rules.sort(key=lambda r: r.order)
         probe = f"{directory}/x" if directory else "x"
         dynamic: list[_Rule] = []
@@ -209,7 +216,9 @@ class Ownership:
                      *(self._named.get(name, ()) if name not in segments else ())]
             if extra:
                 by_name[name] = tuple(sorted((*rules, *extra), key=lambda r: r.order))
-        return _Plan(tuple(rules), tuple(dynamic), fallback, by_name)
+        by_ext = {e: tuple(sorted((*rules, *extra), key=lambda r: r.order))
+                  for e, extra in self._by_ext.items() if e not in exts}
+        return _Plan(tuple(rules), tuple(dynamic), fallback, by_name, by_ext)
 
     def owner_of(self, path: str) -> str:
         """The owning team's name, ``shared``, or ``-`` for an unowned path."""
@@ -232,6 +241,11 @@ class Ownership:
             if plan is None:
                 plan = self._plan(directory)
             named = plan.by_name.get(name) if plan.by_name else None
+            if plan.by_ext and "." in name:
+                by_ext = plan.by_ext.get(name[name.rfind(".") + 1:])
+                if by_ext is not None:
+                    named = by_ext if named is None else tuple(
+                        sorted({*named, *by_ext}, key=lambda r: r.order))
             if named is not None:
                 index = _decide(named, path)     # a pattern names this very file: no shortcut
             else:
@@ -255,6 +269,7 @@ class _Plan:
     dynamic: tuple[_Rule, ...]    # the ones that must see each path
     fallback: int                 # the scope that owns every file here otherwise (-1: none)
     by_name: dict[str, tuple[_Rule, ...]]   # all rules, for file names some pattern names
+    by_ext: dict[str, tuple[_Rule, ...]]    # all rules, for extensions some pattern demands
 
 
 def _required_segment(parsed: Parsed | None) -> str | None:
@@ -265,6 +280,27 @@ def _required_segment(parsed: Parsed | None) -> str | None:
         if isinstance(token, tuple) and token and all(isinstance(c, Lit) for c in token):
             return "".join(c.char for c in token if isinstance(c, Lit))
     return None
+
+
+def _required_extension(parsed: Parsed | None) -> str | None:
+    """The extension ("cfg" for "*.cfg") of a segment every path the pattern matches has."""
+    if parsed is None:
+        return None
+    for token in parsed.tokens:
+        if not isinstance(token, tuple):
+            continue
+        tail = ""
+        for c in reversed(token):
+            if not isinstance(c, Lit):
+                break
+            tail = c.char + tail
+        if "." in tail and not tail.endswith("."):
+            return tail[tail.rfind(".") + 1:]
+    return None
+
+
+def _extension(segment: str) -> str | None:
+    return segment[segment.rfind(".") + 1:] if "." in segment else None
 
 
 def _is_static(parsed: Parsed) -> bool:
@@ -344,6 +380,19 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
         if found:
             return min(found, key=_plainness)
     return None
+
+
+def first_segments(patterns: Sequence[str]) -> frozenset[str] | None:
+    """The plain first segments the positive patterns start with; None if one floats.
+
+    Two scopes whose sets are both known and disjoint cannot overlap: a cheap first test.
+    """
+    out = set()
+    for parsed in _positives(patterns):
+        if not parsed.head:
+            return None
+        out.add(parsed.head[0])
+    return frozenset(out)
 
 
 def _heads_agree(a: Parsed, b: Parsed) -> bool:
