@@ -375,8 +375,12 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
     negated = _negatives([*a, *b])
     fills = hints(negated) if negated else ()
     for pa, pb in pairs:
-        found = [path for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills)
-                 if spec_a.match_file(path) and spec_b.match_file(path)]
+        found: list[str] = []
+        for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills):
+            if spec_a.match_file(path) and spec_b.match_file(path):
+                found.append(path)
+                if len(found) == 8:
+                    break       # enough to pick a plain one from
         if found:
             return min(found, key=_plainness)
     return None
