@@ -379,8 +379,8 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
         for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills):
             if spec_a.match_file(path) and spec_b.match_file(path):
                 found.append(path)
-                if len(found) == 8:
-                    break       # enough to pick a plain one from
+                if negated and len(found) == 8:
+                    break       # enough to pick a plain one from; the search may be long
         if found:
             return min(found, key=_plainness)
     return None
