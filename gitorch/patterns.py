@@ -191,7 +191,7 @@ def _candidates(token: CharToken, fill: str) -> list[str]:
             for d in (c, chr(ord(c) + 1), chr(max(ord(c) - 1, 1))):
                 if d not in seen:
                     seen.append(d)
-        return [*seen, fill[0], "a", "0", "_", "~"]
+        return [fill[0], *seen, "a", "0", "_", "~"]   # the filler first: witnesses vary with it
     return [fill[0]]
 
 
