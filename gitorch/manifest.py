@@ -15,11 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NewType
 
-import yaml
-
 from gitorch.errors import ManifestError
 
 if TYPE_CHECKING:
+    import yaml
+
     from gitorch.ownership import Ownership
 
 TeamName = NewType("TeamName", str)
@@ -178,13 +178,15 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
 
 def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], int],
                                                list[tuple[int, str]]]:
+    import yaml  # here, not at the top: the hook's start-up needs no YAML (cached policy)
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)   # libyaml when present: 10x faster
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else 1
+        line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ManifestError([f"{path}:{line}: not valid YAML: {problem}"]) from None
     finally:
@@ -200,6 +202,8 @@ def _record_lines(
     node: yaml.Node, key: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int],
     duplicates: list[tuple[int, str]],
 ) -> None:
+    import yaml
+
     lines.setdefault(key, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for k_node, v_node in node.value:

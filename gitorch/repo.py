@@ -694,3 +694,192 @@ def git_common_dir(repo: Repository) -> Path:
     if common.is_file():
         return (path / common.read_text().strip()).resolve()
     return path.resolve()
+
+
+# ---------------- conflicts ----------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's change between two trees, as libgit2 sees it (renames detected)."""
+
+    status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
+    old_path: str | None
+    new_path: str | None
+    old_id: str | None
+    new_id: str | None
+    old_mode: int
+    new_mode: int
+
+
+_STATUS_LETTER = {1: "A", 2: "D", 3: "M", 4: "R", 5: "C", 8: "T"}
+_ZERO = "0" * 40
+
+
+def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange]:
+    """Every file that differs between two commits (or trees); ``old`` None: the empty tree.
+
+    Renames are found the way libgit2's merge finds them (50% similarity). No content is
+    diffed here (``file_patch`` does that for the files that need it).
+    """
+    new_tree = _tree_of(repo, new)
+    if old is None:
+        diff = new_tree.diff_to_tree(swap=True)
+    else:
+        old_tree = _tree_of(repo, old)
+        if old_tree.id == new_tree.id:
+            return []
+        diff = old_tree.diff_to_tree(new_tree)
+    diff.find_similar(flags=pygit2.enums.DiffFind.FIND_RENAMES, rename_threshold=50,
+                      rename_limit=1000)
+    out: list[FileChange] = []
+    for delta in diff.deltas:
+        status = _STATUS_LETTER.get(int(delta.status), "M")
+        old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
+        out.append(FileChange(
+            status=status,
+            old_path=None if status == "A" else delta.old_file.path,
+            new_path=None if status == "D" else delta.new_file.path,
+            old_id=None if old_id == _ZERO else old_id,
+            new_id=None if new_id == _ZERO else new_id,
+            old_mode=int(delta.old_file.mode), new_mode=int(delta.new_file.mode),
+        ))
+    return out
+
+
+Blob = pygit2.Blob
+
+
+def load_blob(repo: Repository, oid: str) -> Blob | None:
+    """The blob with this id, or None when there is none (a submodule's commit, say)."""
+    obj = repo.get(oid)
+    return obj if isinstance(obj, pygit2.Blob) else None
+
+
+def file_patch(old: Blob, new: Blob) -> tuple[str, bool]:
+    """The zero-context (``-U0``) unified diff of two blobs, and whether they are binary.
+
+    Computed with the xdiff settings libgit2 uses for its in-memory merges (Myers, no
+    indent heuristic), so that the hunks are exactly the changes a merge compares.
+    """
+    # pygit2's stub lacks context_lines/interhunk_lines, which Blob.diff does accept.
+    patch = old.diff(new, old_as_path="file", new_as_path="file",  # type: ignore[call-arg]
+                     context_lines=0, interhunk_lines=0)
+    if patch.delta.is_binary:
+        return "", True
+    return patch.text or "", False
+
+
+def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
+    obj = repo.get(oid)
+    if obj is None:
+        raise RepoError(f"no object {oid} in this repository")
+    tree = obj.peel(pygit2.Tree)
+    assert isinstance(tree, pygit2.Tree)
+    return tree
+
+
+def blob_bytes(repo: Repository, oid: str) -> bytes:
+    """The content of a blob (empty for anything that is not one)."""
+    blob = load_blob(repo, oid)
+    return blob.data if blob is not None else b""
+# ---------------------------------------------------------------- enforcement (hooks) ----------------
+
+def commit_of(repo: Repository, oid: str) -> Commit | None:
+    """The commit ``oid`` names (an annotated tag is peeled), or None when it is no commit."""
+    try:
+        obj = repo.get(oid)
+    except (ValueError, pygit2.GitError):
+        return None
+    if obj is None:
+        return None
+    if isinstance(obj, pygit2.Commit):
+        return obj
+    try:
+        peeled = obj.peel(pygit2.Commit)
+    except (pygit2.GitError, ValueError, pygit2.InvalidSpecError):
+        return None
+    return peeled if isinstance(peeled, pygit2.Commit) else None
+
+
+def symbolic_head(repo: Repository) -> str | None:
+    """The branch HEAD names (``main`` for ``refs/heads/main``), even when it has no commit yet."""
+    try:
+        target = repo.references["HEAD"].target
+    except (KeyError, pygit2.GitError):
+        return None
+    if isinstance(target, str) and target.startswith("refs/heads/"):
+        return target[len("refs/heads/"):]
+    return None
+
+
+def staged_paths(root: Path) -> list[str]:
+    """Paths whose staged content differs from HEAD (both sides of a rename), via git itself
+    so that ``GIT_INDEX_FILE`` (set by ``git commit -a`` and friends for the hook) is honoured."""
+    proc = subprocess.run(
+        ["git", "diff", "--cached", "--name-only", "--no-renames", "-z"],
+        cwd=root, capture_output=True,
+    )
+    if proc.returncode != 0:
+        reason = proc.stderr.decode(errors="replace").strip() or "git diff --cached failed"
+        raise RepoError(f"cannot list the staged paths: {reason.splitlines()[-1]}")
+    return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+
+
+def git_cli(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd``; its stdout, or RepoError carrying git's last line of complaint."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        raise RepoError(f"git {args[0]} failed: {reason}")
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class WorktreeInfo:
+    path: Path
+    branch: str | None      # ``team/alpha``; None when detached or bare
+
+
+def list_worktrees(root: Path) -> list[WorktreeInfo]:
+    """The worktrees git knows for the repository at ``root`` (``git worktree list``)."""
+    out: list[WorktreeInfo] = []
+    path: Path | None = None
+    branch: str | None = None
+    for line in [*git_cli(root, "worktree", "list", "--porcelain").splitlines(), ""]:
+        if line.startswith("worktree "):
+            path, branch = Path(line[len("worktree "):]).resolve(), None
+        elif line.startswith("branch "):
+            branch = line[len("branch "):].removeprefix("refs/heads/")
+        elif not line and path is not None:
+            out.append(WorktreeInfo(path=path, branch=branch))
+            path = None
+    return out
+
+
+def add_worktree(root: Path, path: Path, branch: str) -> None:
+    """``git worktree add PATH BRANCH`` (the branch exists)."""
+    git_cli(root, "worktree", "add", "--quiet", str(path), branch)
+
+
+def create_branch(repo: Repository, branch: str, start: Commit) -> None:
+    """Create ``refs/heads/<branch>`` at ``start``; fails if it already exists."""
+    update_ref(repo, f"refs/heads/{branch}", start.id, None, f"gitorch: create {branch}")
+
+
+def git_path(root: Path, name: str) -> Path:
+    """``git rev-parse --git-path NAME`` resolved against ``root`` (worktree-aware)."""
+    found = Path(git_cli(root, "rev-parse", "--git-path", name).strip())
+    return found if found.is_absolute() else (root / found).resolve()
+
+
+def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
+    """The commits that refs under ``prefix`` (``refs/remotes/origin/``) point at."""
+    out: list[Oid] = []
+    for name in repo.references:
+        if name.startswith(prefix):
+            target = ref_target(repo, name)
+            commit = commit_of(repo, str(target)) if target is not None else None
+            if commit is not None and commit.id not in out:
+                out.append(commit.id)
+    return out

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gitorch import repo as git
-from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest import SHARED, Manifest, TeamName
+from gitorch.ownership import UNOWNED, Ownership
+
+if TYPE_CHECKING:
+    import pathspec
+
+    from gitorch import repo as git
 
 
 @dataclass(frozen=True)
@@ -17,12 +24,15 @@ class Violation:
     subject: str
     path: str
     owner: str
+    collides_with: str | None = None   # the other team's path this one equals case-folded (NFC)
 
 
 def commit_violations(
     repo: git.Repository, manifest: Manifest, team: TeamName, commits: Iterable[git.Commit]
 ) -> list[Violation]:
     """Every (commit, path) among ``commits`` that ``team`` may not change."""
+    from gitorch import repo as git  # not at import: the hook imports Violation without pygit2
+
     ownership = manifest.ownership
     out: list[Violation] = []
     for commit in commits:
@@ -40,5 +50,69 @@ def range_violations(
     base: git.Commit | None,
 ) -> list[Violation]:
     """Violations of the commits on ``head`` that ``base`` does not have."""
+    from gitorch import repo as git
+
     exclude = [base.id] if base is not None else []
     return commit_violations(repo, manifest, team, git.walk(repo, [head.id], exclude))
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
+
+
+class CompiledOwnership:
+    """``Ownership.owner_of`` answered by one regular expression match per path.
+
+    The hook classifies every path a push touches, so the scopes are compiled once into
+    a single alternation, in ownership order (shared first, then the most specific team):
+    the first alternative that matches names the owner. A scope with a negation pattern
+    (``!x``) keeps pathspec's last-match-wins rule: it is asked on its own, in its turn.
+    It pickles (the hook caches it with the policy): pathspec is needed only to build it.
+    """
+
+    def __init__(self, ownership: Ownership):
+        self.ancestors = ownership.ancestors
+        stages: list[tuple[re.Pattern[str] | None, list[str], pathspec.GitIgnoreSpec | None]] = []
+        pending: list[tuple[str, str]] = []       # (owner, regex) not yet joined
+
+        def flush() -> None:
+            if pending:
+                names = [owner for owner, _ in pending]
+                joined = "|".join(f"(?P<g{i}>{rx})" for i, (_, rx) in enumerate(pending))
+                stages.append((re.compile(joined), names, None))
+                pending.clear()
+
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = [(SHARED, ownership.shared),
+                                                           *ownership.teams]
+        for owner, spec in specs:
+            live = [p for p in spec.patterns if p.include is not None]
+            if any(p.include is False for p in live) or any(p.regex is None for p in live):
+                flush()
+                stages.append((None, [owner], spec))
+            elif live:
+                body = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', _regex(p))})" for p in live)
+                pending.append((owner, body))
+        flush()
+        self._stages = stages
+
+    def may_change(self, team: TeamName, path: str) -> bool:
+        """``Ownership.may_change``: own paths, sub-teams' paths, shared paths."""
+        owner = self.owner_of(path)
+        if owner in (SHARED, team):
+            return True
+        return owner != UNOWNED and team in self.ancestors.get(TeamName(owner), ())
+
+    def owner_of(self, path: str) -> str:
+        for regex, names, spec in self._stages:
+            if regex is not None:
+                found = regex.match(path)
+                if found is not None and found.lastgroup is not None:
+                    return names[int(found.lastgroup[1:])]
+            elif spec is not None and spec.match_file(path):
+                return names[0]
+        return UNOWNED
+
+
+def _regex(pattern: pathspec.Pattern) -> str:
+    regex = getattr(pattern, "regex", None)
+    assert regex is not None
+    return str(regex.pattern)

@@ -1,3 +1,145 @@
-"""Commands of this stage (registered on import by gitorch.cli)."""
+"""Enforcement commands: hooks install, check, init-worktrees, and the hidden hook entry."""
 
 from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import UsageError
+
+
+@main.group()
+def hooks() -> None:
+    """Install the server hook (pre-receive) or the client hooks (pre-commit, pre-push)."""
+
+
+@hooks.command("install")
+@click.option("--server", "server", metavar="BARE_REPO", type=click.Path(file_okay=False),
+              help="Install pre-receive in this bare shared repository.")
+@click.option("--policy", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Pin this manifest as the server's policy (default: gitorch.yaml on the base).")
+@click.option("--local", "local", is_flag=True,
+              help="Install pre-commit and pre-push in the current clone.")
+@click.option("--force", is_flag=True, help="Replace hooks that gitorch did not write.")
+@json_option
+@pass_context
+def install(obj: Context, server: str | None, policy: str | None, local: bool, force: bool,
+            as_json: bool) -> None:
+    """Write hook scripts that run gitorch with this Python interpreter."""
+    from gitorch import hooks as hook_files
+
+    if bool(server) == local:
+        raise UsageError("say where: --server BARE_REPO or --local",
+                         hint="see 'gitorch hooks install --help'")
+    if policy and not server:
+        raise UsageError("--policy applies to --server only")
+    problem = None
+    if server:
+        done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
+                                          force=force)]
+        rule = f"policy: {Path(policy).resolve()}" if policy else \
+            "policy: gitorch.yaml on the base branch"
+        problem = hook_files.policy_problem(Path(server), Path(policy) if policy else None)
+    else:
+        done = hook_files.install_local(obj.root, force=force)
+        rule = "policy: gitorch.yaml of this clone"
+    if as_json:
+        print_json({"installed": [str(d.path) for d in done], "python": sys.executable,
+                    "policy": str(Path(policy).resolve()) if policy else None,
+                    "policy_problem": problem})
+        return
+    for item in done:
+        click.echo(f"{'updated' if item.replaced else 'installed'} {item.path}")
+    click.echo(f"python: {sys.executable}; {rule}")
+    if problem:
+        click.echo(f"note: no readable policy yet ({problem}): every push is refused except "
+                   "the one that creates the base branch with a valid gitorch.yaml")
+
+
+@main.command("hook-run", hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+def hook_run(argv: tuple[str, ...]) -> None:
+    """The entry hook scripts call (they run 'python -m gitorch.hooks' to skip click's start-up)."""
+    from gitorch import hooks as hook_files
+
+    raise SystemExit(hook_files.run(list(argv), sys.stdin, sys.stderr, os.environ))
+
+
+@main.command()
+@click.argument("rev", required=False)
+@click.option("--team", metavar="T", help="Judge as this team (default: from the branch name).")
+@click.option("--remote", default="origin", show_default=True,
+              help="Remote whose base branch to use when there is no local one.")
+@manifest_option
+@json_option
+@pass_context
+def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json: bool) -> None:
+    """Run the server hook's scope check on REV (default HEAD) against the base branch."""
+    from gitorch import hookgit, receive
+    from gitorch import repo as git
+    from gitorch.manifest import TeamName
+
+    manifest = obj.manifest
+    repo = obj.repo
+    name = rev or git.symbolic_head(repo) or "HEAD"
+    head = git.resolve_commit(repo, rev or "HEAD")
+    if team is None:
+        found = manifest.team_of_branch(name)
+        if found is None and name.startswith("refs/remotes/"):
+            name = name[len("refs/remotes/"):]
+        if found is None and "/" in name:
+            found = manifest.team_of_branch(name.split("/", 1)[1])
+        if found is None:
+            raise UsageError(f"cannot tell the team: {name} is no team branch "
+                             f"({manifest.branch_prefix}<team>)", hint="pass --team T")
+        team = found
+    if team not in manifest.teams:
+        raise UsageError(f"no team '{team}' in {manifest.path}",
+                         hint=f"teams: {', '.join(sorted(manifest.teams))}")
+    base = git.branch_commit(repo, manifest.base, remote)
+    with hookgit.Git(repo.path) as reader:
+        verdict = receive.check_branch(reader, manifest, TeamName(team), str(head.id),
+                                       str(base.id) if base is not None else None, name)
+    if as_json:
+        print_json({"team": team, "rev": name, "head": str(head.id),
+                    "base": str(base.id) if base is not None else None,
+                    "commits": verdict.commits, "ok": verdict.accepted,
+                    "violations": [receive.violation_json(v) for v in verdict.violations]})
+    else:
+        lines = receive.render([verdict], verbose_accept=True)
+        if verdict.accepted:
+            click.echo(f"{name}: {verdict.reason}")
+        else:
+            lines = lines[:-1]      # not a push: no "push rejected" line
+            lines[0] = f"{name}: {verdict.reason}"
+            click.echo("\n".join(lines))
+    if not verdict.accepted:
+        raise SystemExit(1)
+
+
+@main.command("init-worktrees")
+@manifest_option
+@json_option
+@pass_context
+def init_worktrees(obj: Context, as_json: bool) -> None:
+    """Create team/<name> from the base and a worktree for every team (idempotent)."""
+    from gitorch import worktrees
+
+    done = worktrees.init_worktrees(obj.repo, obj.manifest)
+    if as_json:
+        print_json({"worktrees": [{"team": w.team, "branch": w.branch, "path": str(w.path),
+                                   "branch_created": w.branch_created,
+                                   "worktree_created": w.worktree_created,
+                                   "brief": str(w.brief)} for w in done]})
+        return
+    rows = [("TEAM", "BRANCH", "PATH", "")]
+    for w in done:
+        state = "created" if w.worktree_created else "exists"
+        rows.append((w.team, w.branch, str(w.path), state))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        click.echo(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip())

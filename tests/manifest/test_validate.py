@@ -84,7 +84,7 @@ def test_every_problem_is_reported_with_its_line(cli: Cli, tmp_path: Path) -> No
                            "'project' and 'teams'"),
     ("[1, 2]\n", "m.yaml:1: the manifest must be a mapping of keys, not a list"),
     ("just text\n", "m.yaml:1: the manifest must be a mapping of keys, not a string ('just text')"),
-    ("version: 1\nteams: [b\n", "m.yaml:2: not valid YAML: did not find expected ',' or ']'"),
+    ("version: 1\nteams: [b\n", "m.yaml:3: not valid YAML: did not find expected ',' or ']'"),
     ("version: 1\nproject: x\nteams:\n  a:\n\towns: [x]\n",
      "m.yaml:5: not valid YAML: found character that cannot start any token"),
 ])

@@ -1,0 +1,454 @@
+"""The server hook's decision: ref updates in, verdicts out.
+
+``judge_push`` applies CONTRACT section 3 to the ref updates of one push and returns
+one verdict per ref. It reads the repository through ``gitorch.hookgit`` (git itself,
+no pygit2: start-up is most of a hook's cost) and never prints, reads stdin or exits:
+``gitorch.hooks`` does the I/O around it.
+
+A pre-receive hook accepts or refuses a push as a whole (git offers no per-ref answer
+there), so one refused ref refuses the push and nothing is applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from gitorch import hookgit
+from gitorch.errors import ManifestError
+from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
+from gitorch.ownership import UNOWNED
+from gitorch.scope import CompiledOwnership, Violation
+
+IDENTITY_VARIABLES = (
+    "GITORCH_USER",        # set by the administrator's own wrapper
+    "GL_USER",             # gitolite
+    "GL_USERNAME",         # GitLab
+    "GITEA_PUSHER_NAME",   # Gitea, Forgejo
+    "GITHUB_USER_LOGIN",   # GitHub Enterprise Server
+    "REMOTE_USER",         # git http-backend behind a web server
+)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ``old new ref`` line of a pre-receive hook (or a pre-push hook, rearranged)."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def created(self) -> bool:
+        return not self.old.strip("0")
+
+    @property
+    def deleted(self) -> bool:
+        return not self.new.strip("0")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The manifest in force, where it came from, and why there is none when there is none."""
+
+    manifest: Manifest | None
+    source: str                 # "gitorch.yaml on main" or the pinned file's path
+    pinned: bool = False
+    problem: str | None = None  # one line: why no policy could be read
+    compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision on one ref: accepted, or refused with one-line reason, violations and advice."""
+
+    ref: str
+    accepted: bool
+    reason: str
+    violations: tuple[Violation, ...] = ()
+    advice: str = ""
+    commits: int = 0
+
+
+def identity(env: Mapping[str, str]) -> str | None:
+    """The pusher: the first identity variable (CONTRACT order) set to a non-empty value."""
+    for name in IDENTITY_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def parse_updates(text: str) -> list[RefUpdate]:
+    """``old new ref`` lines as git feeds them to pre-receive; ValueError on anything else."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 3 or any(len(p) not in (40, 64) for p in parts[:2]):
+            raise ValueError(f"unexpected input line {line[:80]!r}")
+        out.append(RefUpdate(old=parts[0], new=parts[1], ref=parts[2]))
+    return out
+
+
+def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
+    """The validated ``gitorch.yaml`` of a commit; ManifestError (lines FILE:LINE) otherwise."""
+    found = repo.blob(commit, DEFAULT_MANIFEST)
+    where = f"{DEFAULT_MANIFEST}@{commit[:8]}"
+    if found is None:
+        raise ManifestError([f"{where}: no {DEFAULT_MANIFEST} in this commit"])
+    try:
+        text = found[1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError([f"{where}: not UTF-8 text"]) from None
+    return parse_manifest(text, where)
+
+
+def collision_key(path: str) -> str:
+    """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
+    return hookgit.collision_key(path)
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class ScopeJudge:
+    """Judges commits against one manifest's scopes; caches each path's owner across refs."""
+
+    def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = (),
+                 compiled: CompiledOwnership | None = None):
+        self.repo = repo
+        self.manifest = manifest
+        self._compiled = compiled if compiled is not None \
+            else CompiledOwnership(manifest.ownership)
+        self._owner: dict[str, str] = {}
+        self._base = list(existing)
+        self._twins = hookgit.FoldedTrees(repo)
+
+    def owner(self, path: str) -> str:
+        found = self._owner.get(path)
+        if found is None:
+            found = self._owner[path] = self._compiled.owner_of(path)
+        return found
+
+    def may_change(self, team: TeamName, path: str) -> bool:
+        owner = self.owner(path)
+        if owner in ("shared", team):
+            return True
+        return owner != UNOWNED and team in self._compiled.ancestors.get(TeamName(owner), ())
+
+    def commits(self, team: TeamName, commits: Iterable[hookgit.CommitInfo],
+                before: str | None = None) -> tuple[int, list[Violation]]:
+        """(number of commits judged, every violation among them, oldest commit first).
+
+        An added path is also checked for a case/normalisation collision with the paths
+        that exist already: those of the base branch and of ``before`` (the branch's
+        previous tip). A path added by the same push needs no such check: if another team
+        owns it, adding it is a violation of its own.
+        """
+        out: list[Violation] = []
+        count = 0
+        position: dict[str, int] = {}
+        pending_added: list[tuple[hookgit.CommitInfo, str]] = []
+        for commit in commits:
+            position[commit.id] = count
+            count += 1
+            added = commit.added
+            for path in sorted(commit.changed):
+                if not self.may_change(team, path):
+                    out.append(Violation(commit=commit.id, subject=commit.subject,
+                                         path=path, owner=self.owner(path)))
+                elif path in added:
+                    pending_added.append((commit, path))
+        trees = list(dict.fromkeys([*self._base, *([before] if before is not None else [])]))
+        out.extend(self._collisions(team, pending_added, trees))
+        out.sort(key=lambda v: (position[v.commit], v.path))
+        return count, out
+
+    def _collisions(self, team: TeamName, added: Sequence[tuple[hookgit.CommitInfo, str]],
+                    trees: Sequence[str]) -> list[Violation]:
+        """Added paths that name, case-folded and NFC-normalised, another team's path in one
+        of ``trees`` (commits: the base branch, the branch's previous tip)."""
+        if not added:
+            return []
+        paths = [path for _, path in added]
+        suspects: set[str] = set()
+        for tree in trees:
+            suspects |= self._twins.suspects(tree, paths)
+        out = []
+        for commit, path in added:
+            if path not in suspects:
+                continue
+            twins: set[str] = set()
+            for tree in trees:
+                twins.update(self._twins.find(tree, path))
+            for other in sorted(twins):
+                if other != path and not self.may_change(team, other):
+                    out.append(Violation(commit=commit.id, subject=commit.subject,
+                                         path=path, owner=self.owner(other), collides_with=other))
+        return out
+
+
+def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
+               user: str | None, *, check_identity: bool = True,
+               exclude: Sequence[str] | None = None,
+               started: hookgit.Started | None = None) -> list[Verdict]:
+    """One verdict per update, in order. The push is to be accepted only if all are.
+
+    ``exclude``: the commits the receiving side already has (default: every ref of
+    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    pre-push, which cannot know the server's identity) skips the rules on who pushes.
+    """
+    manifest = policy.manifest
+    bootstrap: RefUpdate | None = None
+    if manifest is None:
+        bootstrap, manifest = _bootstrap(repo, updates)
+        if manifest is None:
+            reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
+                      "that creates the base branch with a valid gitorch.yaml is accepted")
+            return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
+    existing = [c for c in (repo.branch(manifest.base),) if c is not None]
+    compiled = policy.compiled if manifest is policy.manifest else None
+    judge = ScopeJudge(repo, manifest, existing, compiled)
+    rules = _Rules(repo, manifest, policy, judge, exclude, user, check_identity)
+    rules.load_commits(updates, started)
+    verdicts = []
+    for update in updates:
+        if update is bootstrap:
+            verdicts.append(Verdict(update.ref, True, f"creates the base branch "
+                                    f"{manifest.base} with a valid gitorch.yaml"))
+        else:
+            verdicts.append(rules.judge(update))
+    return verdicts
+
+
+NO_POLICY_ADVICE = ("an administrator must make gitorch.yaml on the base branch valid (in the "
+                     "server repository, hook bypassed) or pin one with 'gitorch hooks install "
+                     "--server BARE --policy FILE'")
+
+
+def _bootstrap(repo: hookgit.Git,
+               updates: Sequence[RefUpdate]) -> tuple[RefUpdate | None, Manifest | None]:
+    """With no policy: the update that creates the base branch its own valid gitorch.yaml names."""
+    for update in updates:
+        if not update.created or update.deleted or not update.ref.startswith("refs/heads/"):
+            continue
+        commit = repo.commit(update.new)
+        if commit is None:
+            continue
+        try:
+            manifest = manifest_at(repo, commit)
+        except ManifestError:
+            continue
+        if update.ref == f"refs/heads/{manifest.base}":
+            return update, manifest
+    return None, None
+
+
+class _Rules:
+    def __init__(self, repo: hookgit.Git, manifest: Manifest, policy: Policy,
+                 judge: ScopeJudge, exclude: Sequence[str] | None, user: str | None,
+                 check_identity: bool):
+        self.repo = repo
+        self.m = manifest
+        self.policy = policy
+        self.scopes = judge
+        self.exclude = exclude
+        self.new: dict[str, hookgit.CommitInfo] = {}
+        self.order: dict[str, int] = {}
+        self.commit_ids: dict[str, str | None] = {}
+        self.user = user
+        self.check_identity = check_identity
+
+    def load_commits(self, updates: Sequence[RefUpdate], started: hookgit.Started | None) -> None:
+        """Every commit that the team branches of this push bring, read in one go."""
+        names = [u.new for u in updates if not u.deleted]
+        names += [u.old for u in updates if not u.created]
+        self.commit_ids = dict(zip(names, self.repo.commits(names), strict=True))
+        heads = []
+        for update in updates:
+            if not update.deleted and self.m.team_of_branch(update.ref) is not None:
+                commit = self.commit_ids.get(update.new)
+                if commit is not None:
+                    heads.append(commit)
+        infos = self.repo.new_commits(heads, self.exclude, started=started)
+        self.new = {c.id: c for c in infos}
+        self.order = {c.id: i for i, c in enumerate(infos)}
+
+    def brought_by(self, head: str) -> list[hookgit.CommitInfo]:
+        """The new commits ``head`` reaches, oldest first."""
+        seen: set[str] = set()
+        todo = [head]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.new:
+                continue
+            seen.add(current)
+            todo.extend(self.new[current].parents)
+        return sorted((self.new[c] for c in seen), key=lambda c: self.order[c.id])
+
+    def who(self) -> str:
+        return self.user if self.user is not None else "an unknown pusher"
+
+    def is_integrator(self) -> bool:
+        return self.user is not None and self.user in self.m.integrators
+
+    def integrators(self) -> str:
+        return ", ".join(self.m.integrators) or "none listed in gitorch.yaml"
+
+    def judge(self, update: RefUpdate) -> Verdict:
+        ref = update.ref
+        m = self.m
+        team = m.team_of_branch(ref) if ref.startswith("refs/heads/") else None
+        if team is not None:
+            return self.team_branch(update, team)
+        if ref == f"refs/heads/{m.base}":
+            return self.protected(update, f"the base branch {m.base}", base=True)
+        if ref == f"refs/heads/{m.integration}":
+            return self.protected(update, f"the integration branch {m.integration}")
+        if ref.startswith("refs/tags/"):
+            return self.protected(update, "tags")
+        teams = ", ".join(sorted(m.teams))
+        return Verdict(ref, False, f"not a team branch: gitorch accepts "
+                       f"refs/heads/{m.branch_prefix}<team> (teams: {teams})",
+                       advice=f"push your work to refs/heads/{m.branch_prefix}<team>; "
+                       f"{m.base}, {m.integration} and tags are for integrators ({self.integrators()})")
+
+    def protected(self, update: RefUpdate, what: str, *, base: bool = False) -> Verdict:
+        if self.check_identity and not self.is_integrator():
+            why = ("no pusher identity is known (the server sets none of "
+                   f"{', '.join(IDENTITY_VARIABLES)})" if self.user is None
+                   else f"{self.user} is not an integrator")
+            return Verdict(update.ref, False, f"only integrators ({self.integrators()}) may "
+                           f"update {what}; {why}",
+                           advice=f"push to your team branch refs/heads/{self.m.branch_prefix}<team> "
+                           "and let an integrator merge it")
+        if not base:
+            return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}")
+        if update.deleted:
+            if self.policy.pinned:
+                return Verdict(update.ref, True, f"{what} deleted by integrator {self.who()}")
+            return Verdict(update.ref, False, f"deleting {what} would delete the policy "
+                           "(gitorch.yaml) with it", advice="push a new tip instead of deleting it")
+        commit = self.repo.commit(update.new)
+        if commit is None:
+            return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
+        if self.policy.pinned and self.repo.blob(commit, DEFAULT_MANIFEST) is None:
+            return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}")
+        try:
+            manifest_at(self.repo, commit)
+        except ManifestError as exc:
+            first = exc.problems[0] if exc.problems else str(exc)
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            return Verdict(update.ref, False, f"gitorch.yaml at the new tip does not validate: "
+                           f"{first}{more}",
+                           advice="fix it ('gitorch validate' shows every problem) and push again")
+        return Verdict(update.ref, True, f"{what} updated by integrator {self.who()}; "
+                       "gitorch.yaml validates")
+
+    def team_branch(self, update: RefUpdate, team: TeamName) -> Verdict:
+        m = self.m
+        members = m.teams[team].members
+        if update.deleted:
+            if self.check_identity and not self.is_integrator():
+                why = "no pusher identity is known" if self.user is None \
+                    else f"{self.user} is not an integrator"
+                return Verdict(update.ref, False, f"only integrators ({self.integrators()}) may "
+                               f"delete a team branch; {why}",
+                               advice="ask an integrator: a deleted team branch is lost work")
+            return Verdict(update.ref, True, f"team branch deleted by integrator {self.who()}")
+        if (self.check_identity and members and self.user is not None
+                and self.user not in members and not self.is_integrator()):
+            return Verdict(update.ref, False, f"{self.user} is not a member of team {team} "
+                           f"(members: {', '.join(members)})",
+                           advice=f"push to your own team's branch, or ask team {team} or an "
+                           "integrator to add you to 'members' in gitorch.yaml")
+        commit = self.commit_ids.get(update.new) or self.repo.commit(update.new)
+        if commit is None:
+            return Verdict(update.ref, False, f"{update.new[:8]} is not a commit")
+        before = None if update.created else self.commit_ids.get(update.old)
+        count, violations = self.scopes.commits(team, self.brought_by(commit), before=before)
+        if not violations:
+            return Verdict(update.ref, True, f"{count} new commit{'s' if count != 1 else ''} "
+                           f"within team {team}'s scope", commits=count)
+        offending = len({v.commit for v in violations})
+        return Verdict(
+            update.ref, False,
+            f"{offending} commit{'s' if offending != 1 else ''} of {count} change"
+            f"{'s' if offending == 1 else ''} paths outside team {team}'s scope",
+            violations=tuple(violations), commits=count,
+            advice=f"take these changes out of your commits (git rebase -i "
+                   f"{m.base}; a change to another team's path goes to that team's branch, "
+                   "an unowned path needs an owner in gitorch.yaml first) and push again; "
+                   f"'gitorch check' shows this list before you push",
+        )
+
+
+# --------------------------------------------------------------------------- text
+
+
+def describe(v: Violation) -> str:
+    """``path  (owner: beta)`` and, for a collision, the path it collides with."""
+    owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
+    if v.collides_with:
+        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
+                f"owner: {owner})")
+    return f"{v.path}  (owner: {owner})"
+
+
+def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:
+    """The lines a pusher sees: refused refs with each commit, path and owner, then the outcome."""
+    lines: list[str] = []
+    refused = [v for v in verdicts if not v.accepted]
+    for verdict in verdicts:
+        if verdict.accepted:
+            if verbose_accept:
+                lines.append(f"gitorch: ok {verdict.ref}: {verdict.reason}")
+            continue
+        lines.append(f"gitorch: REFUSED {verdict.ref}: {verdict.reason}")
+        by_commit: dict[str, list[Violation]] = {}
+        for v in verdict.violations:
+            by_commit.setdefault(v.commit, []).append(v)
+        for commit, items in by_commit.items():
+            lines.append(f"  {commit[:8]} {items[0].subject}")
+            lines.extend(f"    {describe(v)}" for v in items)
+        if verdict.advice:
+            lines.append(f"  what to do: {verdict.advice}")
+    if refused:
+        lines.append(f"gitorch: push rejected ({len(refused)} of {len(verdicts)} "
+                     f"ref{'s' if len(verdicts) != 1 else ''} refused); nothing was applied")
+    return lines
+
+
+def to_json(verdicts: Sequence[Verdict]) -> list[dict[str, object]]:
+    return [{"ref": v.ref, "accepted": v.accepted, "reason": v.reason, "commits": v.commits,
+             "advice": v.advice or None,
+             "violations": [violation_json(x) for x in v.violations]} for v in verdicts]
+
+
+def violation_json(v: Violation) -> dict[str, object]:
+    return {"commit": v.commit, "subject": v.subject, "path": v.path, "owner": v.owner,
+            "collides_with": v.collides_with}
+
+
+
+def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: str,
+                 base: str | None, ref: str) -> Verdict:
+    """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
+    judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
+    exclude = [base] if base is not None else []
+    commits = repo.new_commits([head], exclude)
+    count, violations = judge.commits(team, commits)
+    beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
+    plural = "s" if count != 1 else ""
+    if not violations:
+        return Verdict(ref, True, f"{count} commit{plural} {beyond}, all within team {team}'s "
+                       "scope", commits=count)
+    offending = len({v.commit for v in violations})
+    return Verdict(ref, False, f"{offending} commit{'s' if offending != 1 else ''} of {count} "
+                   f"{beyond} change{'s' if offending == 1 else ''} paths outside team "
+                   f"{team}'s scope", violations=tuple(violations), commits=count,
+                   advice=f"take these changes out of your commits (git rebase -i "
+                   f"{manifest.base}) and leave them to their owners; the server refuses "
+                   "this push as it is")
