@@ -7,10 +7,12 @@ scope matches (a sub-team before its parent).
 
 Speed: every pattern of every scope is compiled once, with pathspec's own regex (so a
 single pattern matches exactly as pathspec matches it), and filed in a trie under the
-literal directories it starts with (``src/core/**`` under ``src`` -> ``core``). A path
-is tested only against the patterns filed along its own directories, and that
-candidate list is cached per directory, so classifying many paths costs a dictionary
-lookup and a few regex searches each.
+literal directories it starts with (``src/core/**`` under ``src`` -> ``core``), or,
+when it floats, under the segment (``README.md``) or extension (``*.cfg``) it demands.
+Each directory gets a plan, cached and shared by directories that reach the same trie
+node: scopes made of plain directory patterns are decided once for the whole
+directory, and only the rest is matched per path — usually one dictionary lookup and
+at most a regex search or two.
 """
 
 from __future__ import annotations
