@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +28,9 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+# kept identical to manifests/gitorch.schema.json (a test compares them)
+TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
@@ -162,8 +166,9 @@ def load_manifest(path: Path) -> Manifest:
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
     path = Path(path)
-    data, lines = _load_yaml(text, path)
+    data, lines, duplicates = _load_yaml(text, path)
     checker = _Checker(path, lines)
+    checker.problems.extend(duplicates)
     manifest = checker.build(data)
     if checker.problems:
         raise ManifestError(checker.sorted_problems())
@@ -171,10 +176,11 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     return manifest
 
 
-def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], int],
+                                               list[tuple[int, str]]]:
     import yaml  # here, not at the top: the hook's start-up needs no YAML (cached policy)
 
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)   # libyaml when present: 10x faster
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -186,13 +192,15 @@ def _load_yaml(text: str, path: Path) -> tuple[Any, dict[tuple[str | int, ...], 
     finally:
         loader.dispose()
     lines: dict[tuple[str | int, ...], int] = {}
+    duplicates: list[tuple[int, str]] = []
     if node is not None:
-        _record_lines(node, (), lines)
-    return data, lines
+        _record_lines(node, (), lines, duplicates)
+    return data, lines, duplicates
 
 
 def _record_lines(
-    node: yaml.Node, key: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
+    node: yaml.Node, key: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int],
+    duplicates: list[tuple[int, str]],
 ) -> None:
     import yaml
 
@@ -200,11 +208,17 @@ def _record_lines(
     if isinstance(node, yaml.MappingNode):
         for k_node, v_node in node.value:
             sub = (*key, str(k_node.value))
-            lines[sub] = k_node.start_mark.line + 1
-            _record_lines(v_node, sub, lines)
+            line = k_node.start_mark.line + 1
+            if sub in lines:
+                # YAML keeps the last of two equal keys silently; a manifest must not
+                duplicates.append((line, f"duplicate key '{k_node.value}' (first at line "
+                                         f"{lines[sub]}): keep one"))
+                continue
+            lines[sub] = line
+            _record_lines(v_node, sub, lines, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _record_lines(item, (*key, i), lines)
+            _record_lines(item, (*key, i), lines, duplicates)
 
 
 # --------------------------------------------------------------------------- checking
@@ -273,6 +287,24 @@ class _Checker:
                 out.append(item)
         return tuple(out)
 
+    def patterns(self, data: Mapping[str, Any], name: str,
+                 key: tuple[str | int, ...]) -> tuple[str, ...]:
+        """A list of gitignore patterns; a pattern pathspec cannot use is a problem."""
+        from gitorch.ownership import pattern_problem
+
+        out = []
+        value = data.get(name)
+        items = value if isinstance(value, list) else [value]
+        for i, pattern in enumerate(self.string_list(data, name, key)):
+            why = pattern_problem(pattern)
+            if why is not None:
+                at = items.index(pattern) if pattern in items else i
+                self.problem((*key, name, at), f"'{name}' pattern {pattern!r} is not a valid "
+                                               f"gitignore pattern: {why}")
+            else:
+                out.append(pattern)
+        return tuple(out)
+
     def number(self, data: Mapping[str, Any], name: str, key: tuple[str | int, ...],
                *, integer: bool, low: float | None = None,
                high: float | None = None) -> float | None:
@@ -307,14 +339,14 @@ class _Checker:
             self.problem(("version",), f"unsupported 'version' {version!r}: this gitorch reads "
                                        "version 1")
         project = self.string(data, "project", (), None)
-        if project is None and "project" not in data:
-            self.problem((), "'project' is missing: add 'project: <name>'")
+        if "project" not in data or data["project"] is None:
+            self.problem(("project",), "'project' is missing: add 'project: <name>'")
         base = self.string(data, "base", (), "main") or "main"
         integration = self.string(data, "integration", (), "integration") or "integration"
         prefix = self.string(data, "branch_prefix", (), "team/") or "team/"
         worktrees = self.string(data, "worktrees", (), None)
         integrators = self.string_list(data, "integrators", ())
-        shared = self.string_list(data, "shared", ())
+        shared = self.patterns(data, "shared", ())
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
@@ -335,7 +367,7 @@ class _Checker:
             return Gates()
         key: tuple[str | int, ...] = ("gates",)
         self.unknown_keys(data, GATE_KEYS, key, "'gates'")
-        omit = self.string_list(data, "coverage_omit", key) if "coverage_omit" in data \
+        omit = self.patterns(data, "coverage_omit", key) if "coverage_omit" in data \
             else DEFAULT_COVERAGE_OMIT
         return Gates(
             test_command=self.string(data, "test_command", key, None),
@@ -348,8 +380,11 @@ class _Checker:
         if data is None:
             self.problem((), "'teams' is missing: add at least one team with 'owns'")
             return {}
-        if not isinstance(data, dict) or not data:
+        if not isinstance(data, dict):
             self.problem(("teams",), f"'teams' must be a mapping of team names, not {_kind(data)}")
+            return {}
+        if not data:
+            self.problem(("teams",), "'teams' is empty: add at least one team with 'owns'")
             return {}
         teams: dict[TeamName, Team] = {}
         for raw_name, body in data.items():
@@ -374,7 +409,7 @@ class _Checker:
                               f"not {_kind(body)}")
             return None
         self.unknown_keys(body, TEAM_KEYS, key, f"team '{name}'")
-        owns = self.string_list(body, "owns", key)
+        owns = self.patterns(body, "owns", key)
         if "owns" not in body:
             self.problem(key, f"team '{name}' has no 'owns': list the paths it may write")
         elif body["owns"] == []:
@@ -390,6 +425,11 @@ class _Checker:
             description = ""
         parent = self.string(body, "parent", key, None)
         codeowners = self.string_list(body, "codeowners", key) or (f"@{name}",)
+        for i, who in enumerate(codeowners if "codeowners" in body else ()):
+            if not _valid_codeowner(who):
+                self.problem((*key, "codeowners", i),
+                             f"'codeowners' entry {who!r} must be '@user', '@org/team' or an "
+                             "e-mail address")
         return Team(
             name=name, owns=owns, description=description,
             priority=int(priority) if priority is not None else 0,
@@ -412,7 +452,7 @@ class _Checker:
         return None
 
     def relations(self, teams: dict[TeamName, Team]) -> None:
-        from gitorch.ownership import scope_overlap, scope_within
+        from gitorch.ownership import first_segments, scope_escape, scope_overlap
 
         for team in teams.values():
             key: tuple[str | int, ...] = ("teams", team.name)
@@ -430,11 +470,14 @@ class _Checker:
                     self.problem((*key, "parent"), f"team '{team.name}' has parent "
                                  f"'{team.parent}', which is no team{_suggest(team.parent, teams)}")
                 else:
-                    outside = scope_within(team.owns, teams[team.parent].owns)
+                    outside = scope_escape(team.owns, teams[team.parent].owns)
                     if outside is not None:
-                        self.problem((*key, "owns"), f"sub-team '{team.name}' reaches outside "
-                                     f"its parent '{team.parent}': '{outside}' is not in "
-                                     f"'{team.parent}' scope")
+                        pattern, path = outside
+                        at = team.owns.index(pattern)
+                        self.problem((*key, "owns", at),
+                                     f"sub-team '{team.name}' reaches outside its parent "
+                                     f"'{team.parent}': '{pattern}' matches '{path}', which "
+                                     f"'{team.parent}' does not own")
         for cycle in _cycles(teams, lambda t: t.depends_on):
             self.problem(("teams", cycle[0], "depends_on"),
                          f"dependency cycle: {' -> '.join(cycle)}")
@@ -443,10 +486,12 @@ class _Checker:
                 self.problem(("teams", cycle[0], "parent"),
                              f"parent cycle: {' -> '.join(cycle)}")
         names = sorted(teams)
+        firsts = {name: first_segments(teams[name].owns) for name in names}
         for i, a in enumerate(names):
             for b in names[i + 1:]:
                 ta, tb = teams[a], teams[b]
-                if _related(teams, ta, tb):
+                fa, fb = firsts[a], firsts[b]
+                if (fa is not None and fb is not None and not fa & fb) or _related(teams, ta, tb):
                     continue
                 witness = scope_overlap(ta.owns, tb.owns)
                 if witness is not None:
@@ -492,8 +537,13 @@ def _suggest(name: str, teams: Mapping[TeamName, Team]) -> str:
 
 
 def _valid_team_name(name: str) -> bool:
-    return bool(name) and name[0].isalnum() and all(c.isalnum() or c in "-_." for c in name) \
-        and ".." not in name and not name.endswith(".lock")
+    # a team name becomes part of a branch name: git refuses ".." and a ".lock" suffix
+    return TEAM_NAME_RE.fullmatch(name) is not None and ".." not in name \
+        and not name.endswith(".lock")
+
+
+def _valid_codeowner(who: str) -> bool:
+    return CODEOWNER_RE.fullmatch(who) is not None
 
 
 def _kind(value: Any) -> str:

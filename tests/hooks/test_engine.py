@@ -87,7 +87,7 @@ teams:
     parent: core
     owns: ["src/core/db/**"]
   web:
-    owns: ["web/", "src/web/*.ts"]
+    owns: ["/web/", "src/web/*.ts"]
   gen:
     owns: ["src/core/gen/**"]
 """
