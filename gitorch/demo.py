@@ -9,6 +9,7 @@ the output doubles as a walkthrough.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -84,7 +85,7 @@ class _Runner:
 
 
 def _quote(arg: str) -> str:
-    return f"'{arg}'" if (not arg or any(c in arg for c in " \"*$;|&<>")) else arg
+    return shlex.quote(arg)
 
 
 def prepare_directory(directory: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitorch import repo as git
+from gitorch.brief import render
 from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import Manifest, TeamName
 
@@ -25,32 +26,6 @@ class TeamWorktree:
     branch_created: bool
     worktree_created: bool
     brief: Path
-
-
-def render_brief(manifest: Manifest, team: TeamName) -> str:
-    """A minimal brief: mission, owned paths, dependencies, target, how to report status.
-
-    Stand-in for ``gitorch.brief.render`` (another stage), which will replace it.
-    """
-    t = manifest.teams[team]
-    lines = [f"# Team {team} — {manifest.project}", ""]
-    if t.description:
-        lines += [f"Mission: {t.description}", ""]
-    lines += [f"Branch: `{manifest.branch(team)}` (from `{manifest.base}`)", "",
-              "You own (change only these; the server refuses anything else):", ""]
-    lines += [f"- `{p}`" for p in t.owns]
-    if manifest.shared:
-        lines += ["", "Shared (everyone may change):", ""]
-        lines += [f"- `{p}`" for p in manifest.shared]
-    if t.depends_on:
-        lines += ["", f"Depends on: {', '.join(t.depends_on)}"]
-    if t.target_loc:
-        low, high = t.target_loc
-        target = f"{low}" if low == high else f"{low}-{high}"
-        lines += ["", f"Target: {target} lines of code"]
-    lines += ["", "Check before you push: `gitorch check`.",
-              "Report status: `gitorch signal working|blocked|ready [--reason TEXT]`.", ""]
-    return "\n".join(lines)
 
 
 def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktree]:
@@ -107,7 +82,7 @@ def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktre
 def write_brief(manifest: Manifest, team: TeamName, worktree: Path) -> Path:
     """Write TEAM_BRIEF.md (current manifest) and keep it out of ``git status`` via info/exclude."""
     brief = worktree / BRIEF_FILE
-    brief.write_text(render_brief(manifest, team), encoding="utf-8")
+    brief.write_text(render(manifest, team, worktree), encoding="utf-8")
     exclude = git.git_path(worktree, "info/exclude")
     line = f"/{BRIEF_FILE}"
     current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""

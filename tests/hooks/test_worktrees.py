@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gitorch.brief import render
+from gitorch.manifest import TeamName, load_manifest
 from tests.conftest import Cli
 from tests.hooks.conftest import MANIFEST, Server
 
@@ -27,8 +29,10 @@ def test_init_worktrees_creates_branches_worktrees_and_briefs(server: Server, cl
         assert c.git("-C", str(tree), "branch", "--show-current").stdout.strip() == f"team/{team}"
         assert c.git("-C", str(tree), "status", "--porcelain").stdout == ""   # brief excluded
     brief = (where / "alpha" / "TEAM_BRIEF.md").read_text()
-    assert brief.startswith("# Team alpha — shop\n\nMission: Foundation layer\n")
-    assert "- `src/core/**`" in brief and "`team/alpha`" in brief
+    assert brief == render(load_manifest(where / "alpha" / "gitorch.yaml"), TeamName("alpha"),
+                           where / "alpha")
+    assert brief.startswith("# Team ALPHA — shop\n")
+    assert "Foundation layer" in brief and "`src/core/**`" in brief and "`team/alpha`" in brief
 
 
 def test_init_worktrees_is_idempotent_and_keeps_existing_branches(server: Server, cli: Cli) -> None:
