@@ -25,11 +25,15 @@ def hooks() -> None:
 @click.option("--local", "local", is_flag=True,
               help="Install pre-commit and pre-push in the current clone.")
 @click.option("--force", is_flag=True, help="Replace hooks that gitorch did not write.")
+@manifest_option
 @json_option
 @pass_context
 def install(obj: Context, server: str | None, policy: str | None, local: bool, force: bool,
             as_json: bool) -> None:
-    """Write hook scripts that run gitorch with this Python interpreter."""
+    """Write hook scripts that run gitorch with this Python interpreter.
+
+    With --server, a --manifest PATH given on the command line pins PATH as --policy does.
+    """
     from gitorch import hooks as hook_files
 
     if bool(server) == local:
@@ -37,6 +41,19 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
                          hint="see 'gitorch hooks install --help'")
     if policy and not server:
         raise UsageError("--policy applies to --server only")
+    explicit = _manifest_on_command_line(obj)
+    if explicit and local:
+        raise UsageError("the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) "
+                         "each time they run; --manifest cannot be pinned in them",
+                         hint="drop --manifest, or set GITORCH_MANIFEST where you commit and push")
+    if explicit and server and not policy:
+        policy = explicit
+    if local:
+        from gitorch.repo import workdir
+
+        if workdir(obj.repo) is None:
+            raise UsageError(f"{obj.root} is a bare repository: client hooks need a clone",
+                             hint="run it in a clone, or use --server for the shared repository")
     problem = None
     if server:
         done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
@@ -58,6 +75,22 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
     if problem:
         click.echo(f"note: no readable policy yet ({problem}): every push is refused except "
                    "the one that creates the base branch with a valid gitorch.yaml")
+
+
+def _manifest_on_command_line(obj: Context) -> str | None:
+    """The --manifest PATH typed on the command line (before or after the command), if any.
+
+    $GITORCH_MANIFEST does not count: an environment variable must not pin a server policy.
+    """
+    from click.core import ParameterSource
+
+    ctx: click.Context | None = click.get_current_context()
+    while ctx is not None:
+        source = ctx.get_parameter_source("manifest") or ctx.get_parameter_source("manifest_option")
+        if source is ParameterSource.COMMANDLINE:
+            return obj.manifest_option
+        ctx = ctx.parent
+    return None
 
 
 @main.command("hook-run", hidden=True, context_settings={"ignore_unknown_options": True})
