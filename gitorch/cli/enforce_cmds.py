@@ -106,7 +106,7 @@ def hook_run(argv: tuple[str, ...]) -> None:
 @click.argument("rev", required=False)
 @click.option("--team", metavar="T", help="Judge as this team (default: from the branch name).")
 @click.option("--remote", default="origin", show_default=True,
-              help="Remote whose base branch to use when there is no local one.")
+              help="Remote whose team and base branches count where there is no local one.")
 @manifest_option
 @json_option
 @pass_context
@@ -119,7 +119,12 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
     manifest = obj.manifest
     repo = obj.repo
     name = rev or git.symbolic_head(repo) or "HEAD"
-    head = git.resolve_commit(repo, rev or "HEAD")
+    head = None
+    if rev is not None and manifest.team_of_branch(rev) is not None:
+        # The contract's lookup of a team branch: the local one, else REMOTE/<branch>.
+        head = git.branch_commit(repo, rev, remote)
+    if head is None:
+        head = git.resolve_commit(repo, rev or "HEAD")
     if team is None:
         found = manifest.team_of_branch(name)
         if found is None and name.startswith("refs/remotes/"):
