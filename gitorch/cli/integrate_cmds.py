@@ -72,7 +72,12 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
         path = git_common_dir(repo) / "gitorch" / "report" / DEFAULT_REPORT
         for old in (path.parent / "dropped").glob("*.patch"):  # our own folder: last run only
             old.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:    # before merging anything: a report folder that cannot exist is a usage error
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {path.parent}: "
+                         f"{exc.strerror or exc}",
+                         hint="pass --report PATH in a folder you can write") from None
 
     def run_once(target: Path) -> IntegrationReport:
         with _progress_bar(enabled=sys.stderr.isatty()) as progress:
