@@ -160,14 +160,16 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
 
 
 @main.command("init-worktrees")
+@click.option("--remote", default="origin", show_default=True, metavar="NAME",
+              help="Remote whose team branch a missing local one starts from.")
 @manifest_option
 @json_option
 @pass_context
-def init_worktrees(obj: Context, as_json: bool) -> None:
+def init_worktrees(obj: Context, remote: str, as_json: bool) -> None:
     """Create team/<name> from the base and a worktree for every team (idempotent)."""
     from gitorch import worktrees
 
-    done = worktrees.init_worktrees(obj.repo, obj.manifest)
+    done = worktrees.init_worktrees(obj.repo, obj.manifest, remote=remote or None)
     if as_json:
         print_json({"worktrees": [{"team": w.team, "branch": w.branch, "path": str(w.path),
                                    "branch_created": w.branch_created,

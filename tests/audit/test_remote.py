@@ -82,3 +82,14 @@ def test_signal_builds_on_the_remote_team_branch(project: Project, cli: Cli) -> 
     assert result.exit_code == 0, result.output
     commit = json.loads(result.stdout)["commit"]
     assert git(project.lead, "rev-parse", f"{commit}^").stdout.strip() == project.alpha
+
+
+@pytest.mark.parametrize(("remote", "start"), [(("--remote", "upstream"), "alpha"), ((), "base")])
+def test_init_worktrees_starts_a_team_branch_from_the_remote_one(
+        project: Project, cli: Cli, remote: tuple[str, ...], start: str) -> None:
+    result = cli("init-worktrees", *remote, "--json", cwd=project.lead)
+    assert result.exit_code == 0, result.output
+    created = {w["team"]: w["branch_created"] for w in json.loads(result.stdout)["worktrees"]}
+    assert created == {"alpha": True, "alpha-db": True, "beta": True}
+    tip = git(project.lead, "rev-parse", "team/alpha").stdout.strip()
+    assert tip == getattr(project, start)
