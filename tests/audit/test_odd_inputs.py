@@ -48,3 +48,13 @@ def test_odd_input_is_a_usage_error(project: Project, cli: Cli, args: tuple[str,
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+@pytest.mark.parametrize("args", [("gate",), ("signal", "ready")])
+def test_a_corrupt_head_is_an_unreadable_repository(project: Project, cli: Cli,
+                                                    args: tuple[str, ...]) -> None:
+    (project.work.path / ".git" / "HEAD").write_text("garbage\n")
+    result = cli(*args, cwd=project.work.path)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"gitorch: {project.work.path}: cannot read HEAD: ")
+    assert "internal error" not in result.output
