@@ -423,11 +423,9 @@ def annotation_commands(result: GateResult, limit: int = ANNOTATION_LIMIT) -> tu
 
 
 def _ranges(c: PredictedConflict) -> str:
-    parts = []
-    for t in c.teams:
-        spans = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in c.ranges.get(t, ()))
-        parts.append(f"{t} lines {spans}" if spans else t)
-    return "; ".join(parts)
+    from gitorch.overlap import describe
+
+    return "; ".join(f"{t} {describe(c.ranges.get(t, ()))}" for t in c.teams)
 
 
 def outputs(result: GateResult) -> dict[str, str]:

@@ -485,3 +485,18 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
                                     owner=owners.get(path) or owners.setdefault(
                                         path, manifest.ownership.owner_of(path)),
                                     detail=v.detail)
+
+
+def describe(ranges: Sequence[LineRange]) -> str:
+    """``lines 10-14``, ``line 3``, ``insertion after line 9``; several joined by commas."""
+    if not ranges:
+        return "the whole file"
+    parts = []
+    for start, end in ranges:
+        if end < start:
+            parts.append(f"insertion after line {end}" if end else "insertion at the top")
+        elif start == end:
+            parts.append(f"line {start}")
+        else:
+            parts.append(f"lines {start}-{end}")
+    return ", ".join(parts)
