@@ -49,6 +49,7 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.scope import commit_violations
+from gitorch.signals import read_signal
 
 CHECKPOINT_REF = "refs/gitorch/checkpoint"
 DROPPED_PREFIX = "refs/gitorch/dropped"
@@ -370,7 +371,7 @@ class _Merger:
         if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
             return self._outcome(team, "unchanged")
         new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
-        commits = len(new_commits)
+        commits = sum(1 for c in new_commits if read_signal(c) is None)  # as status counts
         anc_tree = git.tree_of(repo, ancestor)
         head_tree = git.tree_of(repo, head)
         chain_tree = git.tree_of(repo, chain)
