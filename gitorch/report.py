@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,6 +313,8 @@ def _team_markdown(report: IntegrationReport, t: TeamOutcome) -> list[str]:
 
 def render_junit(report: IntegrationReport) -> str:
     """A test suite of teams (merged passes, skipped fails with its reason) and one of gates."""
+    import xml.etree.ElementTree as ET  # here: only the junit format needs it
+
     root = ET.Element("testsuites", name=f"gitorch integrate {report.project}")
     teams = ET.SubElement(root, "testsuite", name="teams")
     for t in report.teams:
