@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthrepo
+from bytecode import ensure_bytecode
 
 
 def _cpu() -> float:
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
+    ensure_bytecode()
     top = args.keep or Path(tempfile.mkdtemp(prefix="bench-conflicts-"))
     origin = top / "origin"
     start = time.perf_counter()
