@@ -29,6 +29,7 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+KEEP_CACHED = 8   # validated manifests kept in a repository's cache
 # kept identical to manifests/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
@@ -155,8 +156,9 @@ def load_manifest(path: Path, cache_dir: Path | None = None) -> Manifest:
     """Read, parse and validate the manifest at ``path``.
 
     With ``cache_dir`` (the CLI passes ``.git/gitorch/cache``), a manifest that validated
-    before is read back from a pickle instead: same file path, same text, same gitorch
-    code (and pathspec), or it is parsed again; its compiled ``ownership`` comes with it.
+    before is read back from a pickle instead: same text, same gitorch code (and
+    pathspec), or it is parsed again; its compiled ``ownership`` comes with it, and its
+    ``path`` is set to where it was read this time.
     Importing YAML and pathspec and validating (pairwise scope overlaps) is a good part of
     every command's start-up; an invalid manifest is never cached, so its problems are
     always reported afresh.
@@ -172,10 +174,14 @@ def load_manifest(path: Path, cache_dir: Path | None = None) -> Manifest:
         raise ManifestError([f"{path}: cannot read the manifest: {exc}"]) from None
     if cache_dir is None:
         return parse_manifest(text, path)
-    key = (_code_stamp(), str(path), text)
-    cache = cache_dir / f"manifest-{zlib.crc32(str(path).encode()):08x}.pickle"
+    key = (_code_stamp(), text)
+    cache = cache_dir / f"manifest-{zlib.crc32(text.encode()):08x}.pickle"
     cached = _read_cache(cache, key)
     if cached is not None:
+        if cached.path != path:
+            # the same text read from elsewhere (another checkout, a copied repository):
+            # only the path it names in messages differs
+            object.__setattr__(cached, "path", path)
         return cached
     manifest = parse_manifest(text, path)
     _write_cache(cache, key, manifest)
@@ -236,6 +242,10 @@ def _write_cache(cache: Path, key: tuple[object, ...], manifest: Manifest) -> No
             copy.ownership  # noqa: B018  (fills the cached property)
             pickle.dump((key, copy), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)    # atomic: a concurrent reader sees the old file or the new one
+        # one file per manifest text: keep the few most recent ones
+        for old in sorted(cache.parent.glob("manifest-*.pickle"),
+                          key=lambda f: f.stat().st_mtime_ns)[:-KEEP_CACHED]:
+            old.unlink(missing_ok=True)
     except (OSError, pickle.PickleError, TypeError, AttributeError):
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)    # a read-only repository: no cache, still correct

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.errors import ManifestError
-from gitorch.manifest import load_manifest
+from gitorch.manifest import KEEP_CACHED, load_manifest
 from tests.conftest import MINIMAL_MANIFEST
 
 
@@ -54,7 +54,7 @@ def test_invalid_manifest_is_reported_every_time_and_never_cached(tmp_path: Path
         assert "unsupported 'version' 7" in exc.value.problems[0]
     [stored] = cache.glob("manifest-*.pickle")
     key, manifest = pickle.loads(stored.read_bytes())
-    assert manifest.version == 1 and "version: 1" in key[2]
+    assert manifest.version == 1 and "version: 1" in key[1]
 
 
 def test_foreign_or_broken_cache_is_ignored_and_replaced(tmp_path: Path) -> None:
@@ -67,6 +67,27 @@ def test_foreign_or_broken_cache_is_ignored_and_replaced(tmp_path: Path) -> None
     stored.write_bytes(pickle.dumps(("other key", "not a manifest")))
     assert load_manifest(path, cache) == load_manifest(path)
     assert pickle.loads(stored.read_bytes())[1] == load_manifest(path)
+
+
+def test_same_text_elsewhere_is_read_back_with_its_own_path(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    here = _write(tmp_path, MINIMAL_MANIFEST)
+    (tmp_path / "copy").mkdir()
+    there = _write(tmp_path / "copy", MINIMAL_MANIFEST)
+    load_manifest(here, cache)
+    moved = load_manifest(there, cache)
+    assert moved.path == there and "ownership" in vars(moved)
+    assert moved == load_manifest(there)
+    assert load_manifest(here, cache).path == here
+
+
+def test_only_the_latest_texts_are_kept(tmp_path: Path) -> None:
+    path, cache = tmp_path / "gitorch.yaml", tmp_path / "cache"
+    for i in range(KEEP_CACHED + 3):
+        path.write_text(MINIMAL_MANIFEST.replace("project: shop", f"project: shop{i}"))
+        load_manifest(path, cache)
+    assert len(list(cache.glob("manifest-*.pickle"))) == KEEP_CACHED
+    assert load_manifest(path, cache).project == f"shop{KEEP_CACHED + 2}"
 
 
 def test_cli_keeps_the_cache_inside_the_git_directory(repo, cli) -> None:  # type: ignore[no-untyped-def]
