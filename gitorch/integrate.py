@@ -420,12 +420,13 @@ class _Merger:
     def _loc_added(self, team: TeamName, old: git.Oid, new: git.Oid) -> int:
         """Lines the team added in its own paths (a sub-team's count for its parent too)."""
         own = self.manifest.ownership
-        total = 0
-        for path, added in git.added_line_counts(self.repo, old, new).items():
+
+        def counted(path: str) -> bool:
             owner = own.owner_of(path)
-            if owner == team or (owner not in (SHARED, "-") and own.may_change(team, path)):
-                total += added
-        return total
+            return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
+
+        # filtered first: no patch is computed for a shared or another team's file
+        return sum(git.added_line_counts(self.repo, old, new, keep=counted).values())
 
     def _drop_outside(self, team: TeamName, outside: list[str], anc_tree: git.Oid,
                       head_tree: git.Oid) -> tuple[git.Oid, list[Lost]]:
