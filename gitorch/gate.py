@@ -423,16 +423,9 @@ def annotation_commands(result: GateResult, limit: int = ANNOTATION_LIMIT) -> tu
 
 
 def _ranges(c: PredictedConflict) -> str:
-    parts = []
-    for t in c.teams:
-        ranges = c.ranges.get(t, ())
-        # An insertion is an empty range [n+1, n]: "lines 5-4" would read as nonsense.
-        spans = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ranges if b >= a)
-        inserts = ", ".join(f"insertion after line {b}" if b else "insertion at the top"
-                            for a, b in ranges if b < a)
-        parts.append(" ".join([t, *([f"lines {spans}"] if spans else []),
-                               *([inserts] if inserts else [])]))
-    return "; ".join(parts)
+    from gitorch.overlap import describe
+
+    return "; ".join(f"{t} {describe(c.ranges.get(t, ()))}" for t in c.teams)
 
 
 def outputs(result: GateResult) -> dict[str, str]:

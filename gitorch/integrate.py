@@ -49,6 +49,7 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.scope import commit_violations
+from gitorch.signals import read_signal
 
 CHECKPOINT_REF = "refs/gitorch/checkpoint"
 DROPPED_PREFIX = "refs/gitorch/dropped"
@@ -370,7 +371,7 @@ class _Merger:
         if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
             return self._outcome(team, "unchanged")
         new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
-        commits = len(new_commits)
+        commits = sum(1 for c in new_commits if read_signal(c) is None)  # as status counts
         anc_tree = git.tree_of(repo, ancestor)
         head_tree = git.tree_of(repo, head)
         chain_tree = git.tree_of(repo, chain)
@@ -419,12 +420,13 @@ class _Merger:
     def _loc_added(self, team: TeamName, old: git.Oid, new: git.Oid) -> int:
         """Lines the team added in its own paths (a sub-team's count for its parent too)."""
         own = self.manifest.ownership
-        total = 0
-        for path, added in git.added_line_counts(self.repo, old, new).items():
+
+        def counted(path: str) -> bool:
             owner = own.owner_of(path)
-            if owner == team or (owner not in (SHARED, "-") and own.may_change(team, path)):
-                total += added
-        return total
+            return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
+
+        # filtered first: no patch is computed for a shared or another team's file
+        return sum(git.added_line_counts(self.repo, old, new, keep=counted).values())
 
     def _drop_outside(self, team: TeamName, outside: list[str], anc_tree: git.Oid,
                       head_tree: git.Oid) -> tuple[git.Oid, list[Lost]]:

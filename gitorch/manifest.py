@@ -6,9 +6,10 @@ the first) and turned into records; nothing deeper looks at raw YAML again.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import os
 import re
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,7 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+KEEP_CACHED = 8   # validated manifests kept in a repository's cache
 # kept identical to manifests/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
@@ -150,7 +152,17 @@ def find_manifest(repo_root: Path | None, explicit: str | os.PathLike[str] | Non
     return root / DEFAULT_MANIFEST
 
 
-def load_manifest(path: Path) -> Manifest:
+def load_manifest(path: Path, cache_dir: Path | None = None) -> Manifest:
+    """Read, parse and validate the manifest at ``path``.
+
+    With ``cache_dir`` (the CLI passes ``.git/gitorch/cache``), a manifest that validated
+    before is read back from a pickle instead: same text, same gitorch code (and
+    pathspec), or it is parsed again; its compiled ``ownership`` comes with it, and its
+    ``path`` is set to where it was read this time.
+    Importing YAML and pathspec and validating (pairwise scope overlaps) is a good part of
+    every command's start-up; an invalid manifest is never cached, so its problems are
+    always reported afresh.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -160,7 +172,83 @@ def load_manifest(path: Path) -> Manifest:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError([f"{path}: cannot read the manifest: {exc}"]) from None
-    return parse_manifest(text, path)
+    if cache_dir is None:
+        return parse_manifest(text, path)
+    key = (_code_stamp(), text)
+    cache = cache_dir / f"manifest-{zlib.crc32(text.encode()):08x}.pickle"
+    cached = _read_cache(cache, key)
+    if cached is not None:
+        if cached.path != path:
+            # the same text read from elsewhere (another checkout, a copied repository):
+            # only the path it names in messages differs
+            object.__setattr__(cached, "path", path)
+        return cached
+    manifest = parse_manifest(text, path)
+    _write_cache(cache, key, manifest)
+    return manifest
+
+
+def _code_stamp() -> tuple[str, ...]:
+    """Changes whenever the code that parses and validates changes (upgrade, a checkout)."""
+    from importlib.machinery import PathFinder  # already loaded: finds without importing
+
+    from gitorch import __version__
+
+    here = Path(__file__).parent
+    files = [here / name for name in ("manifest.py", "ownership.py", "patterns.py")]
+    # the compiled scopes hold pathspec's regular expressions: a pathspec upgrade counts too
+    spec = PathFinder.find_spec("pathspec")
+    files.append(Path(spec.origin) if spec is not None and spec.origin else Path("pathspec?"))
+    parts = [__version__]
+    for path in files:
+        try:
+            st = path.stat()
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path}:?")
+    return tuple(parts)
+
+
+def _read_cache(cache: Path, key: tuple[object, ...]) -> Manifest | None:
+    import pickle
+
+    try:
+        with cache.open("rb") as fh:
+            loaded = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    # whoever can write inside .git can rewrite its hooks too: a pickle there is trusted;
+    # an unreadable or foreign one is ignored and replaced
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError, IndexError):
+        return None
+    if (isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == key
+            and isinstance(loaded[1], Manifest)):
+        return loaded[1]
+    return None
+
+
+def _write_cache(cache: Path, key: tuple[object, ...], manifest: Manifest) -> None:
+    import dataclasses
+    import pickle
+
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as fh:
+            # a fresh copy whose compiled scopes are pickled with it (no directory plans yet,
+            # no pathspec objects): reading them back needs neither YAML nor pathspec
+            copy = dataclasses.replace(manifest)
+            copy.ownership  # noqa: B018  (fills the cached property)
+            pickle.dump((key, copy), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)    # atomic: a concurrent reader sees the old file or the new one
+        # one file per manifest text: keep the few most recent ones
+        for old in sorted(cache.parent.glob("manifest-*.pickle"),
+                          key=lambda f: f.stat().st_mtime_ns)[:-KEEP_CACHED]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PickleError, TypeError, AttributeError):
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)    # a read-only repository: no cache, still correct
 
 
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
@@ -254,6 +342,8 @@ class _Checker:
                      key: tuple[str | int, ...], where: str) -> None:
         for k in data:
             if str(k) not in allowed:
+                import difflib  # only when a key is wrong
+
                 close = difflib.get_close_matches(str(k), allowed, n=1)
                 fix = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
                 self.problem((*key, str(k)), f"unknown key '{k}' in {where}: {fix}")
@@ -532,6 +622,8 @@ def _cycles(teams: Mapping[TeamName, Team], edges: Any) -> Iterator[list[str]]:
 
 
 def _suggest(name: str, teams: Mapping[TeamName, Team]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, list(teams), n=1)
     return f": did you mean '{close[0]}'?" if close else ""
 

@@ -421,18 +421,13 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
 
 
 def _outside_scope(manifest: Manifest, team: TeamName, paths: Collection[str]) -> tuple[str, ...]:
-    """The paths ``team`` may not change (what ``Ownership.may_change`` says, faster).
+    """The paths ``team`` may not change (``Ownership.may_change``).
 
-    A valid manifest lets no other team's scope meet this team's, except its own parent's
-    and sub-teams', so a path matched by the team's own patterns (or shared) is allowed;
-    only the rest needs the full ownership lookup.
+    The compiled ownership answers without pathspec, which a cached manifest then need
+    not import at all.
     """
     ownership = manifest.ownership
-    own = dict(ownership.teams)[team]
-    return tuple(sorted(
-        p for p in paths
-        if not (own.match_file(p) or ownership.shared.match_file(p))
-        and not ownership.may_change(team, p)))
+    return tuple(sorted(p for p in paths if not ownership.may_change(team, p)))
 
 
 def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[TeamName, git.Commit],
@@ -485,3 +480,18 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
                                     owner=owners.get(path) or owners.setdefault(
                                         path, manifest.ownership.owner_of(path)),
                                     detail=v.detail)
+
+
+def describe(ranges: Sequence[LineRange]) -> str:
+    """``lines 10-14``, ``line 3``, ``insertion after line 9``; several joined by commas."""
+    if not ranges:
+        return "the whole file"
+    parts = []
+    for start, end in ranges:
+        if end < start:
+            parts.append(f"insertion after line {end}" if end else "insertion at the top")
+        elif start == end:
+            parts.append(f"line {start}")
+        else:
+            parts.append(f"lines {start}-{end}")
+    return ", ".join(parts)

@@ -103,7 +103,7 @@ def record_signal(repo: git.Repository, manifest: Manifest, *, state: str,
     reason = " ".join(reason.split()) if reason else None   # a trailer is one line
     if state == "blocked" and not reason:
         raise UsageError("a blocked signal needs a reason",
-                         hint="say what blocks the team: --reason 'waiting for alpha's API'")
+                         hint="say what blocks the team: --reason \"waiting for alpha's API\"")
     name = _known_team(manifest, team) if team else current_team(repo, manifest)
     branch = manifest.branch(name)
     ref = f"refs/heads/{branch}"

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bytecode import ensure_bytecode
 
 from gitorch.hooks import install_server
 
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--paths", type=int, default=10000)
     args = parser.parse_args()
+    ensure_bytecode()
     work = Path(tempfile.mkdtemp(prefix="gitorch-bench-hook-"))
     env_home = work / "home"
     env_home.mkdir()

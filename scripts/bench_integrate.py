@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bytecode import ensure_bytecode  # noqa: E402  (scripts/bytecode.py)
 from synthrepo import build  # noqa: E402  (scripts/synthrepo.py, shared with the conflicts bench)
 
 # --------------------------------------------------------------------------- timing
@@ -161,6 +162,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="only the 10-team run")
     args = parser.parse_args()
+    ensure_bytecode()
     runs = [(10, 50, 160)] + ([] if args.quick else [(50, 10, 160)])
     print("wall: elapsed time; cpu: user+system time of the processes; ratio: gitorch / git")
     print(f"{'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'drop':>4} | "

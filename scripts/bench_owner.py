@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pathspec
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bytecode import ensure_bytecode
+
 SHARED = ["README.md", "pyproject.toml", "*.cfg"]
 
 
@@ -69,6 +72,7 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    ensure_bytecode()
     text, scopes = manifest(args.teams)
     items = paths(args.paths, args.teams)
     stdin = "".join(f"{p}\n" for p in items)

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bytecode import ensure_bytecode
 
 from gitorch import repo as git
 from gitorch.manifest import load_manifest
@@ -94,6 +96,7 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    ensure_bytecode()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         started = time.perf_counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +63,11 @@ class Context:
     @property
     def manifest(self) -> Manifest:
         if self._manifest is None:
-            self._manifest = load_manifest(self.manifest_path())
+            path = self.manifest_path()
+            # the validated manifest is cached inside the repository it belongs to, when
+            # manifest_path() opened one (it usually has)
+            cache = Path(self._repo.path) / "gitorch" / "cache" if self._repo is not None else None
+            self._manifest = load_manifest(path, cache)
         return self._manifest
 
 
@@ -91,6 +94,8 @@ class GitorchGroup(click.Group):
         except Exception as exc:  # the last line of defence: one line, never a traceback
             obj = ctx.obj
             if (isinstance(obj, Context) and obj.debug) or os.environ.get("GITORCH_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             first = str(exc).splitlines()[0] if str(exc) else ""
             click.echo(f"gitorch: internal error: {type(exc).__name__}: {first}; "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,7 +12,7 @@ from gitorch.manifest import TeamName
 
 if TYPE_CHECKING:
     from gitorch.overlap import ConflictReport
-    from gitorch.records import LineRange, PredictedConflict
+    from gitorch.records import PredictedConflict
 
 # Conflicts about the file as a whole: --fix keeps the winner's version of the file.
 WHOLE_FILE = frozenset({"modify/delete", "delete/modify", "rename/delete", "delete/rename",
@@ -84,6 +83,8 @@ def render(report: ConflictReport) -> str:
 
 
 def _conflict_lines(report: ConflictReport, c: PredictedConflict) -> list[str]:
+    from gitorch.overlap import describe
+
     a, b = c.teams[0], c.teams[1]
     label = c.kind + (f" ({c.detail})" if c.detail else "")
     sides = f"{a} {describe(c.ranges[a])}; {b} {describe(c.ranges[b])}"
@@ -98,21 +99,6 @@ def _conflict_lines(report: ConflictReport, c: PredictedConflict) -> list[str]:
     return [f"  {label}: {sides}",
             f"    integrate --fix: {a} (priority {report.priorities.get(a, 0)}) keeps {kept}; "
             f"{b}'s change there is saved and dropped"]
-
-
-def describe(ranges: Sequence[LineRange]) -> str:
-    """``lines 10-14``, ``line 3``, ``insertion after line 9``; several joined by commas."""
-    if not ranges:
-        return "the whole file"
-    parts = []
-    for start, end in ranges:
-        if end < start:
-            parts.append(f"insertion after line {end}" if end else "insertion at the top")
-        elif start == end:
-            parts.append(f"line {start}")
-        else:
-            parts.append(f"lines {start}-{end}")
-    return ", ".join(parts)
 
 
 def _count(n: int, noun: str) -> str:

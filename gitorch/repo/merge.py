@@ -90,12 +90,17 @@ def resolve_merge(repo: Repository, merge: TreeMerge, chosen: dict[str, Entry | 
     index = merge.index
     for path in {p for c in merge.conflicts for p in c.paths}:
         del index.conflicts[path]
-    for path, entry in chosen.items():
+    _apply(index, chosen)
+    return index.write_tree(repo)
+
+
+def _apply(index: pygit2.Index, changes: dict[str, Entry | None]) -> None:
+    """Set each path of ``changes`` in ``index`` to its entry, or remove it (None)."""
+    for path, entry in changes.items():
         if entry is None:
             _remove(index, path)
         else:
             index.add(pygit2.IndexEntry(path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
-    return index.write_tree(repo)
 
 
 def _remove(index: pygit2.Index, path: str) -> None:
@@ -136,11 +141,7 @@ def tree_with(repo: Repository, tree: Oid | str, changes: dict[str, Entry | None
     obj = repo.get(tree)
     assert isinstance(obj, pygit2.Tree)
     index.read_tree(obj)
-    for path, entry in changes.items():
-        if entry is None:
-            _remove(index, path)
-        else:
-            index.add(pygit2.IndexEntry(path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
+    _apply(index, changes)
     return index.write_tree(repo)
 
 

@@ -26,7 +26,7 @@ def test_overlap_with_another_team_branch_is_a_warning(upstream: GitRepo, action
     assert result.exit_code == 0, result.output
     first = result.output.splitlines()[0]
     assert first.startswith("::warning file=README.md,line=1,title=overlap with beta::teams "
-                            "alpha, beta all change README.md (alpha lines 1; beta lines 1): git "
+                            "alpha, beta all change README.md (alpha line 1; beta line 1): git "
                             "will stop with a conflict when they merge"), first
     assert "overlaps=1\n" in actions.output.read_text()
     assert "### Overlaps with other team branches (warnings)" in actions.summary.read_text()

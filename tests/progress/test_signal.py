@@ -15,7 +15,7 @@ def test_blocked_needs_a_reason(shop: GitRepo, cli: Cli) -> None:
         result = cli("signal", "blocked", "--team", "alpha", *extra, cwd=shop.path)
         assert result.exit_code == 2
         assert result.output == ("gitorch: a blocked signal needs a reason; say what blocks the "
-                                 "team: --reason 'waiting for alpha's API'\n")
+                                 "team: --reason \"waiting for alpha's API\"\n")
     assert shop.head("team/alpha") == before
 
 
