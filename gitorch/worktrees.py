@@ -28,8 +28,13 @@ class TeamWorktree:
     brief: Path
 
 
-def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktree]:
-    """Create missing team branches (from the base) and worktrees; write each team's brief."""
+def init_worktrees(repo: git.Repository, manifest: Manifest, *,
+                   remote: str | None = "origin") -> list[TeamWorktree]:
+    """Create missing team branches and worktrees; write each team's brief.
+
+    A missing local team branch starts at ``<remote>/<branch>`` when that exists (its
+    work is kept), else at the base (local, else ``<remote>/<base>``).
+    """
     git.git_cli(git.repo_root(repo), "worktree", "prune")   # forget worktrees deleted by hand
     worktrees = git.list_worktrees(git.repo_root(repo))
     if not worktrees:
@@ -59,7 +64,7 @@ def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktre
                              hint="check out another branch there, then run init-worktrees again")
         has_branch = git.ref_target(repo, f"refs/heads/{branch}") is not None
         if not has_branch and base is None:
-            base = git.branch_commit(repo, manifest.base)
+            base = git.branch_commit(repo, manifest.base, remote)
             if base is None:
                 raise RepoError(f"the base branch {manifest.base} does not exist here",
                                 hint=f"create it (git switch -c {manifest.base}) or fetch it")
@@ -67,7 +72,7 @@ def init_worktrees(repo: git.Repository, manifest: Manifest) -> list[TeamWorktre
     out = []
     for team, branch, path, has_branch, has_worktree in plans:
         if not has_branch:
-            start = git.branch_commit(repo, branch) or base   # origin/<branch> first: keep its work
+            start = git.branch_commit(repo, branch, remote) or base  # remote's first: keep its work
             assert start is not None
             git.create_branch(repo, branch, start)
         if not has_worktree:

@@ -25,11 +25,15 @@ def hooks() -> None:
 @click.option("--local", "local", is_flag=True,
               help="Install pre-commit and pre-push in the current clone.")
 @click.option("--force", is_flag=True, help="Replace hooks that gitorch did not write.")
+@manifest_option
 @json_option
 @pass_context
 def install(obj: Context, server: str | None, policy: str | None, local: bool, force: bool,
             as_json: bool) -> None:
-    """Write hook scripts that run gitorch with this Python interpreter."""
+    """Write hook scripts that run gitorch with this Python interpreter.
+
+    With --server, a --manifest PATH given on the command line pins PATH as --policy does.
+    """
     from gitorch import hooks as hook_files
 
     if bool(server) == local:
@@ -37,6 +41,19 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
                          hint="see 'gitorch hooks install --help'")
     if policy and not server:
         raise UsageError("--policy applies to --server only")
+    explicit = _manifest_on_command_line(obj)
+    if explicit and local:
+        raise UsageError("the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) "
+                         "each time they run; --manifest cannot be pinned in them",
+                         hint="drop --manifest, or set GITORCH_MANIFEST where you commit and push")
+    if explicit and server and not policy:
+        policy = explicit
+    if local:
+        from gitorch.repo import workdir
+
+        if workdir(obj.repo) is None:
+            raise UsageError(f"{obj.root} is a bare repository: client hooks need a clone",
+                             hint="run it in a clone, or use --server for the shared repository")
     problem = None
     if server:
         done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
@@ -60,6 +77,22 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
                    "the one that creates the base branch with a valid gitorch.yaml")
 
 
+def _manifest_on_command_line(obj: Context) -> str | None:
+    """The --manifest PATH typed on the command line (before or after the command), if any.
+
+    $GITORCH_MANIFEST does not count: an environment variable must not pin a server policy.
+    """
+    from click.core import ParameterSource
+
+    ctx: click.Context | None = click.get_current_context()
+    while ctx is not None:
+        source = ctx.get_parameter_source("manifest") or ctx.get_parameter_source("manifest_option")
+        if source is ParameterSource.COMMANDLINE:
+            return obj.manifest_option
+        ctx = ctx.parent
+    return None
+
+
 @main.command("hook-run", hidden=True, context_settings={"ignore_unknown_options": True})
 @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
 def hook_run(argv: tuple[str, ...]) -> None:
@@ -73,7 +106,7 @@ def hook_run(argv: tuple[str, ...]) -> None:
 @click.argument("rev", required=False)
 @click.option("--team", metavar="T", help="Judge as this team (default: from the branch name).")
 @click.option("--remote", default="origin", show_default=True,
-              help="Remote whose base branch to use when there is no local one.")
+              help="Remote whose team and base branches count where there is no local one.")
 @manifest_option
 @json_option
 @pass_context
@@ -86,7 +119,12 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
     manifest = obj.manifest
     repo = obj.repo
     name = rev or git.symbolic_head(repo) or "HEAD"
-    head = git.resolve_commit(repo, rev or "HEAD")
+    head = None
+    if rev is not None and manifest.team_of_branch(rev) is not None:
+        # The contract's lookup of a team branch: the local one, else REMOTE/<branch>.
+        head = git.branch_commit(repo, rev, remote)
+    if head is None:
+        head = git.resolve_commit(repo, rev or "HEAD")
     if team is None:
         found = manifest.team_of_branch(name)
         if found is None and name.startswith("refs/remotes/"):
@@ -122,14 +160,16 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
 
 
 @main.command("init-worktrees")
+@click.option("--remote", default="origin", show_default=True, metavar="NAME",
+              help="Remote whose team branch a missing local one starts from.")
 @manifest_option
 @json_option
 @pass_context
-def init_worktrees(obj: Context, as_json: bool) -> None:
+def init_worktrees(obj: Context, remote: str, as_json: bool) -> None:
     """Create team/<name> from the base and a worktree for every team (idempotent)."""
     from gitorch import worktrees
 
-    done = worktrees.init_worktrees(obj.repo, obj.manifest)
+    done = worktrees.init_worktrees(obj.repo, obj.manifest, remote=remote or None)
     if as_json:
         print_json({"worktrees": [{"team": w.team, "branch": w.branch, "path": str(w.path),
                                    "branch_created": w.branch_created,

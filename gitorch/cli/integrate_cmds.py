@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,8 @@ DEFAULT_REPORT = "gitorch-report.md"
 @click.option("--remote", default="origin", show_default=True,
               help="Remote whose team branches count where there is no local one.")
 @click.option("--watch", is_flag=True,
-              help="Continuous integration mode: integrate again whenever a team branch moves.")
+              help="Continuous integration mode: integrate again whenever a team branch moves "
+                   "(with --json: one document a line per run).")
 @click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
               metavar="SECONDS", help="With --watch: how often to look at the team branches.")
 @click.option("--fetch", is_flag=True, help="With --watch: fetch REMOTE before each look.")
@@ -72,7 +74,12 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
         path = git_common_dir(repo) / "gitorch" / "report" / DEFAULT_REPORT
         for old in (path.parent / "dropped").glob("*.patch"):  # our own folder: last run only
             old.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:    # before merging anything: a report folder that cannot exist is a usage error
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the report folder {path.parent}: "
+                         f"{exc.strerror or exc}",
+                         hint="pass --report PATH in a folder you can write") from None
 
     def run_once(target: Path) -> IntegrationReport:
         with _progress_bar(enabled=sys.stderr.isatty()) as progress:
@@ -81,7 +88,9 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
                 test_command=test_command, coverage_file=coverage_file,
                 report_dir=target.parent, progress=progress)
         written = reporting.write_reports(report, target, wanted)
-        if as_json:
+        if as_json and watch:   # a stream of runs: one compact document a line (JSON Lines)
+            click.echo(json.dumps(report.to_dict(), default=str))
+        elif as_json:
             print_json(report.to_dict())
         else:
             _print_summary(report, written)

@@ -74,9 +74,14 @@ def status(obj: Context, remote: str, as_json: bool) -> None:
 @click.option("--once", is_flag=True, help="Print the table once and exit.")
 @remote_option
 @manifest_option
+@json_option
 @pass_context
-def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str) -> None:
-    """A live dashboard of 'gitorch status', refreshed in place until Ctrl-C."""
+def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
+            as_json: bool) -> None:
+    """A live dashboard of 'gitorch status', refreshed in place until Ctrl-C.
+
+    With --json it reports once, as 'gitorch status --json' does (one JSON document).
+    """
     from rich.console import Console
 
     from gitorch import monitor as dashboard
@@ -84,12 +89,14 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str)
     from gitorch.status import compute_status
 
     repo, manifest = obj.repo, obj.manifest
-    if once:
+    if once or as_json:
         problem = git_fetch(repo, remote) if fetch else None
         if problem:
             click.echo(f"gitorch: git fetch {remote}: {problem}", err=True)
         report = compute_status(repo, manifest, remote=remote)
-        if stdout_is_terminal():
+        if as_json:
+            print_json(report.to_json())
+        elif stdout_is_terminal():
             Console().print(dashboard.rich_table(report))
         else:
             click.echo(dashboard.once_plain(report), nl=False)

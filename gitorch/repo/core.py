@@ -244,9 +244,13 @@ def added_lines(repo: Repository, old: Commit, new: Commit) -> dict[str, frozens
 
 def head_branch(repo: Repository) -> str | None:
     """The branch HEAD points to (``team/x``), or None when HEAD is detached or unborn."""
-    if repo.head_is_unborn or repo.head_is_detached:
-        return None
-    return str(repo.head.shorthand)
+    try:
+        if repo.head_is_unborn or repo.head_is_detached:
+            return None
+        return str(repo.head.shorthand)
+    except pygit2.GitError as exc:     # a corrupt HEAD: the repository cannot be read
+        raise RepoError(f"{repo_root(repo)}: cannot read HEAD: {exc}",
+                        hint="repair it (git symbolic-ref HEAD refs/heads/<branch>)") from None
 
 
 def is_shallow(repo: Repository) -> bool:

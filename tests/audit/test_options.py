@@ -1,0 +1,47 @@
+"""Contract section 2, by introspection: the options every command must take."""
+
+from __future__ import annotations
+
+import click
+
+from gitorch.cli import main
+
+
+def _commands() -> dict[str, click.Command]:
+    out: dict[str, click.Command] = {}
+    for name, command in main.commands.items():
+        if isinstance(command, click.Group):
+            out.update({f"{name} {sub}": c for sub, c in command.commands.items()})
+        elif not command.hidden:
+            out[name] = command
+    return out
+
+
+def _options(command: click.Command) -> set[str]:
+    return {opt for p in command.params for opt in getattr(p, "opts", ())}
+
+
+CONTRACT = {"validate", "owner", "brief", "init-worktrees", "hooks install", "check", "conflicts",
+            "integrate", "status", "monitor", "signal", "expand", "gate", "codeowners", "demo"}
+# demo builds its own project and manifest: there is no manifest of the user's to name.
+NO_MANIFEST = {"demo"}
+FINDS_TEAM_BRANCHES = {"check", "conflicts", "integrate", "status", "monitor", "signal", "gate",
+                       "init-worktrees"}
+
+
+def test_every_contract_command_exists() -> None:
+    assert set(_commands()) >= CONTRACT
+
+
+def test_every_command_reports_with_json() -> None:
+    assert [n for n, c in _commands().items() if "--json" not in _options(c)] == []
+
+
+def test_every_command_takes_manifest_after_its_name() -> None:
+    missing = sorted(n for n, c in _commands().items() if "--manifest" not in _options(c))
+    assert missing == sorted(NO_MANIFEST)
+
+
+def test_every_command_that_finds_team_branches_takes_remote() -> None:
+    commands = _commands()
+    assert [n for n in sorted(FINDS_TEAM_BRANCHES) if "--remote" not in _options(commands[n])] == []
