@@ -27,9 +27,11 @@ WHOLE_FILE = frozenset({"modify/delete", "delete/modify", "rename/delete", "dele
 @click.option("--remote", default="origin", show_default=True, metavar="NAME",
               help="Remote whose team branches count where there is no local one.")
 @click.option("--team", "teams", multiple=True, metavar="TEAM", help="Only these teams (repeat).")
+@click.option("--overlaps-only", is_flag=True,
+              help="List only the overlaps; changes to one file that merge cleanly are counted.")
 @pass_context
 def conflicts(obj: Context, as_json: bool, base: str | None, remote: str,
-              teams: tuple[str, ...]) -> None:
+              teams: tuple[str, ...], overlaps_only: bool) -> None:
     """Overlapping edits between team branches, before any merge (exit 1 on an overlap)."""
     from gitorch.overlap import find_conflicts
 
@@ -38,7 +40,7 @@ def conflicts(obj: Context, as_json: bool, base: str | None, remote: str,
     if as_json:
         click.echo(dump_json(report.to_dict()))
     else:
-        click.echo(render(report), nl=False)
+        click.echo(render(report, overlaps_only=overlaps_only), nl=False)
     raise SystemExit(1 if report.overlaps else 0)
 
 
@@ -56,8 +58,12 @@ def dump_json(data: dict[str, Any]) -> str:
     return head.replace('"conflicts": []', '"conflicts": [\n    ' + body + "\n  ]", 1)
 
 
-def render(report: ConflictReport) -> str:
-    """The human report: per path, each pair of teams, their lines and what --fix would do."""
+def render(report: ConflictReport, *, overlaps_only: bool = False) -> str:
+    """The human report: per path, each pair of teams, their lines and what --fix would do.
+
+    ``overlaps_only`` leaves out the pairs that merge cleanly (they are still counted):
+    with thirty teams those run to hundreds of lines.
+    """
     out: list[str] = []
     heads = ", ".join(f"{t} {sha[:8]}" for t, sha in report.teams.items()) or "none"
     out.append(f"base {report.base_ref} {report.base[:8]}; team branches: {heads}")
@@ -65,6 +71,8 @@ def render(report: ConflictReport) -> str:
         out.append(f"no branch yet: {', '.join(report.missing)}")
     last_path = None
     for c in report.conflicts:
+        if overlaps_only and c.kind != "overlap":
+            continue
         if c.path != last_path:
             out.append(f"{c.path} (owner {c.owner})")
             last_path = c.path

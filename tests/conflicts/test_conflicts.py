@@ -307,3 +307,15 @@ def test_same_rename_with_edits_follows_libgit2_not_git_cli(repo: GitRepo) -> No
     report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
     assert [(c.path, c.kind, c.detail) for c in report.conflicts] == [
         ("shared/f.py", "overlap", "same rename")]
+
+
+def test_overlaps_only_leaves_out_clean_pairs_but_counts_them(teams_repo: GitRepo,
+                                                              cli: Cli) -> None:
+    full = cli("conflicts", cwd=teams_repo.path).output.splitlines()
+    result = cli("conflicts", "--overlaps-only", cwd=teams_repo.path)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines == [line for line in full
+                     if "(merges cleanly)" not in line
+                     and line not in ("README.md (owner shared)", "src/ui/widget.py (owner gamma)")]
+    assert lines[-1] == "5 overlaps and 6 same-file changes between 4 teams"
