@@ -426,7 +426,7 @@ class _Merger:
             return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
 
         # filtered first: no patch is computed for a shared or another team's file
-        return sum(git.added_line_counts(self.repo, old, new, keep=counted).values())
+        return git.added_line_total(self.repo, old, new, keep=counted)
 
     def _drop_outside(self, team: TeamName, outside: list[str], anc_tree: git.Oid,
                       head_tree: git.Oid) -> tuple[git.Oid, list[Lost]]:

@@ -171,7 +171,7 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
     if start is None:
         loc = _loc_from_root(repo, head, own)
     else:
-        loc = sum(git.added_line_counts(repo, start.id, head.id, own).values())
+        loc = git.added_line_total(repo, start.id, head.id, own)
     offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,
