@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-import gitorch.overlap
 from tests.conftest import Cli, GitRepo
 from tests.gate.conftest import Actions
 
 
-@pytest.mark.skipif("PLACEHOLDER" in (gitorch.overlap.__doc__ or ""),
-                    reason="gitorch/overlap.py is the placeholder")
 def test_overlap_with_another_team_branch_is_a_warning(upstream: GitRepo, actions: Actions,
                                                        cli: Cli) -> None:
     upstream.checkout("team/beta", create=True)

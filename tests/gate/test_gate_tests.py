@@ -20,9 +20,6 @@ GATED = MINIMAL_MANIFEST.replace(
     "shared: [README.md]\n",
     "shared: [README.md]\ngates:\n  test_command: python -m pytest -q src/core\n  diff_coverage: 80\n")
 
-QUALITY_IS_PLACEHOLDER = "PLACEHOLDER" in (gitorch.quality.__doc__ or "")
-
-
 def alpha_pull_request(upstream: GitRepo, actions: Actions) -> str:
     upstream.commit("gates", {"gitorch.yaml": GATED, "src/core/calc.py": "# calc\n"})
     upstream.checkout("team/alpha", create=True)
@@ -98,7 +95,6 @@ def test_test_without_any_command_is_a_usage_error(upstream: GitRepo, actions: A
                              "main:gitorch.yaml; pass --test CMD\n")
 
 
-@pytest.mark.skipif(QUALITY_IS_PLACEHOLDER, reason="gitorch/quality.py is the placeholder")
 def test_real_tests_under_coverage(upstream: GitRepo, actions: Actions, cli: Cli,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """add() runs, unused() does not: 3 of the 4 added statements ran, 75% < 80%."""

@@ -1,17 +1,11 @@
-"""The quality stage wired into integrate (runs once the real quality stage is merged)."""
+"""The quality stage wired into integrate."""
 
 from __future__ import annotations
 
 import sys
 
-import pytest
-
-from gitorch import quality
 from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import Scenario
-
-PLACEHOLDER = bool(quality.__doc__ and quality.__doc__.startswith("The test command")
-                   and "PLACEHOLDER" in quality.__doc__)
 
 MANIFEST = """\
 version: 1
@@ -26,7 +20,6 @@ teams:
 """
 
 
-@pytest.mark.skipif(PLACEHOLDER, reason="gitorch.quality is still the placeholder on this branch")
 def test_integrate_runs_the_test_command_on_the_integrated_tree(repo: GitRepo, cli: Cli) -> None:
     s = Scenario(repo, cli, {
         "gitorch.yaml": MANIFEST, "calc/__init__.py": "",
