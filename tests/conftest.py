@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -155,3 +156,19 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path)
+
+
+def drain_pty(fd: int, *, quiet: float = 10.0) -> bytes:
+    """Everything readable from a pty's main side until it closes or stays quiet ``quiet`` s."""
+    seen = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], quiet)
+        if not ready:
+            return seen
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:   # the child side closed: Linux reports EIO
+            return seen
+        if not chunk:
+            return seen
+        seen += chunk

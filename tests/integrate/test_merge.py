@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import drain_pty
 from tests.integrate.conftest import Scenario, readme
 
 
@@ -224,15 +225,7 @@ def test_progress_bar_only_on_a_terminal(scenario: Scenario) -> None:
                           cwd=s.path, stderr=child_fd, stdout=subprocess.PIPE, timeout=60,
                           env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
     os.close(child_fd)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main_fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen = drain_pty(main_fd)
     os.close(main_fd)
     assert proc.returncode == 0
     assert b"integrate" in seen and b"4/4" in seen

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tests.conftest import Cli, GitRepo
+from tests.conftest import Cli, GitRepo, drain_pty
 from tests.progress.conftest import work
 
 
@@ -92,17 +92,7 @@ def test_ctrl_c_in_a_terminal_exits_0_without_traceback(shop: GitRepo) -> None:
         assert b"Ctrl-C quits" in seen, seen.decode(errors="replace")
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
-        while True:
-            ready, _, _ = select.select([main_fd], [], [], 0.2)
-            if not ready:
-                break
-            try:
-                chunk = os.read(main_fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
+        seen += drain_pty(main_fd, quiet=0.2)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -120,18 +110,7 @@ def test_status_in_a_terminal_uses_colour(shop: GitRepo, tmp_path: Path) -> None
                             stdin=child_fd, stdout=child_fd, stderr=child_fd, close_fds=True,
                             env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
     os.close(child_fd)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([main_fd], [], [], 10)
-        if not ready:
-            break
-        try:
-            chunk = os.read(main_fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
+    seen = drain_pty(main_fd)
     os.close(main_fd)
     assert proc.wait(timeout=30) == 0
     text = seen.decode(errors="replace")
