@@ -178,20 +178,26 @@ def integrate(
         checkpoint = _write_checkpoint(repo, state, checkpoint)
 
     merger = _Merger(repo, manifest, state)
+    lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
     total = len(state.order)
-    for done, team in enumerate(state.order[len(state.outcomes):], start=len(state.outcomes)):
-        if progress:
-            progress(done, total, team, "merging")
-        outcome = merger.step(team)
-        state.outcomes.append(outcome)
-        if not dry_run:
-            checkpoint = _write_checkpoint(repo, state, checkpoint)
-            kill_after -= 1
-            if kill_after == 0:
-                os.kill(os.getpid(), signal.SIGKILL)
-        if progress:
-            progress(done + 1, total, team, outcome.status)
+    try:
+        for done, team in enumerate(state.order[len(state.outcomes):],
+                                    start=len(state.outcomes)):
+            if progress:
+                progress(done, total, team, "merging")
+            outcome = merger.step(team)
+            state.outcomes.append(outcome)
+            if not dry_run:
+                checkpoint = _write_checkpoint(repo, state, checkpoint)
+                kill_after -= 1
+                if kill_after == 0:
+                    os.kill(os.getpid(), signal.SIGKILL)
+            if progress:
+                progress(done + 1, total, team, outcome.status)
+        state.outcomes = [lines.fill(o) for o in state.outcomes]
+    finally:
+        lines.close()
 
     merged = [o for o in state.outcomes if o.status == "merged"]
     tip = state.chain
@@ -326,8 +332,43 @@ def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None
                               f"gitorch integrate checkpoint {state.run_id}: "
                               f"{done}/{len(state.order)} teams")
     new = git.Oid(hex=commit)
-    git.set_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
+    git.update_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
     return new
+
+
+class _LineTotals:
+    """Each team's ``loc_added``: lines added in its own paths since its branch's merge base
+    with the base (as ``gitorch status`` counts; a sub-team's lines count for its parent
+    too). One git process counts them for every team while the merges run; ``fill`` puts
+    them into the outcomes at the end (checkpoints carry 0 until then).
+    """
+
+    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState):
+        self.manifest = manifest
+        self.pairs: dict[TeamName, tuple[git.Oid, git.Oid]] = {}
+        base = git.Oid(hex=state.base)
+        for team, head in state.heads.items():
+            if head is None:
+                continue
+            start = git.merge_base(repo, base, git.Oid(hex=head))
+            old = git.tree_of(repo, start) if start is not None else git.empty_tree(repo)
+            self.pairs[team] = (old, git.tree_of(repo, head))
+        self.counts = git.LineCounts(repo, self.pairs.values())
+
+    def fill(self, outcome: TeamOutcome) -> TeamOutcome:
+        pair = self.pairs.get(outcome.team)
+        if pair is None:
+            return outcome
+        team, own = outcome.team, self.manifest.ownership
+
+        def counted(path: str) -> bool:
+            owner = own.owner_of(path)
+            return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
+
+        return replace(outcome, loc_added=self.counts.total(*pair, keep=counted))
+
+    def close(self) -> None:
+        self.counts.close()
 
 
 # --------------------------------------------------------------------------- one team
@@ -340,6 +381,13 @@ class _Merger:
         self.repo = repo
         self.manifest = manifest
         self.state = state
+        self._tip: git.ChainTree | None = None
+
+    def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
+        """The merge's tree, written by rebuilding only what changed since the chain's tip."""
+        if self._tip is None:
+            self._tip = git.ChainTree(self.repo, git.tree_of(self.repo, self.state.chain))
+        return self._tip.advance(merge, chosen)
 
     def _outcome(self, team: TeamName, status: str, **more: Any) -> TeamOutcome:
         info = self.manifest.teams[team]
@@ -375,8 +423,7 @@ class _Merger:
         anc_tree = git.tree_of(repo, ancestor)
         head_tree = git.tree_of(repo, head)
         chain_tree = git.tree_of(repo, chain)
-        loc = self._loc_added(team, anc_tree, head_tree)
-        facts: dict[str, Any] = {"commits": commits, "loc_added": loc}
+        facts: dict[str, Any] = {"commits": commits}
 
         # the team is charged only with the commits the chain does not have yet
         outside = sorted({v.path for v in commit_violations(repo, self.manifest, team,
@@ -407,7 +454,7 @@ class _Merger:
             tree, resolutions, more_lost = self._resolve(team, merge, anc_tree, chain_tree, theirs)
             lost.extend(more_lost)
         else:
-            tree = git.resolve_merge(repo, merge, {})
+            tree = self._write_tree(merge, {})
         message = self._message(team, commits, resolutions, lost)
         commit = git.write_commit(repo, tree, [chain, head], message)
         for path in git.tree_diff_paths(repo, chain_tree, tree):
@@ -416,17 +463,6 @@ class _Merger:
         state.lost.extend(lost)
         state.chain = commit
         return self._outcome(team, "merged", merge_commit=commit, **facts)
-
-    def _loc_added(self, team: TeamName, old: git.Oid, new: git.Oid) -> int:
-        """Lines the team added in its own paths (a sub-team's count for its parent too)."""
-        own = self.manifest.ownership
-
-        def counted(path: str) -> bool:
-            owner = own.owner_of(path)
-            return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
-
-        # filtered first: no patch is computed for a shared or another team's file
-        return git.added_line_total(self.repo, old, new, keep=counted)
 
     def _drop_outside(self, team: TeamName, outside: list[str], anc_tree: git.Oid,
                       head_tree: git.Oid) -> tuple[git.Oid, list[Lost]]:
@@ -496,7 +532,7 @@ class _Merger:
             elif conflict.ancestor is not None:
                 lost.append(Lost(loser, conflict.ancestor.path, None,
                                  f"deletion lost conflict to {winner}"))
-        return git.resolve_merge(self.repo, merge, chosen), resolutions, lost
+        return self._write_tree(merge, chosen), resolutions, lost
 
     def _message(self, team: TeamName, commits: int, resolutions: list[Resolution],
                  lost: list[Lost]) -> str:
@@ -561,7 +597,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
             target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
             patch = str(target)
         if not dry_run:
-            git.set_ref(repo, ref, commit, git.ref_target(repo, ref),
+            git.update_ref(repo, ref, commit, git.ref_target(repo, ref),
                         f"gitorch integrate {state.run_id}")
         saved_as = ref if not dry_run else (patch or f"(dry run: commit {git.short(commit)})")
         out.extend(Dropped(team, p, saved_as, x.reason, patch) for p, x in items.items())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from gitorch.repo.core import (
     Commit,
     Identity,
+    LineCounts,
     Oid,
     Repository,
     added_line_total,
@@ -21,6 +22,7 @@ from gitorch.repo.core import (
     changed_paths,
     commit_time_iso,
     create_commit,
+    delete_ref,
     diff_paths,
     fetch,
     first_parent_chain,
@@ -44,6 +46,7 @@ from gitorch.repo.core import (
 )
 from gitorch.repo.merge import (
     Blob,
+    ChainTree,
     ConflictSides,
     Entry,
     FileChange,
@@ -51,7 +54,6 @@ from gitorch.repo.merge import (
     blob_bytes,
     checked_out_branches,
     create_blob,
-    delete_ref,
     empty_tree,
     file_patch,
     flat_tree,
@@ -60,8 +62,6 @@ from gitorch.repo.merge import (
     merge_trees,
     merged_entry,
     read_blob,
-    resolve_merge,
-    set_ref,
     tree_changes,
     tree_diff_paths,
     tree_entry,
@@ -89,11 +89,13 @@ from gitorch.repo.work import (
 
 __all__ = [
     "Blob",
+    "ChainTree",
     "Commit",
     "ConflictSides",
     "Entry",
     "FileChange",
     "Identity",
+    "LineCounts",
     "Oid",
     "Repository",
     "TreeMerge",
@@ -140,8 +142,6 @@ __all__ = [
     "remove_temp_worktree",
     "repo_root",
     "resolve_commit",
-    "resolve_merge",
-    "set_ref",
     "short",
     "signature",
     "staged_paths",
