@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -110,6 +111,8 @@ def _watch(obj: Context, run_once: Callable[[Path], IntegrationReport], path: Pa
 
     from gitorch import repo as git
     from gitorch.watch import watch
+
+    gc.enable()   # runs until Ctrl-C: collect cyclic garbage after all (see __main__)
 
     repo, manifest = obj.repo, obj.manifest
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -101,6 +102,8 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
         else:
             click.echo(dashboard.once_plain(report), nl=False)
         return
+
+    gc.enable()   # runs until Ctrl-C: collect cyclic garbage after all (see __main__)
     dashboard.run_monitor(repo, manifest, interval=interval, fetch=fetch, remote=remote,
                           console=Console())
 
