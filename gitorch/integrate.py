@@ -22,23 +22,22 @@ versions of its lost paths; parents: the integration tip and the team's head) an
 ``<report dir>/dropped/<team>.patch`` (``git apply`` it on the integration branch).
 
 After each team the run's state is written to ``refs/gitorch/checkpoint`` (a commit
-whose tree holds ``state.json`` and the lost blobs, whose parent is the chain tip), so
-``resume=True`` finishes a run that was killed.
+whose tree holds ``state.json`` and the lost blobs, whose parent is the chain tip; see
+``gitorch.runstate``), so ``resume=True`` finishes a run that was killed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.errors import GitorchError, RepoError, UsageError
+from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.records import (
     Dropped,
@@ -48,88 +47,23 @@ from gitorch.records import (
     Skipped,
     TeamOutcome,
 )
+from gitorch.runstate import (
+    CHECKPOINT_REF,
+    Lost,
+    RunState,
+    chain_owners,
+    read_checkpoint,
+    write_checkpoint,
+)
 from gitorch.scope import commit_violations
 from gitorch.signals import read_signal
 
-CHECKPOINT_REF = "refs/gitorch/checkpoint"
 DROPPED_PREFIX = "refs/gitorch/dropped"
 BASE_OWNER = TeamName("(base)")
-STATE_VERSION = 1
 # Test hook: SIGKILL this process right after the Nth per-team checkpoint is written.
 KILL_ENV = "GITORCH_TEST_KILL_AFTER"
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
-
-
-@dataclass(frozen=True)
-class Lost:
-    """The losing version of one path (``entry`` None: the losing side deleted it)."""
-
-    team: TeamName
-    path: str
-    entry: git.Entry | None
-    reason: str
-
-
-@dataclass
-class RunState:
-    """Everything a killed run needs to go on; serialised into the checkpoint."""
-
-    run_id: str
-    fix: bool
-    base_ref: str
-    base: str
-    integration_ref: str
-    integration_old: str | None
-    order: list[TeamName]
-    heads: dict[TeamName, str | None]
-    chain: str
-    started: str
-    outcomes: list[TeamOutcome] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    conflicts: list[Resolution] = field(default_factory=list)
-    lost: list[Lost] = field(default_factory=list)
-    owners: dict[str, TeamName] = field(default_factory=dict)   # path -> last team that changed it
-    pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
-    resumed: bool = False
-    lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
-
-    def to_json(self) -> str:
-        """The state as JSON; ``owners`` is left out (the chain's merges tell it again)."""
-        data = {
-            "version": STATE_VERSION, "run_id": self.run_id, "fix": self.fix,
-            "base_ref": self.base_ref, "base": self.base,
-            "integration_ref": self.integration_ref, "integration_old": self.integration_old,
-            "order": self.order, "heads": self.heads, "chain": self.chain,
-            "started": self.started, "pending": self.pending,
-            "outcomes": [_plain(o) for o in self.outcomes],
-            "skipped": [_plain(x) for x in self.skipped],
-            "conflicts": [_plain(c) for c in self.conflicts],
-            "lost": [{"team": x.team, "path": x.path, "reason": x.reason,
-                      "entry": _plain(x.entry) if x.entry else None} for x in self.lost],
-        }
-        return json.dumps(data, sort_keys=True)  # no indent: the C encoder, 10x faster
-
-    @classmethod
-    def from_json(cls, text: str) -> RunState:
-        data = json.loads(text)
-        if data.pop("version", None) != STATE_VERSION:
-            raise ValueError("unknown checkpoint version")
-        data["outcomes"] = [TeamOutcome(**{**o, "depends_on": tuple(o["depends_on"]),
-                                           "target_loc": tuple(o["target_loc"])
-                                           if o["target_loc"] else None})
-                            for o in data["outcomes"]]
-        data["skipped"] = [Skipped(**{**s, "paths": tuple(s["paths"])}) for s in data["skipped"]]
-        data["conflicts"] = [Resolution(**{**c, "teams": tuple(c["teams"])})
-                             for c in data["conflicts"]]
-        data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None})
-                        for x in data["lost"]]
-        return cls(**data)
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    """A flat frozen record as a dict (shallow: its fields are plain values or tuples)."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 # --------------------------------------------------------------------------- the run
@@ -175,7 +109,7 @@ def integrate(
         state = _new_state(repo, manifest, fix=bool(fix), remote=remote)
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
     if not dry_run:
-        checkpoint = _write_checkpoint(repo, state, checkpoint)
+        checkpoint = write_checkpoint(repo, state, checkpoint)
 
     merger = _Merger(repo, manifest, state)
     lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
@@ -189,7 +123,7 @@ def integrate(
             outcome = merger.step(team)
             state.outcomes.append(outcome)
             if not dry_run:
-                checkpoint = _write_checkpoint(repo, state, checkpoint)
+                checkpoint = write_checkpoint(repo, state, checkpoint)
                 kill_after -= 1
                 if kill_after == 0:
                     os.kill(os.getpid(), signal.SIGKILL)
@@ -263,17 +197,7 @@ def _new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
 def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | None,
                      remote: str | None) -> RunState:
     """The checkpointed run, after checking that nothing it relied on has moved."""
-    target = git.ref_target(repo, CHECKPOINT_REF)
-    if target is None:
-        raise UsageError("no interrupted run to resume (no refs/gitorch/checkpoint)",
-                         hint="start a run with 'gitorch integrate'")
-    commit = git.resolve_commit(repo, str(target))
-    blob = git.read_file(repo, commit, "state.json")
-    try:
-        state = RunState.from_json((blob or b"").decode())
-    except (ValueError, KeyError, TypeError) as exc:
-        raise GitorchError(f"the checkpoint {git.short(target)} cannot be read: {exc}",
-                           hint="start over with 'gitorch integrate'") from None
+    state = read_checkpoint(repo)
     restart = "start over with 'gitorch integrate'"
     if fix is not None and fix != state.fix:
         was = "with" if state.fix else "without"
@@ -300,40 +224,8 @@ def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | No
         raise UsageError(f"cannot resume run {state.run_id}: moved since it was interrupted: "
                          + ", ".join(moved), hint=restart)
     state.resumed = True
-    state.owners = _chain_owners(repo, state)
+    state.owners = chain_owners(repo, state)
     return state
-
-
-def _chain_owners(repo: git.Repository, state: RunState) -> dict[str, TeamName]:
-    """Path -> the last team whose merge changed it, replayed from the chain's merge commits."""
-    owners: dict[str, TeamName] = {}
-    previous = state.base
-    for outcome in state.outcomes:
-        if outcome.merge_commit:
-            for path in git.tree_diff_paths(repo, git.tree_of(repo, previous),
-                                            git.tree_of(repo, outcome.merge_commit)):
-                owners[path] = outcome.team
-            previous = outcome.merge_commit
-    return owners
-
-
-def _write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None) -> git.Oid:
-    """Record ``state`` under CHECKPOINT_REF (compare-and-swap against ``old``)."""
-    entries = [git.Entry("state.json", git.create_blob(repo, state.to_json().encode()), 0o100644)]
-    if state.lost and (state.lost_tree is None or state.lost_tree[0] != len(state.lost)):
-        kept = [replace(x.entry, path=f"{i}/{x.path}") for i, x in enumerate(state.lost)
-                if x.entry is not None and x.entry.mode != 0o160000]
-        state.lost_tree = (len(state.lost), git.tree_from_entries(repo, kept))
-    if state.lost_tree is not None:  # the lost versions, reachable from the checkpoint
-        entries.append(git.Entry("lost", state.lost_tree[1], 0o040000))
-    tree = git.flat_tree(repo, entries)
-    done = len(state.outcomes)
-    commit = git.write_commit(repo, tree, [state.chain],
-                              f"gitorch integrate checkpoint {state.run_id}: "
-                              f"{done}/{len(state.order)} teams")
-    new = git.Oid(hex=commit)
-    git.update_ref(repo, CHECKPOINT_REF, new, old, f"gitorch integrate {state.run_id}")
-    return new
 
 
 class _LineTotals:
