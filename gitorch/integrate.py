@@ -38,7 +38,7 @@ from typing import Any
 
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
-from gitorch.manifest import SHARED, Manifest, TeamName
+from gitorch.manifest import Manifest, TeamName
 from gitorch.records import (
     Dropped,
     IntegrationReport,
@@ -252,12 +252,8 @@ class _LineTotals:
         if pair is None:
             return outcome
         team, own = outcome.team, self.manifest.ownership
-
-        def counted(path: str) -> bool:
-            owner = own.owner_of(path)
-            return owner == team or (owner not in (SHARED, "-") and own.may_change(team, path))
-
-        return replace(outcome, loc_added=self.counts.total(*pair, keep=counted))
+        return replace(outcome, loc_added=self.counts.total(
+            *pair, keep=lambda path: own.counts_for(team, path)))
 
     def close(self) -> None:
         self.counts.close()

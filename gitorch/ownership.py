@@ -257,6 +257,13 @@ class Ownership:
             append(names[index] if index >= 0 else UNOWNED)
         return out
 
+    def counts_for(self, team: TeamName, path: str) -> bool:
+        """The lines of ``path`` count for ``team`` (``loc_added``): the team owns the path,
+        or one of its sub-teams does. Shared and unowned paths count for nobody."""
+        owner = self.owner_of(path)
+        return owner == team or (owner not in (SHARED, UNOWNED)
+                                 and team in self.ancestors.get(TeamName(owner), ()))
+
     def may_change(self, team: TeamName, path: str) -> bool:
         """A team may change its own paths, its sub-teams' paths and shared paths."""
         owner = self.owner_of(path)

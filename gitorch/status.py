@@ -161,12 +161,10 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
             signal, reason = tip_signal
     merge_base = git.merge_base(repo, head.id, base_tip.id)
     start = git.resolve_commit(repo, str(merge_base)) if merge_base is not None else None
-    ancestors = manifest.ownership.ancestors
     ownership = manifest.ownership
 
     def own(path: str) -> bool:
-        owner = ownership.owner_of(path)
-        return owner == team or team in ancestors.get(TeamName(owner), ())
+        return ownership.counts_for(team, path)
 
     if start is None:
         loc = _loc_from_root(repo, head, own)
