@@ -367,9 +367,10 @@ def run(argv: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, str])
 
 
 def main() -> None:
-    code = run(sys.argv[1:], sys.stdin, sys.stderr, os.environ)
-    sys.stderr.flush()
-    raise SystemExit(code)
+    from gitorch.process import leave, short_lived
+
+    short_lived()
+    leave(run(sys.argv[1:], sys.stdin, sys.stderr, os.environ))
 
 
 if __name__ == "__main__":

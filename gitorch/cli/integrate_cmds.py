@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -110,9 +109,10 @@ def _watch(obj: Context, run_once: Callable[[Path], IntegrationReport], path: Pa
     from datetime import datetime
 
     from gitorch import repo as git
+    from gitorch.process import long_running
     from gitorch.watch import watch
 
-    gc.enable()   # runs until Ctrl-C: collect cyclic garbage after all (see __main__)
+    long_running()   # until Ctrl-C: collect cyclic garbage after all
 
     repo, manifest = obj.repo, obj.manifest
 

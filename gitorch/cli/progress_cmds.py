@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import click
@@ -103,7 +102,9 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
             click.echo(dashboard.once_plain(report), nl=False)
         return
 
-    gc.enable()   # runs until Ctrl-C: collect cyclic garbage after all (see __main__)
+    from gitorch.process import long_running
+
+    long_running()   # until Ctrl-C: collect cyclic garbage after all
     dashboard.run_monitor(repo, manifest, interval=interval, fetch=fetch, remote=remote,
                           console=Console())
 
