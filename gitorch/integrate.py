@@ -7,10 +7,13 @@ integration branch moves once, at the end, with compare-and-swap.
 
 The --fix policy (documented in README, "Integration"):
 
-* a conflicting hunk goes to the team of higher priority; the chain side of a conflict
-  belongs to the team that last changed that path in the chain, or to the base when no
-  merged team did (the base then wins: the team is the one that has to catch up);
-  equal priorities keep the chain side (the team merged first);
+* a conflicting hunk goes to the team of higher priority. The chain side of a hunk
+  belongs to the merged team whose merge brought its lines (first-parent blame of the
+  chain; of several, the one of highest priority), or to the base when none did (the
+  base then wins: the team is the one that has to catch up). When that cannot be told
+  for a hunk (the chain deleted its lines), or the file's hunks cannot be cut exactly,
+  the team that last changed the file in the chain owns the chain side. Equal
+  priorities keep the chain side (the team merged first);
 * a whole-file conflict (modify/delete, add/add, rename) gives the higher-priority
   side's version of the whole file, or its deletion;
 * paths a team changed outside its scope are set back to the merge base in that team's
@@ -38,6 +41,7 @@ from typing import Any
 
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
+from gitorch.hunks import pair, settle_by_hunk
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import (
     Dropped,
@@ -48,6 +52,7 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.runstate import (
+    BASE_OWNER,
     CHECKPOINT_REF,
     Lost,
     RunState,
@@ -59,7 +64,6 @@ from gitorch.scope import commit_violations
 from gitorch.signals import read_signal
 
 DROPPED_PREFIX = "refs/gitorch/dropped"
-BASE_OWNER = TeamName("(base)")
 # Test hook: SIGKILL this process right after the Nth per-team checkpoint is written.
 KILL_ENV = "GITORCH_TEST_KILL_AFTER"
 
@@ -332,7 +336,7 @@ class _Merger:
                 if conflict.ours is None and conflict.theirs is None:
                     continue
                 path = _main_path(conflict)
-                resolutions.append(Resolution(path, _pair(owner, team), f"skipped {team}",
+                resolutions.append(Resolution(path, pair(owner, team), f"skipped {team}",
                                               _kind(conflict), None))
             state.conflicts.extend(resolutions)
             against = ", ".join(dict.fromkeys(r.teams[0] for r in resolutions if len(r.teams) > 1))
@@ -346,7 +350,7 @@ class _Merger:
         message = self._message(team, commits, resolutions, lost)
         commit = git.write_commit(repo, tree, [chain, head], message)
         for path in git.tree_diff_paths(repo, chain_tree, tree):
-            state.owners[path] = team
+            state.owners.setdefault(path, []).append(team)
         state.conflicts.extend(resolutions)
         state.lost.extend(lost)
         state.chain = commit
@@ -374,7 +378,7 @@ class _Merger:
         the other side's new path; it takes the owner found for the other halves of the
         same merge.
         """
-        found = [next((self.state.owners[p] for p in c.paths if p in self.state.owners), None)
+        found = [next((self.state.owners[p][-1] for p in c.paths if p in self.state.owners), None)
                  for c in conflicts]
         renamed = next((f for f, c in zip(found, conflicts, strict=True)
                         if f is not None and _kind(c) == "rename"), None)
@@ -391,19 +395,30 @@ class _Merger:
         chosen: dict[str, git.Entry | None] = {}
         resolutions: list[Resolution] = []
         lost: list[Lost] = []
+
+        def favoured_entry(side: str, path: str) -> git.Entry | None:
+            if side not in favoured:
+                favoured[side] = git.merge_trees(self.repo, anc_tree, chain_tree, theirs, side)
+            return git.merged_entry(favoured[side], path)
+
         owners = self._chain_owners(merge.conflicts)
         for conflict, owner in zip(merge.conflicts, owners, strict=True):
+            kind = _kind(conflict)
+            met = {t for p in conflict.paths for t in self.state.owners.get(p, ())}
+            by_hunk = (settle_by_hunk(self.repo, self.manifest, self.state, team, conflict,
+                                      owner, favoured_entry)
+                       if kind == "content" and len(met) > 1 else None)  # else: one owner
+            if by_hunk is not None:
+                chosen[by_hunk[0].path] = by_hunk[0]
+                resolutions.extend(by_hunk[1])
+                lost.extend(by_hunk[2])
+                continue
             team_wins = owner != BASE_OWNER and priority > self.manifest.teams[owner].priority
             winner, loser = (team, owner) if team_wins else (owner, team)
             win_side, lose_side = ((conflict.theirs, conflict.ours) if team_wins
                                    else (conflict.ours, conflict.theirs))
-            kind = _kind(conflict)
-            entry = None
-            if kind == "content":
-                side = "theirs" if team_wins else "ours"
-                if side not in favoured:
-                    favoured[side] = git.merge_trees(self.repo, anc_tree, chain_tree, theirs, side)
-                entry = git.merged_entry(favoured[side], _main_path(conflict))
+            entry = (favoured_entry("theirs" if team_wins else "ours", _main_path(conflict))
+                     if kind == "content" else None)
             if entry is not None:
                 chosen[entry.path] = entry
             else:  # a whole-file conflict, or a content one libgit2 could not settle (binary)
@@ -411,7 +426,7 @@ class _Merger:
                     chosen[path] = win_side if win_side and win_side.path == path else None
             if conflict.ours is None and conflict.theirs is None:
                 continue  # deleted (or renamed away) on both sides: nothing to decide
-            resolutions.append(Resolution(_main_path(conflict), _pair(owner, team),
+            resolutions.append(Resolution(_main_path(conflict), pair(owner, team),
                                           f"kept {winner}", kind, winner))
             if loser == BASE_OWNER:
                 continue  # the base's version stays on the base branch
@@ -435,10 +450,6 @@ class _Merger:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
             lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
-
-
-def _pair(owner: TeamName, team: TeamName) -> tuple[TeamName, ...]:
-    return (owner, team) if owner != team else (team,)
 
 
 def _main_path(conflict: git.ConflictSides) -> str:

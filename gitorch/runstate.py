@@ -21,6 +21,7 @@ from gitorch.records import Resolution, Skipped, TeamOutcome
 
 CHECKPOINT_REF = "refs/gitorch/checkpoint"
 STATE_VERSION = 1
+BASE_OWNER = TeamName("(base)")   # who owns what no merged team changed: the base branch
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class RunState:
     skipped: list[Skipped] = field(default_factory=list)
     conflicts: list[Resolution] = field(default_factory=list)
     lost: list[Lost] = field(default_factory=list)
-    owners: dict[str, TeamName] = field(default_factory=dict)   # path -> last team that changed it
+    owners: dict[str, list[TeamName]] = field(default_factory=dict)  # path -> teams that changed it, in order
     pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
     resumed: bool = False
     lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
@@ -128,14 +129,14 @@ def write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None)
     return new
 
 
-def chain_owners(repo: git.Repository, state: RunState) -> dict[str, TeamName]:
-    """Path -> the last team whose merge changed it, replayed from the chain's merge commits."""
-    owners: dict[str, TeamName] = {}
+def chain_owners(repo: git.Repository, state: RunState) -> dict[str, list[TeamName]]:
+    """Path -> the teams whose merges changed it, in merge order, replayed from the chain."""
+    owners: dict[str, list[TeamName]] = {}
     previous = state.base
     for outcome in state.outcomes:
         if outcome.merge_commit:
             for path in git.tree_diff_paths(repo, git.tree_of(repo, previous),
                                             git.tree_of(repo, outcome.merge_commit)):
-                owners[path] = outcome.team
+                owners.setdefault(path, []).append(outcome.team)
             previous = outcome.merge_commit
     return owners

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pygit2
 
 from gitorch.errors import RepoError
 from gitorch.repo.core import Oid, Repository, _diff_paths, create_commit
+
+T = TypeVar("T")
 
 # ---------------- integrate ----------------
 # In-memory merges, trees edited without a working tree, commits, patches and the
@@ -69,6 +72,100 @@ def merge_trees(repo: Repository, ancestor: Oid | str | None, ours: Oid | str, t
         for a, o, t in index.conflicts:
             conflicts.append(ConflictSides(_entry(a), _entry(o), _entry(t)))
     return TreeMerge(index, tuple(conflicts))
+
+
+@dataclass(frozen=True)
+class TextConflict:
+    """One conflicting hunk of a text file: the chain's lines and the team's (ends kept)."""
+
+    ours: tuple[str, ...]
+    theirs: tuple[str, ...]
+
+
+_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines with their ends, split at "\n" only (as git counts lines)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def merge_text(repo: Repository, ancestor: Entry, ours: Entry,
+               theirs: Entry) -> list[str | TextConflict] | None:
+    """libgit2's merge of one text file, cut into the lines that merge (str) and the
+    conflicting hunks between them, in file order.
+
+    None when the cut could be wrong: a side that is not UTF-8, or that has a line
+    looking like a conflict marker. Joining the pieces with every hunk's ``ours`` (or
+    ``theirs``) gives what ``merge_trees`` with ``favor`` "ours" (or "theirs") writes;
+    the caller checks that before trusting the cut.
+    """
+    try:
+        texts = [blob_bytes(repo, e.oid).decode("utf-8") for e in (ancestor, ours, theirs)]
+    except UnicodeDecodeError:
+        return None
+    if any(line.startswith(_MARKERS) for text in texts for line in text_lines(text)):
+        return None
+    a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
+               for e in (ancestor, ours, theirs))
+    try:
+        merged = repo.merge_file_from_index(a, o, t).contents
+    except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
+        return None                                               # result (pygit2 1.21)
+    pieces: list[str | TextConflict] = []
+    side: list[str] | None = None
+    ours_lines: list[str] = []
+    theirs_lines: list[str] = []
+    for line in text_lines(merged):
+        if side is None and line.startswith("<<<<<<<"):
+            side = ours_lines = []
+            theirs_lines = []
+        elif side is ours_lines and line.rstrip("\r\n") == "=======":
+            side = theirs_lines
+        elif side is theirs_lines and line.startswith(">>>>>>>"):
+            pieces.append(TextConflict(tuple(ours_lines), tuple(theirs_lines)))
+            side = None
+        elif side is not None:
+            side.append(line)
+        else:
+            pieces.append(line)
+    return pieces if side is None else None
+
+
+def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
+    """The merged file with conflict ``i`` settled for theirs when ``take_theirs[i]``."""
+    out: list[str] = []
+    i = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            out.extend(piece.theirs if take_theirs[i] else piece.ours)
+            i += 1
+    return "".join(out)
+
+
+def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
+                 label: T) -> list[T] | None:
+    """Labels for the lines of ``new``: a line kept from ``old`` keeps its label (``labels``
+    has one per line of ``old``), an added line gets ``label``. None for binary files."""
+    old_blob = load_blob(repo, old.oid) if old is not None else None
+    new_blob = load_blob(repo, new.oid)
+    if new_blob is None or (old is not None and old_blob is None):
+        return None
+    patch = pygit2.Patch.create_from(old_blob, new_blob, context_lines=0)
+    if patch.delta.is_binary:
+        return None
+    out: list[T] = []
+    done = 0
+    for hunk in patch.hunks:
+        start = hunk.old_start - 1 if hunk.old_lines else hunk.old_start
+        out.extend(labels[done:start])
+        out.extend([label] * hunk.new_lines)
+        done = start + hunk.old_lines
+    out.extend(labels[done:])
+    return out
 
 
 def merged_entry(merge: TreeMerge, path: str) -> Entry | None:

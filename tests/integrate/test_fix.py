@@ -223,3 +223,88 @@ teams:
     assert sorted((c["path"], tuple(c["teams"]), c["resolution"]) for c in data["conflicts"]) == [
         ("README.md", ("(base)", "app"), "kept (base)"),
         ("docs/guide.md", ("core", "app"), "kept app")]
+
+
+HUNKS_MANIFEST = """\
+version: 1
+project: shop
+shared: [README.md]
+teams:
+  alpha:
+    owns: ["core/**"]
+    priority: 100
+  delta:
+    owns: ["cli/**"]
+    priority: 60
+  gamma:
+    owns: ["ui/**"]
+    priority: 80
+    depends_on: [delta]
+"""
+
+
+def test_each_hunk_goes_against_the_team_whose_lines_it_meets(repo, cli) -> None:  # type: ignore[no-untyped-def]
+    """alpha (100) and then delta (60) changed README in different places; gamma (80),
+    merged last, changes both places: alpha keeps its line, gamma beats delta's."""
+    s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
+    s.team("alpha", {"README.md": readme(l2="alpha 2")})
+    s.team("delta", {"README.md": readme(l8="delta 8")})
+    gamma = s.team("gamma", {"README.md": readme(l2="gamma 2", l8="gamma 8")})
+
+    code, data, _ = run_fix(s)
+
+    assert code == 0 and data["order"] == ["alpha", "delta", "gamma"]
+    assert data["merged"] == ["alpha", "delta", "gamma"]
+    assert s.show("integration:README.md") == readme(l2="alpha 2", l8="gamma 8")
+    assert data["conflicts"] == [
+        {"path": "README.md", "teams": ["alpha", "gamma"], "resolution": "kept alpha",
+         "kind": "content", "winner": "alpha"},
+        {"path": "README.md", "teams": ["delta", "gamma"], "resolution": "kept gamma",
+         "kind": "content", "winner": "gamma"}]
+    run = data["run_id"]
+    assert sorted((d["team"], d["reason"]) for d in data["dropped"]) == [
+        ("delta", "lost conflict to gamma"), ("gamma", "lost conflict to alpha")]
+    # what each loser had is kept: gamma's whole file, and the chain's before gamma (delta's line)
+    assert s.show(f"refs/gitorch/dropped/{run}/gamma:README.md") == readme(l2="gamma 2",
+                                                                        l8="gamma 8")
+    assert s.show(f"refs/gitorch/dropped/{run}/delta:README.md") == readme(l2="alpha 2",
+                                                                        l8="delta 8")
+    parents = s.repo.git("rev-list", "--parents", "-n1", f"refs/gitorch/dropped/{run}/gamma")
+    assert parents.stdout.split()[1:] == [data["integration"], gamma]
+    message = s.repo.git("log", "-1", "--format=%B", "integration").stdout
+    assert "  README.md: kept alpha (content)" in message
+    assert "  README.md: kept gamma (content)" in message
+
+
+def test_hunks_of_one_team_keep_the_file_rule(repo, cli) -> None:  # type: ignore[no-untyped-def]
+    """Only delta changed README before gamma: one decision for the file, as before."""
+    s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
+    s.team("alpha", {"core/a.py": "a\n"})
+    s.team("delta", {"README.md": readme(l2="delta 2", l8="delta 8")})
+    s.team("gamma", {"README.md": readme(l2="gamma 2", l8="gamma 8")})
+
+    code, data, _ = run_fix(s)
+
+    assert code == 0
+    assert s.show("integration:README.md") == readme(l2="gamma 2", l8="gamma 8")
+    assert data["conflicts"] == [{"path": "README.md", "teams": ["delta", "gamma"],
+                                  "resolution": "kept gamma", "kind": "content",
+                                  "winner": "gamma"}]
+
+
+def test_hunk_owners_follow_lines_that_moved(repo, cli) -> None:  # type: ignore[no-untyped-def]
+    """delta's insertion shifts the lines below it; alpha's line and delta's are still told
+    apart by the merges that brought them, not by line numbers."""
+    s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
+    s.team("alpha", {"README.md": readme(l2="alpha 2")})
+    delta_text = readme(l8="delta 8").replace("line 4\n", "line 4\nnew a\nnew b\n")
+    s.team("delta", {"README.md": delta_text})
+    s.team("gamma", {"README.md": readme(l2="gamma 2", l8="gamma 8")})
+
+    code, data, _ = run_fix(s)
+
+    assert code == 0
+    assert s.show("integration:README.md") == readme(l2="alpha 2", l8="gamma 8").replace(
+        "line 4\n", "line 4\nnew a\nnew b\n")
+    assert [(c["teams"], c["resolution"]) for c in data["conflicts"]] == [
+        (["alpha", "gamma"], "kept alpha"), (["delta", "gamma"], "kept gamma")]

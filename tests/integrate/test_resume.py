@@ -103,3 +103,26 @@ def test_resume_without_an_interrupted_run(repo: GitRepo, cli: Cli) -> None:
     assert result.exit_code == 2
     assert result.stderr == ("gitorch: no interrupted run to resume (no refs/gitorch/checkpoint); "
                              "start a run with 'gitorch integrate'\n")
+
+
+def test_resume_decides_hunks_as_an_uninterrupted_run(repo: GitRepo, cli: Cli,
+                                                      tmp_path: Path) -> None:
+    """Who brought which lines is replayed from the chain after a kill: same decisions."""
+    from tests.integrate.test_fix import HUNKS_MANIFEST
+
+    s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
+    s.team("alpha", {"README.md": readme(l2="alpha 2")})
+    s.team("delta", {"README.md": readme(l8="delta 8")})
+    s.team("gamma", {"README.md": readme(l2="gamma 2", l8="gamma 8")})
+    twin = tmp_path / "twin"
+    shutil.copytree(s.path, twin)
+
+    assert _gitorch(s.path, "--fix", kill_after=2).returncode == -signal.SIGKILL
+    resumed = _gitorch(s.path, "--resume", "--json")
+    whole = _gitorch(twin, "--fix", "--json")
+    assert resumed.returncode == 0 and whole.returncode == 0, resumed.stderr + whole.stderr
+    result, expected = json.loads(resumed.stdout), json.loads(whole.stdout)
+    assert [c["resolution"] for c in result["conflicts"]] == ["kept alpha", "kept gamma"]
+    for key in ("conflicts", "integration"):
+        assert result[key] == expected[key], key
+    assert s.show("integration:README.md") == readme(l2="alpha 2", l8="gamma 8")
