@@ -53,7 +53,7 @@ import pathspec
 
 from gitorch import repo as git
 from gitorch.manifest import Manifest, TeamName
-from gitorch.ownership import UNOWNED, compile_spec
+from gitorch.manifest.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
 from gitorch.repo import Repository
 

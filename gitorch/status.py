@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitorch import repo as git
+from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError
 from gitorch.manifest import Manifest, TeamName
-from gitorch.scope import commit_violations
 from gitorch.signals import State, read_signal
 
 NOT_STARTED = "not-started"

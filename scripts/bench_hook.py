@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bytecode import ensure_bytecode
 
-from gitorch.hooks import install_server
+from gitorch.enforce.install import install_server
 
 PATTERNS = ("src/{t}/**", "lib/{t}/**", "docs/{t}/*.md")
 

@@ -88,8 +88,8 @@ def time_gitorch(repo: Path, report: Path) -> tuple[Clock, dict[str, object]]:
 
 
 def time_engine(repo: Path) -> float:
-    from gitorch.integrate import integrate
-    from gitorch.manifest import load_manifest
+    from gitorch.integrate.engine import integrate
+    from gitorch.manifest.loading import load_manifest
     from gitorch.repo import open_repo
 
     _reset(repo)
@@ -123,7 +123,7 @@ def _size(repo: Path, rev: str) -> tuple[int, int]:
 
 def measure(teams: int, files_per_team: int, lines_per_file: int,
             rounds: int) -> dict[str, float]:
-    from gitorch.manifest import load_manifest
+    from gitorch.manifest.loading import load_manifest
 
     with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
         repo = Path(tmp) / "repo"

@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitorch.manifest import TeamName, load_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.loading import load_manifest
 from gitorch.quality import lines_added_by_merges, run_quality
 from gitorch.repo import open_repo
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bytecode import ensure_bytecode
 
 from gitorch import repo as git
-from gitorch.manifest import load_manifest
+from gitorch.manifest.loading import load_manifest
 from gitorch.status import StatusCache, compute_status
 
 BUDGET = 1.0

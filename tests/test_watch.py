@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from gitorch.watch import moved_teams, watch
+from gitorch.integrate.watch import moved_teams, watch
 from tests.conftest import MINIMAL_MANIFEST, GitRepo
 
 

@@ -20,7 +20,8 @@ import click
 
 from gitorch import __version__
 from gitorch.errors import EXIT_USAGE, GitorchError, ManifestError
-from gitorch.manifest import Manifest, find_manifest, load_manifest
+from gitorch.manifest import Manifest
+from gitorch.manifest.loading import find_manifest, load_manifest
 
 if TYPE_CHECKING:
     from gitorch import repo as git

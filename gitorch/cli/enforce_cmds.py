@@ -34,7 +34,7 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
 
     With --server, a --manifest PATH given on the command line pins PATH as --policy does.
     """
-    from gitorch import hooks as hook_files
+    from gitorch.enforce import install as hook_files
 
     if bool(server) == local:
         raise UsageError("say where: --server BARE_REPO or --local",
@@ -97,7 +97,7 @@ def _manifest_on_command_line(obj: Context) -> str | None:
 @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
 def hook_run(argv: tuple[str, ...]) -> None:
     """The entry hook scripts call (they run 'python -m gitorch.hooks' to skip click's start-up)."""
-    from gitorch import hooks as hook_files
+    from gitorch.enforce import hookrun as hook_files
 
     raise SystemExit(hook_files.run(list(argv), sys.stdin, sys.stderr, os.environ))
 
@@ -112,8 +112,9 @@ def hook_run(argv: tuple[str, ...]) -> None:
 @pass_context
 def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json: bool) -> None:
     """Run the server hook's scope check on REV (default HEAD) against the base branch."""
-    from gitorch import hookgit, receive
     from gitorch import repo as git
+    from gitorch.enforce import gitread as hookgit
+    from gitorch.enforce import receive
     from gitorch.manifest import TeamName
 
     manifest = obj.manifest
@@ -167,7 +168,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
 @pass_context
 def init_worktrees(obj: Context, remote: str, as_json: bool) -> None:
     """Create team/<name> from the base and a worktree for every team (idempotent)."""
-    from gitorch import worktrees
+    from gitorch.enforce import worktrees
 
     done = worktrees.init_worktrees(obj.repo, obj.manifest, remote=remote or None)
     if as_json:

@@ -30,8 +30,9 @@ def gate(obj: Context, base: str | None, head: str | None, team: str | None, tes
     In GitHub Actions it prints annotations and writes $GITHUB_STEP_SUMMARY and
     $GITHUB_OUTPUT.
     """
-    from gitorch import gate as core
     from gitorch import repo as git
+    from gitorch.enforce import actions
+    from gitorch.enforce import gate as core
     from gitorch.errors import UsageError
 
     env = dict(os.environ)
@@ -53,7 +54,7 @@ def gate(obj: Context, base: str | None, head: str | None, team: str | None, tes
 
         added = {result.team: core.team_added_lines(repo, result)} if result.team else None
         if github:
-            with core.commands_stopped(click.echo):
+            with actions.commands_stopped(click.echo):
                 sys.stdout.flush()      # the test command may write to our stdout directly
                 quality = run_quality(repo=repo, manifest=result.manifest, commit=result.head,
                                       test_command=command, added_lines=added)
@@ -66,11 +67,11 @@ def gate(obj: Context, base: str | None, head: str | None, team: str | None, tes
                 click.echo(quality.output_tail.rstrip("\n"))
         result = core.judge_quality(result, quality)
 
-    shown, omitted = core.annotation_commands(result)
+    shown, omitted = actions.annotation_commands(result)
     if env.get("GITHUB_STEP_SUMMARY"):
-        core.append(env["GITHUB_STEP_SUMMARY"], core.summary_markdown(result, omitted))
+        actions.append(env["GITHUB_STEP_SUMMARY"], actions.summary_markdown(result, omitted))
     if env.get("GITHUB_OUTPUT"):
-        core.append(env["GITHUB_OUTPUT"], core.format_outputs(core.outputs(result)))
+        actions.append(env["GITHUB_OUTPUT"], actions.format_outputs(actions.outputs(result)))
     if as_json:
         print_json(result.to_dict())
     else:
@@ -78,6 +79,6 @@ def gate(obj: Context, base: str | None, head: str | None, team: str | None, tes
             click.echo(line)
         if github and omitted:
             click.echo(f"{omitted} more findings are not annotated: see the step summary")
-        click.echo(core.text_report(result), nl=False)
+        click.echo(actions.text_report(result), nl=False)
     if not result.passed:
         raise SystemExit(1)

@@ -109,8 +109,8 @@ def _watch(obj: Context, run_once: Callable[[Path], IntegrationReport], path: Pa
     from datetime import datetime
 
     from gitorch import repo as git
+    from gitorch.integrate.watch import watch
     from gitorch.process import long_running
-    from gitorch.watch import watch
 
     long_running()   # until Ctrl-C: collect cyclic garbage after all
 

@@ -15,7 +15,8 @@ import click
 
 from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
-from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest, load_manifest
+from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
+from gitorch.manifest.loading import load_manifest
 
 
 def light_manifest(obj: Context) -> Manifest:
@@ -97,7 +98,7 @@ def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
 @pass_context
 def brief(obj: Context, team: str, as_json: bool) -> None:
     """Print TEAM's brief: mission, paths, dependencies, target, how to report status."""
-    from gitorch.brief import brief_data, render, team_or_error
+    from gitorch.manifest.brief import brief_data, render, team_or_error
 
     manifest = light_manifest(obj)
     name = team_or_error(manifest, team)
@@ -115,7 +116,7 @@ def brief(obj: Context, team: str, as_json: bool) -> None:
 @pass_context
 def codeowners(obj: Context, as_json: bool) -> None:
     """Print a GitHub CODEOWNERS file that gives each path the owner `gitorch owner` gives it."""
-    from gitorch.codeowners import generate
+    from gitorch.manifest.codeowners import generate
 
     result = generate(light_manifest(obj))
     for warning in result.warnings:

@@ -7,7 +7,8 @@ import json
 
 import pygit2
 
-from gitorch.manifest import TeamName, load_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.loading import load_manifest
 from gitorch.overlap import find_conflicts
 from tests.conflicts.conftest import MANIFEST, WIDGET, numbered, replaced
 from tests.conftest import Cli, GitRepo

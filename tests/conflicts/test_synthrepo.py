@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pygit2
 
-from gitorch.manifest import load_manifest
+from gitorch.manifest.loading import load_manifest
 from gitorch.overlap import find_conflicts
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gitorch import gate
+from gitorch.enforce import actions as gate
 
 
 def test_data_escaping() -> None:

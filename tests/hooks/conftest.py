@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.hooks import install_server
+from gitorch.enforce.install import install_server
 from tests.conftest import GitRepo, git
 
 MANIFEST = """\

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitorch import hookgit
 from gitorch import repo as git
-from gitorch.manifest import parse_manifest
-from gitorch.scope import CompiledOwnership
+from gitorch.enforce import gitread as hookgit
+from gitorch.manifest.loading import parse_manifest
+from gitorch.manifest.scope import CompiledOwnership
 from tests.conftest import GitRepo
 from tests.hooks.conftest import MANIFEST, Server, make_server, on_branch, push
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from gitorch import hooks, receive
+from gitorch.enforce import hookrun, install, receive
 from tests.conftest import GitRepo
 from tests.hooks.conftest import MANIFEST, ZERO, Server, make_server, on_branch, push
 
 
 def empty_server(tmp_path: Path) -> tuple[GitRepo, GitRepo]:
     bare = GitRepo(tmp_path / "server.git", bare=True)
-    hooks.install_server(bare.path)
+    install.install_server(bare.path)
     clone = GitRepo(tmp_path / "work")
     clone.git("remote", "add", "origin", str(bare.path))
     return bare, clone
@@ -64,7 +64,7 @@ def test_broken_policy_on_the_server_rejects_in_one_line(tmp_path: Path) -> None
     c = server.clone
     c.commit("Broken manifest", {"gitorch.yaml": "version: 1\nproject: [\n"})
     c.git("push", "-q", "origin", "main")           # before the hook: the server breaks
-    hooks.install_server(server.bare.path)
+    install.install_server(server.bare.path)
     on_branch(c, "team/alpha")
     c.commit("Core", {"src/core/x.py": "x\n"})
     result = push(c, "team/alpha", user="alice")
@@ -81,7 +81,7 @@ def test_pinned_policy_wins_over_the_base_branch(tmp_path: Path) -> None:
     pinned = tmp_path / "policy.yaml"
     pinned.write_text(MANIFEST.replace('"src/core/**", "Docs/**"', '"src/**"')
                       .replace('"src/api/**"', '"api/**"'))
-    hooks.install_server(server.bare.path, policy=pinned)
+    install.install_server(server.bare.path, policy=pinned)
     assert f"--policy {pinned}" in (server.bare.path / "hooks/pre-receive").read_text()
     c = server.clone
     on_branch(c, "team/alpha")
@@ -97,7 +97,7 @@ def test_pinned_policy_wins_over_the_base_branch(tmp_path: Path) -> None:
 
 def test_hook_python_gone_fails_closed(server: Server) -> None:
     hook = server.bare.path / "hooks/pre-receive"
-    hook.write_text(hooks.hook_script("pre-receive", "/nonexistent/python3"))
+    hook.write_text(install.hook_script("pre-receive", "/nonexistent/python3"))
     c = server.clone
     on_branch(c, "team/alpha")
     c.commit("Core", {"src/core/x.py": "x\n"})
@@ -124,7 +124,7 @@ def test_any_crash_is_one_line_and_a_refusal(server: Server, monkeypatch: pytest
     monkeypatch.chdir(server.bare.path)
     out = io.StringIO()
     line = f"{ZERO} {server.clone.head()} refs/heads/team/alpha\n"
-    code = hooks.run(["pre-receive"], io.StringIO(line), out, {})
+    code = hookrun.run(["pre-receive"], io.StringIO(line), out, {})
     assert code == 1
     assert out.getvalue() == "gitorch: push rejected: internal error in the hook: KeyError: 'surprise'\n"
 
@@ -132,23 +132,23 @@ def test_any_crash_is_one_line_and_a_refusal(server: Server, monkeypatch: pytest
 def test_install_refuses_foreign_hooks_and_non_bare_repos(server: Server, tmp_path: Path) -> None:
     hook = server.bare.path / "hooks/pre-receive"
     hook.write_text("#!/bin/sh\nexit 0\n")
-    with pytest.raises(hooks.UsageError, match="exists and was not written by gitorch"):
-        hooks.install_server(server.bare.path)
-    assert hooks.install_server(server.bare.path, force=True).replaced
-    assert hooks.install_server(server.bare.path).replaced       # ours: rewritten quietly
+    with pytest.raises(install.UsageError, match="exists and was not written by gitorch"):
+        install.install_server(server.bare.path)
+    assert install.install_server(server.bare.path, force=True).replaced
+    assert install.install_server(server.bare.path).replaced       # ours: rewritten quietly
     text = hook.read_text()
     assert text.startswith("#!/bin/sh\n# gitorch-hook: pre-receive")
     assert f"exec {sys.executable} -I -m gitorch.hooks pre-receive \"$@\"" in text
     assert os.access(hook, os.X_OK)
-    with pytest.raises(hooks.UsageError, match="is not a bare repository"):
-        hooks.install_server(server.clone.path)
+    with pytest.raises(install.UsageError, match="is not a bare repository"):
+        install.install_server(server.clone.path)
 
 
 def test_repository_templates_match_the_generator() -> None:
     root = Path(__file__).resolve().parents[2]
     for kind in ("pre-receive", "pre-commit", "pre-push"):
         path = root / "hooks" / kind
-        assert path.read_text() == hooks.hook_script(kind, "python3")
+        assert path.read_text() == install.hook_script(kind, "python3")
         assert os.access(path, os.X_OK)
 
 
@@ -157,7 +157,7 @@ def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> 
     on_branch(c, "team/alpha")
     c.commit("Core", {"src/core/x.py": "x\n"})
     assert push(c, "team/alpha").code == 0
-    caches = list((server.bare.path / "gitorch-cache").glob("policy-*.pickle"))
+    caches = list((server.bare.path / "gitorch-cache").glob("manifest-*.pickle"))
     blob = server.bare.git("rev-parse", "main:gitorch.yaml").stdout.strip()
     assert [p.name.endswith(f"-{blob}.pickle") for p in caches] == [True]
     caches[0].write_bytes(b"not a pickle")
@@ -170,7 +170,7 @@ def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> 
 def test_install_honours_core_hooks_path(tmp_path: Path) -> None:
     server = make_server(tmp_path, hook=False)
     server.bare.git("config", "core.hooksPath", str(tmp_path / "server-hooks"))
-    installed = hooks.install_server(server.bare.path)
+    installed = install.install_server(server.bare.path)
     assert installed.path == tmp_path / "server-hooks" / "pre-receive"
     c = server.clone
     on_branch(c, "team/alpha")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitorch.receive import IDENTITY_VARIABLES, identity
+from gitorch.enforce.receive import IDENTITY_VARIABLES, identity
 from tests.hooks.conftest import Server, on_branch, push
 
 IDENTITY_LIST = "GITORCH_USER, GL_USER, GL_USERNAME, GITEA_PUSHER_NAME, GITHUB_USER_LOGIN, REMOTE_USER"

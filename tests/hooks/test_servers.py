@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.hooks import install_server
+from gitorch.enforce.install import install_server
 from tests.conftest import GitRepo, git
 from tests.hooks.conftest import Push, make_server, on_branch, push, remote_lines
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitorch.brief import render
-from gitorch.manifest import TeamName, load_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.brief import render
+from gitorch.manifest.loading import load_manifest
 from tests.conftest import Cli
 from tests.hooks.conftest import MANIFEST, Server
 

@@ -233,8 +233,8 @@ def test_progress_bar_only_on_a_terminal(scenario: Scenario) -> None:
 
 def test_integration_moved_during_the_run_is_not_overwritten(scenario: Scenario) -> None:
     from gitorch.errors import RepoError
-    from gitorch.integrate import integrate
-    from gitorch.manifest import load_manifest
+    from gitorch.integrate.engine import integrate
+    from gitorch.manifest.loading import load_manifest
     from gitorch.repo import open_repo
 
     s = scenario

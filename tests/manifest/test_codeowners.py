@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from codeowners import CodeOwners
 
-from gitorch.codeowners import generate, translate
-from gitorch.manifest import load_manifest
-from gitorch.patterns import parse, witnesses
+from gitorch.manifest.codeowners import generate, translate
+from gitorch.manifest.loading import load_manifest
+from gitorch.manifest.patterns import parse, witnesses
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pathspec
 
-from gitorch.manifest import parse_manifest
-from gitorch.ownership import Ownership
+from gitorch.manifest.loading import parse_manifest
+from gitorch.manifest.ownership import Ownership
 from tests.conftest import MINIMAL_MANIFEST, Cli
 
 SUB = MINIMAL_MANIFEST + """\

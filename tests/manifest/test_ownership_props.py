@@ -8,7 +8,7 @@ import pathspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitorch.ownership import UNOWNED, Ownership, scope_overlap, scope_within
+from gitorch.manifest.ownership import UNOWNED, Ownership, scope_overlap, scope_within
 from tests.manifest.strategies import paths, positive_specs, specs
 
 # HYP_N=4000 for a deeper search than the default run

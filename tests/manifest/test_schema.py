@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from gitorch import manifest as m
 from gitorch.errors import ManifestError
-from gitorch.manifest import load_manifest, parse_manifest
+from gitorch.manifest import records as m
+from gitorch.manifest.loading import load_manifest, parse_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "manifests" / "gitorch.schema.json").read_text())

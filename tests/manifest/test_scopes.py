@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pathspec import GitIgnoreSpec
 
-from gitorch.ownership import scope_escape, scope_overlap, scope_within
+from gitorch.manifest.ownership import scope_escape, scope_overlap, scope_within
 
 
 @pytest.mark.parametrize(("a", "b", "witness"), [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.errors import ManifestError
-from gitorch.manifest import parse_manifest
+from gitorch.manifest.loading import parse_manifest
 from tests.conftest import MINIMAL_MANIFEST, Cli
 
 BAD = """\

@@ -39,7 +39,7 @@ def test_once_with_a_failing_fetch_still_prints(shop: GitRepo, cli: Cli) -> None
 
 def test_live_loop_refreshes_and_returns_on_ctrl_c(shop: GitRepo) -> None:
     from gitorch import repo as git
-    from gitorch.manifest import load_manifest
+    from gitorch.manifest.loading import load_manifest
     from gitorch.monitor import run_monitor
 
     repository = git.open_repo(shop.path)
@@ -119,7 +119,7 @@ def test_status_in_a_terminal_uses_colour(shop: GitRepo, tmp_path: Path) -> None
 
 def test_plain_frames_when_not_a_terminal(shop: GitRepo) -> None:
     from gitorch import repo as git
-    from gitorch.manifest import load_manifest
+    from gitorch.manifest.loading import load_manifest
     from gitorch.monitor import run_monitor
 
     out = io.StringIO()

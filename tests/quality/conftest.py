@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.manifest import TeamName, load_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.loading import load_manifest
 from tests.conftest import GitRepo
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.manifest import TeamName, load_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.loading import load_manifest
 from gitorch.quality import lines_added_by_merges, run_quality, show_pct
 from gitorch.repo import open_repo
 from tests.conftest import GitRepo

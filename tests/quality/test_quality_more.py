@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gitorch.manifest import TeamName, parse_manifest
+from gitorch.manifest import TeamName
+from gitorch.manifest.loading import parse_manifest
 from gitorch.quality import FileCoverage, figures, run_command, run_quality
 from gitorch.repo import open_repo
 from tests.quality.conftest import PYTEST, Project

@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from gitorch.manifest import SHARED, TeamName
-from gitorch.patterns import (
+from gitorch.manifest.patterns import (
     ANY_SEGMENT,
     STAR2,
     InvalidPattern,

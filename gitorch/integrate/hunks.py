@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gitorch import repo as git
+from gitorch.integrate.runstate import BASE_OWNER, Lost, RunState
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Resolution
-from gitorch.runstate import BASE_OWNER, Lost, RunState
 
 
 def pair(owner: TeamName, team: TeamName) -> tuple[TeamName, ...]:

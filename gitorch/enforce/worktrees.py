@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitorch import repo as git
-from gitorch.brief import render
 from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.brief import render
 
 BRIEF_FILE = "TEAM_BRIEF.md"
 

@@ -12,19 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitorch.errors import ManifestError
-from gitorch.manifest import (
-    CODEOWNER_RE,
-    DEFAULT_COVERAGE_OMIT,
-    GATE_KEYS,
-    SHARED,
-    TEAM_KEYS,
-    TEAM_NAME_RE,
-    TOP_KEYS,
-    Gates,
-    Manifest,
-    Team,
-    TeamName,
-)
+from gitorch.manifest import DEFAULT_COVERAGE_OMIT, SHARED, Gates, Manifest, Team, TeamName
+from gitorch.manifest.records import CODEOWNER_RE, GATE_KEYS, TEAM_KEYS, TEAM_NAME_RE, TOP_KEYS
 
 if TYPE_CHECKING:
     import yaml
@@ -158,7 +147,7 @@ class _Checker:
     def patterns(self, data: Mapping[str, Any], name: str,
                  key: tuple[str | int, ...]) -> tuple[str, ...]:
         """A list of gitignore patterns; a pattern pathspec cannot use is a problem."""
-        from gitorch.ownership import pattern_problem
+        from gitorch.manifest.ownership import pattern_problem
 
         out = []
         value = data.get(name)
@@ -320,7 +309,7 @@ class _Checker:
         return None
 
     def relations(self, teams: dict[TeamName, Team]) -> None:
-        from gitorch.ownership import first_segments, scope_escape, scope_overlap
+        from gitorch.manifest.ownership import first_segments, scope_escape, scope_overlap
 
         for team in teams.values():
             key: tuple[str | int, ...] = ("teams", team.name)

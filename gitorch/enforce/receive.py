@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gitorch import hookgit
+from gitorch.enforce import gitread as hookgit
+from gitorch.enforce.commits import Violation
 from gitorch.errors import ManifestError
-from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName, parse_manifest
-from gitorch.ownership import UNOWNED
-from gitorch.scope import CompiledOwnership, Violation
+from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
+from gitorch.manifest.loading import parse_manifest
+from gitorch.manifest.ownership import UNOWNED
+from gitorch.manifest.scope import CompiledOwnership
 
 IDENTITY_VARIABLES = (
     "GITORCH_USER",        # set by the administrator's own wrapper

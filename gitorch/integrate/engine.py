@@ -40,8 +40,18 @@ from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
+from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError, UsageError
-from gitorch.hunks import pair, settle_by_hunk
+from gitorch.integrate.hunks import pair, settle_by_hunk
+from gitorch.integrate.runstate import (
+    BASE_OWNER,
+    CHECKPOINT_REF,
+    Lost,
+    RunState,
+    chain_owners,
+    read_checkpoint,
+    write_checkpoint,
+)
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import (
     Dropped,
@@ -51,16 +61,6 @@ from gitorch.records import (
     Skipped,
     TeamOutcome,
 )
-from gitorch.runstate import (
-    BASE_OWNER,
-    CHECKPOINT_REF,
-    Lost,
-    RunState,
-    chain_owners,
-    read_checkpoint,
-    write_checkpoint,
-)
-from gitorch.scope import commit_violations
 from gitorch.signals import read_signal
 
 DROPPED_PREFIX = "refs/gitorch/dropped"

@@ -1,59 +1,15 @@
-"""Commits judged against a team's scope: the engine behind the hook, check, gate and status."""
+"""Scopes compiled for per-path matching: the form the server hook (and its cache) uses."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gitorch.manifest import SHARED, Manifest, TeamName
-from gitorch.ownership import UNOWNED, Ownership
+from gitorch.manifest.ownership import UNOWNED, Ownership
+from gitorch.manifest.records import SHARED, TeamName
 
 if TYPE_CHECKING:
     import pathspec
-
-    from gitorch import repo as git
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One path that one commit changed outside the team's scope."""
-
-    commit: str
-    subject: str
-    path: str
-    owner: str
-    collides_with: str | None = None   # the other team's path this one equals case-folded (NFC)
-
-
-def commit_violations(
-    repo: git.Repository, manifest: Manifest, team: TeamName, commits: Iterable[git.Commit]
-) -> list[Violation]:
-    """Every (commit, path) among ``commits`` that ``team`` may not change."""
-    from gitorch import repo as git  # not at import: the hook imports Violation without pygit2
-
-    ownership = manifest.ownership
-    out: list[Violation] = []
-    for commit in commits:
-        for path in sorted(git.changed_paths(repo, commit)):
-            if not ownership.may_change(team, path):
-                out.append(Violation(
-                    commit=str(commit.id), subject=git.subject(commit), path=path,
-                    owner=ownership.owner_of(path),
-                ))
-    return out
-
-
-def range_violations(
-    repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
-    base: git.Commit | None,
-) -> list[Violation]:
-    """Violations of the commits on ``head`` that ``base`` does not have."""
-    from gitorch import repo as git
-
-    exclude = [base.id] if base is not None else []
-    return commit_violations(repo, manifest, team, git.walk(repo, [head.id], exclude))
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitorch.manifest import DEFAULT_MANIFEST, SHARED, Manifest, TeamName
-from gitorch.patterns import ANY, STAR, STAR2, CharClass, Lit, Parsed, Seg, parse
+from gitorch.manifest.patterns import ANY, STAR, STAR2, CharClass, Lit, Parsed, Seg, parse
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 _SPECIAL = set("*?[]\\ ")
@@ -116,7 +116,7 @@ def _team_order(manifest: Manifest) -> list[TeamName]:
     ownership = manifest.ownership
     base = list(reversed(ownership.team_names))     # gitorch tries sub-teams first; GitHub, last
     after: dict[str, set[str]] = {name: set() for name in base}
-    from gitorch.ownership import scope_overlap
+    from gitorch.manifest.ownership import scope_overlap
 
     for name in base:
         for pattern in manifest.teams[TeamName(name)].owns:

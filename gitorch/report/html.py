@@ -11,7 +11,7 @@ import itertools
 from html import escape
 
 from gitorch.records import IntegrationReport
-from gitorch.report import (
+from gitorch.report.common import (
     DASH,
     clean,
     coverage_text,
