@@ -12,17 +12,20 @@ Choices, documented in README:
 - ``blocked`` lasts until the team's next signal, even if it commits meanwhile (a blocked
   team may still do side work); ``ready`` lasts until the next commit or signal, also
   once the branch has been merged into the base (its tip is then the ready signal).
-- ``violations`` counts commits (not paths) that change a path the team may not change.
+- ``violations`` counts the commits (not paths) the server hook would refuse: those the
+  branch has beyond what the server already has (``gitorch.enforce.verdict``: the base,
+  the other teams' branches, the remote's branches) that change a path the team may not
+  change. ``check``, ``gate`` and the hook give the same verdict on the same commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.enforce.commits import commit_violations
+from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError
 from gitorch.manifest import Manifest, TeamName
 from gitorch.signals import State, read_signal
@@ -92,6 +95,8 @@ class StatusCache:
     """Facts per (team, head, base tip): a monitor round only re-reads branches that moved."""
 
     facts: MutableMapping[tuple[str, str, str], BranchFacts] = field(default_factory=dict)
+    # offending commits per (team, head, base tip, every branch tip the verdict depends on)
+    offending: MutableMapping[tuple[str, str, str, str], int] = field(default_factory=dict)
 
 
 def find_branch(repo: git.Repository, branch: str, remote: str | None) -> tuple[str, git.Commit] | None:
@@ -116,18 +121,31 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
     base_tip = base_found[1]
     cache = cache if cache is not None else StatusCache()
     partial: dict[TeamName, tuple[str | None, str | None, BranchFacts | None]] = {}
-    for name in manifest.teams:
-        found = find_branch(repo, manifest.branch(name), remote)
-        if found is None:
-            partial[name] = (None, None, None)
-            continue
-        ref, head = found
-        key = (name, str(head.id), str(base_tip.id))
-        facts = cache.facts.get(key)
-        if facts is None:
-            facts = _branch_facts(repo, manifest, name, head, base_tip)
-            cache.facts[key] = facts
-        partial[name] = (ref, str(head.id), facts)
+    with gitread.Git(repo.path) as reader:
+        tips = reader.run("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads",
+                          *([f"refs/remotes/{remote}"] if remote else [])) or ""
+        for stale in [k for k in cache.offending if k[3] != tips]:
+            del cache.offending[stale]      # some branch moved: every verdict may have changed
+        for name in manifest.teams:
+            found = find_branch(repo, manifest.branch(name), remote)
+            if found is None:
+                partial[name] = (None, None, None)
+                continue
+            ref, head = found
+            key = (name, str(head.id), str(base_tip.id))
+            facts = cache.facts.get(key)
+            if facts is None:
+                facts = _branch_facts(repo, manifest, name, head, base_tip)
+                cache.facts[key] = facts
+            seen = (*key, tips)
+            offending = cache.offending.get(seen)
+            if offending is None:
+                head_ref = f"refs/heads/{ref}" if ref == manifest.branch(name) \
+                    else f"refs/remotes/{ref}"
+                offending = cache.offending[seen] = verdict.judge_in_clone(
+                    reader, manifest, name, str(head.id), head_ref=head_ref,
+                    base=str(base_tip.id), remote=remote).offending
+            partial[name] = (ref, str(head.id), replace(facts, violations=offending))
 
     states: dict[TeamName, TeamStatus] = {}
     for name in manifest.merge_order():   # dependencies first: 'waiting' reads their state
@@ -170,11 +188,10 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
         loc = _loc_from_root(repo, head, own)
     else:
         loc = git.added_line_total(repo, start.id, head.id, own)
-    offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,
                        last_activity=git.commit_time_iso(head) if commits or signal else None,
-                       violations=len(offending))
+                       violations=0)     # filled in by compute_status: it depends on other refs
 
 
 def _loc_from_root(repo: git.Repository, head: git.Commit, own: Callable[[str], bool]) -> int:

@@ -114,18 +114,26 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
     """Run the server hook's scope check on REV (default HEAD) against the base branch."""
     from gitorch import repo as git
     from gitorch.enforce import gitread as hookgit
-    from gitorch.enforce import receive
+    from gitorch.enforce import receive, verdict
     from gitorch.manifest import TeamName
 
     manifest = obj.manifest
     repo = obj.repo
     name = rev or git.symbolic_head(repo) or "HEAD"
     head = None
+    head_ref: str | None = f"refs/heads/{name}" if rev is None and name != "HEAD" else None
     if rev is not None and manifest.team_of_branch(rev) is not None:
         # The contract's lookup of a team branch: the local one, else REMOTE/<branch>.
         head = git.branch_commit(repo, rev, remote)
+        local = git.ref_target(repo, f"refs/heads/{rev}") is not None
+        head_ref = f"refs/heads/{rev}" if local else f"refs/remotes/{remote}/{rev}"
     if head is None:
         head = git.resolve_commit(repo, rev or "HEAD")
+    if rev is not None and head_ref is None:
+        for candidate in (rev, f"refs/heads/{rev}", f"refs/remotes/{rev}"):
+            if candidate.startswith("refs/") and git.ref_target(repo, candidate) is not None:
+                head_ref = candidate
+                break
     if team is None:
         found = manifest.team_of_branch(name)
         if found is None and name.startswith("refs/remotes/"):
@@ -141,22 +149,25 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
                          hint=f"teams: {', '.join(sorted(manifest.teams))}")
     base = git.branch_commit(repo, manifest.base, remote)
     with hookgit.Git(repo.path) as reader:
-        verdict = receive.check_branch(reader, manifest, TeamName(team), str(head.id),
-                                       str(base.id) if base is not None else None, name)
+        judged = verdict.judge_in_clone(reader, manifest, TeamName(team), str(head.id),
+                                        head_ref=head_ref, remote=remote or None,
+                                        base=str(base.id) if base is not None else None)
+    result = verdict.check_verdict(judged, manifest, name, base_known=base is not None)
     if as_json:
         print_json({"team": team, "rev": name, "head": str(head.id),
                     "base": str(base.id) if base is not None else None,
-                    "commits": verdict.commits, "ok": verdict.accepted,
-                    "violations": [receive.violation_json(v) for v in verdict.violations]})
+                    "commits": result.commits, "ok": result.accepted,
+                    "offending_commits": judged.offending, "policy": str(manifest.path),
+                    "violations": [receive.violation_json(v) for v in result.violations]})
     else:
-        lines = receive.render([verdict], verbose_accept=True)
-        if verdict.accepted:
-            click.echo(f"{name}: {verdict.reason}")
+        lines = receive.render([result], verbose_accept=True)
+        if result.accepted:
+            click.echo(f"{name}: {result.reason}")
         else:
             lines = lines[:-1]      # not a push: no "push rejected" line
-            lines[0] = f"{name}: {verdict.reason}"
+            lines[0] = f"{name}: {result.reason}"
             click.echo("\n".join(lines))
-    if not verdict.accepted:
+    if not result.accepted:
         raise SystemExit(1)
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gitorch import repo as git
-from gitorch.enforce.gate import MANIFEST_OWNER, GateResult
+from gitorch.enforce.commits import MANIFEST_OWNER
+from gitorch.enforce.gate import GateResult
 from gitorch.records import PredictedConflict, QualityResult
 
 ANNOTATION_LIMIT = 10          # GitHub shows at most ten annotations of a kind per step

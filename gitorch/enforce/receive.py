@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitorch.enforce import gitread as hookgit
-from gitorch.enforce.commits import Violation
+from gitorch.enforce.commits import MANIFEST_OWNER, Violation
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
@@ -119,12 +119,14 @@ class ScopeJudge:
     """Judges commits against one manifest's scopes; caches each path's owner across refs."""
 
     def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = (),
-                 compiled: CompiledOwnership | None = None):
+                 compiled: CompiledOwnership | None = None, policy_path: str = DEFAULT_MANIFEST):
         self.repo = repo
         self.manifest = manifest
         self._compiled = compiled if compiled is not None \
             else CompiledOwnership(manifest.ownership)
-        self._owner: dict[str, str] = {}
+        # the policy itself belongs to the integrators, whatever the scopes say
+        self._policy_path = policy_path
+        self._owner: dict[str, str] = {policy_path: MANIFEST_OWNER}
         self._base = list(existing)
         self._twins = hookgit.FoldedTrees(repo)
 
@@ -136,6 +138,8 @@ class ScopeJudge:
 
     def may_change(self, team: TeamName, path: str) -> bool:
         owner = self.owner(path)
+        if path == self._policy_path:
+            return False
         if owner in ("shared", team):
             return True
         return owner != UNOWNED and team in self._compiled.ancestors.get(TeamName(owner), ())
@@ -432,25 +436,3 @@ def to_json(verdicts: Sequence[Verdict]) -> list[dict[str, object]]:
 def violation_json(v: Violation) -> dict[str, object]:
     return {"commit": v.commit, "subject": v.subject, "path": v.path, "owner": v.owner,
             "collides_with": v.collides_with}
-
-
-
-def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: str,
-                 base: str | None, ref: str) -> Verdict:
-    """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
-    judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
-    exclude = [base] if base is not None else []
-    commits = repo.new_commits([head], exclude)
-    count, violations = judge.commits(team, commits)
-    beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
-    plural = "s" if count != 1 else ""
-    if not violations:
-        return Verdict(ref, True, f"{count} commit{plural} {beyond}, all within team {team}'s "
-                       "scope", commits=count)
-    offending = len({v.commit for v in violations})
-    return Verdict(ref, False, f"{offending} commit{'s' if offending != 1 else ''} of {count} "
-                   f"{beyond} change{'s' if offending == 1 else ''} paths outside team "
-                   f"{team}'s scope", violations=tuple(violations), commits=count,
-                   advice=f"take these changes out of your commits (git rebase -i "
-                   f"{manifest.base}) and leave them to their owners; the server refuses "
-                   "this push as it is")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.enforce.commits import commit_violations
+from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError, UsageError
 from gitorch.integrate.hunks import pair, settle_by_hunk
 from gitorch.integrate.runstate import (
@@ -103,7 +103,7 @@ def integrate(
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress)
+                            progress=progress, remote=remote)
     merged = [o for o in state.outcomes if o.status == "merged"]
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress)
                if command else None)
@@ -137,11 +137,11 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 
 
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
-               checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None
-               ) -> git.Oid | None:
+               checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
+               remote: str | None = "origin") -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = _Merger(repo, manifest, state)
+    merger = _Merger(repo, manifest, state, remote)
     lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     total = len(state.order)
     try:
@@ -286,10 +286,12 @@ class _LineTotals:
 class _Merger:
     """Merges one team at a time onto ``state.chain``, applying the skip or fix policy."""
 
-    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState):
+    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
+                 remote: str | None = "origin"):
         self.repo = repo
         self.manifest = manifest
         self.state = state
+        self.remote = remote
         self._tip: git.ChainTree | None = None
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
@@ -329,7 +331,7 @@ class _Merger:
         anc_tree = git.tree_of(repo, ancestor)
         chain_tree = git.tree_of(repo, chain)
 
-        theirs, lost, skipped = self._within_scope(team, new_commits, anc_tree,
+        theirs, lost, skipped = self._within_scope(team, head, anc_tree,
                                                    git.tree_of(repo, head), facts)
         if skipped is not None:
             return skipped
@@ -360,15 +362,24 @@ class _Merger:
             return self._outcome(team, "unchanged")
         return None
 
-    def _within_scope(self, team: TeamName, new_commits: list[git.Commit], anc_tree: git.Oid,
+    def _within_scope(self, team: TeamName, head: str, anc_tree: git.Oid,
                       head_tree: git.Oid, facts: dict[str, Any]
                       ) -> tuple[git.Oid, list[Lost], TeamOutcome | None]:
         """The tree to merge and what it drops; a skip when out-of-scope paths and no --fix.
 
-        The team is charged only with the commits the chain does not have yet.
+        The hook's verdict (``verdict.judge_in_clone``) on the commits the chain and the
+        other teams' branches do not have yet: what the server accepted, this accepts.
         """
-        outside = sorted({v.path for v in commit_violations(self.repo, self.manifest, team,
-                                                            new_commits)})
+        branch = self.manifest.branch(team)
+        local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
+        head_ref = f"refs/heads/{branch}" if local or not self.remote \
+            else f"refs/remotes/{self.remote}/{branch}"
+        others = [h for t, h in self.state.heads.items() if t != team and h is not None]
+        with gitread.Git(self.repo.path) as reader:
+            judged = verdict.judge_in_clone(reader, self.manifest, team, head, head_ref=head_ref,
+                                            base=self.state.base, remote=self.remote,
+                                            also_there=[self.state.chain, *others])
+        outside = sorted({v.path for v in judged.violations})
         if not outside:
             return head_tree, [], None
         if not self.state.fix:
