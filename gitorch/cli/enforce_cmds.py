@@ -157,7 +157,8 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
         print_json({"team": team, "rev": name, "head": str(head.id),
                     "base": str(base.id) if base is not None else None,
                     "commits": result.commits, "ok": result.accepted,
-                    "offending_commits": judged.offending, "policy": str(manifest.path),
+                    "offending_commits": judged.offending,
+                    "policy": obj.policy.source if obj.policy else str(manifest.path),
                     "violations": [receive.violation_json(v) for v in result.violations]})
     else:
         lines = receive.render([result], verbose_accept=True)
@@ -167,6 +168,8 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
             lines = lines[:-1]      # not a push: no "push rejected" line
             lines[0] = f"{name}: {result.reason}"
             click.echo("\n".join(lines))
+        if obj.policy is not None and obj.policy.note:
+            click.echo(f"note: {obj.policy.note}", err=True)
     if not result.accepted:
         raise SystemExit(1)
 

@@ -16,6 +16,7 @@ import click
 from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
+from gitorch.manifest.cache import blob_id
 from gitorch.manifest.loading import load_manifest
 
 
@@ -66,12 +67,49 @@ def validate(obj: Context, as_json: bool) -> None:
                             if match else {"file": None, "line": None, "message": line})
         print_json({"valid": False, "problems": problems})
         raise SystemExit(2) from None
+    policy = base_manifest_blob(obj, manifest.base)
+    differs = None
+    if policy is not None and isinstance(manifest.path, Path):
+        try:
+            differs = blob_id(manifest.path.read_bytes()) != policy[1]
+        except OSError:
+            differs = None
     if as_json:
         print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
-                    "teams": sorted(manifest.teams)})
+                    "teams": sorted(manifest.teams),
+                    "policy": policy[0] if policy is not None else None,
+                    "differs_from_policy": differs})
         return
     click.echo(f"{manifest.path}: valid ({len(manifest.teams)} teams, project "
                f"{manifest.project})")
+    if policy is None and work_tree_root(obj) is not None:
+        click.echo(f"note: the base branch {manifest.base} has no {DEFAULT_MANIFEST} yet: "
+                   "commit this one there to make it the policy")
+    elif differs:
+        click.echo(f"note: this file differs from {policy[0] if policy else ''}, the policy in "
+                   "force: check, gate, status, conflicts and integrate (and the server) judge "
+                   "by that one until this change is merged into the base")
+
+
+def base_manifest_blob(obj: Context, base: str) -> tuple[str, str] | None:
+    """(``main:gitorch.yaml``, its blob id) at the tip of the base branch (local, else a
+    remote's), without opening the repository through pygit2; None when there is none."""
+    from gitorch.enforce.gitread import Git
+
+    if obj.manifest_option or os.environ.get(MANIFEST_ENV):
+        return None
+    root = work_tree_root(obj)
+    if root is None:
+        return None
+    reader = Git(str(root / ".git"))
+    remotes = (reader.run("remote") or "").split()
+    for name in ["heads/" + base, *(f"remotes/{r}/{base}" for r in
+                                   sorted(remotes, key=lambda r: (r != "origin", r)))]:
+        found = reader.run("rev-parse", "--verify", "-q", f"refs/{name}:{DEFAULT_MANIFEST}")
+        if found:
+            return f"{name.removeprefix('heads/').removeprefix('remotes/')}:{DEFAULT_MANIFEST}", \
+                found.strip()
+    return None
 
 
 @main.command()
