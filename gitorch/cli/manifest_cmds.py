@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.loading import load_manifest
