@@ -84,7 +84,7 @@ class GitorchGroup(click.Group):
                     click.echo(line, err=True)
                 if exc.hint:
                     click.echo(f"gitorch: {exc.hint}", err=True)
-            else:
+            elif str(exc):      # an empty message: the command has said it already
                 click.echo(f"gitorch: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):

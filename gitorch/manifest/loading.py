@@ -12,7 +12,6 @@ from pathlib import Path
 from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
-from gitorch.manifest.scope import CompiledOwnership
 
 
 def find_manifest(repo_root: Path | None, explicit: str | os.PathLike[str] | None) -> Path:
@@ -65,9 +64,3 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     manifest = parse(text, Path(path))
     return manifest.with_ownership(Ownership.from_manifest(manifest))
 
-
-def compiled_of(manifest: Manifest) -> CompiledOwnership:
-    """The manifest's scopes compiled for per-path matching (the hook's form)."""
-    from gitorch.manifest.ownership import Ownership
-
-    return CompiledOwnership(Ownership.from_manifest(manifest))
