@@ -10,3 +10,4 @@ enforce_cmds.check
 manifest_cmds.validate
 errors.EXIT_OK          # the exit codes are named together, 0 included
 records.QualityResult.gates_passed   # a record's public property (reports, tests)
+manifest_cmds.schema

@@ -56,6 +56,15 @@ def load_text(data: bytes, path: Path | str, cache_dir: Path | None = None,
     return cache.cached(cache_dir, blob or cache.blob_id(data), parse, Path(path))
 
 
+def schema_path() -> Path:
+    """The manifest's JSON Schema, as shipped inside the package (package data)."""
+    return Path(__file__).with_name("gitorch.schema.json")
+
+
+def schema_text() -> str:
+    return schema_path().read_text(encoding="utf-8")
+
+
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
     from gitorch.manifest.ownership import Ownership

@@ -126,3 +126,14 @@ def test_the_pre_receive_path_imports_neither_pygit2_yaml_nor_click(tmp_path: Pa
     out = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True,
                          check=True, cwd=tmp_path)
     assert out.stdout.strip() == ""
+
+
+def test_every_package_data_pattern_names_files_that_exist() -> None:
+    """pyproject's package data: what a wheel ships besides modules (the schema, templates)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["gitorch"]
+    assert "manifest/*.json" in patterns
+    for pattern in patterns:
+        assert list(ROOT.glob(pattern)), f"package data {pattern!r} matches no file"
