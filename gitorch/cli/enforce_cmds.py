@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
-from gitorch.errors import UsageError
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import CheckFailed, UsageError
 
 
 @main.group()
@@ -171,7 +171,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
         if obj.policy is not None and obj.policy.note:
             click.echo(f"note: {obj.policy.note}", err=True)
     if not result.accepted:
-        raise SystemExit(1)
+        raise CheckFailed("")       # the lines above say why
 
 
 @main.command("init-worktrees")

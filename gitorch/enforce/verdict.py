@@ -39,7 +39,6 @@ class Judgement:
     head: str
     commits: tuple[str, ...]
     violations: tuple[Violation, ...]
-    excluded: tuple[str, ...] = ()      # the refs whose commits were taken as already there
 
     @property
     def accepted(self) -> bool:
@@ -97,7 +96,7 @@ def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: st
                        policy_path=policy_path)
     _, violations = judge.commits(team, infos, before=before)
     return Judgement(team=team, head=head, commits=tuple(c.id for c in infos),
-                     violations=tuple(violations), excluded=tuple(exclude))
+                     violations=tuple(violations))
 
 
 def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,

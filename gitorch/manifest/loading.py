@@ -14,7 +14,6 @@ from pathlib import Path
 from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
-from gitorch.manifest.scope import CompiledOwnership
 
 DEFAULT_BASE = "main"
 
@@ -61,6 +60,15 @@ def load_text(data: bytes, path: Path | str, cache_dir: Path | None = None,
     return cache.cached(cache_dir, blob or cache.blob_id(data), parse, Path(path))
 
 
+def schema_path() -> Path:
+    """The manifest's JSON Schema, as shipped inside the package (package data)."""
+    return Path(__file__).with_name("gitorch.schema.json")
+
+
+def schema_text() -> str:
+    return schema_path().read_text(encoding="utf-8")
+
+
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
     from gitorch.manifest.ownership import Ownership
@@ -70,20 +78,12 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     return manifest.with_ownership(Ownership.from_manifest(manifest))
 
 
-def compiled_of(manifest: Manifest) -> CompiledOwnership:
-    """The manifest's scopes compiled for per-path matching (the hook's form)."""
-    from gitorch.manifest.ownership import Ownership
-
-    return CompiledOwnership(Ownership.from_manifest(manifest))
-
-
 @dataclass(frozen=True)
 class BasePolicy:
     """The manifest commands judge by, where it was read, and the working copy's, if it differs."""
 
     manifest: Manifest
     source: str                 # "main:gitorch.yaml", "origin/main:gitorch.yaml" or a file path
-    from_base: bool             # read at the tip of the base branch
     note: str | None = None     # one line a judging command should show, when it matters
 
 
@@ -131,8 +131,8 @@ def load_policy(working: Path, candidates: Callable[[str], list[str]], read: Blo
                         f"judging by {source}, as the server does")
         except OSError:
             pass
-        return BasePolicy(entry.manifest, source, True, note)
+        return BasePolicy(entry.manifest, source, note)
     manifest = load_manifest(working, cache_dir)
-    return BasePolicy(manifest, str(working), False,
+    return BasePolicy(manifest, str(working),
                       f"the base branch {base} has no {DEFAULT_MANIFEST} yet: judging by "
                       f"{working} (commit it to {base} to make it the policy)")
