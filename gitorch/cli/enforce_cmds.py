@@ -25,11 +25,14 @@ def hooks() -> None:
 @click.option("--local", "local", is_flag=True,
               help="Install pre-commit and pre-push in the current clone.")
 @click.option("--force", is_flag=True, help="Replace hooks that gitorch did not write.")
+@click.option("--integrators", "integrators", metavar="NAMES", multiple=True,
+              help="With --server: who may push the first gitorch.yaml onto an existing base "
+                   "(stored as git config gitorch.integrators; comma-separated or repeated).")
 @manifest_option
 @json_option
 @pass_context
 def install(obj: Context, server: str | None, policy: str | None, local: bool, force: bool,
-            as_json: bool) -> None:
+            integrators: tuple[str, ...], as_json: bool) -> None:
     """Write hook scripts that run gitorch with this Python interpreter.
 
     With --server, a --manifest PATH given on the command line pins PATH as --policy does.
@@ -39,8 +42,8 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
     if bool(server) == local:
         raise UsageError("say where: --server BARE_REPO or --local",
                          hint="see 'gitorch hooks install --help'")
-    if policy and not server:
-        raise UsageError("--policy applies to --server only")
+    if (policy or integrators) and not server:
+        raise UsageError(f"{'--policy' if policy else '--integrators'} applies to --server only")
     explicit = _manifest_on_command_line(obj)
     if explicit and local:
         raise UsageError("the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) "
@@ -55,26 +58,29 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
             raise UsageError(f"{obj.root} is a bare repository: client hooks need a clone",
                              hint="run it in a clone, or use --server for the shared repository")
     problem = None
+    advice: list[str] = []
     if server:
         done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
-                                          force=force)]
+                                          force=force, integrators=integrators)]
         rule = f"policy: {Path(policy).resolve()}" if policy else \
             "policy: gitorch.yaml on the base branch"
         problem = hook_files.policy_problem(Path(server), Path(policy) if policy else None)
+        advice = hook_files.adoption_advice(Path(server), problem) if problem else []
     else:
         done = hook_files.install_local(obj.root, force=force)
         rule = "policy: gitorch.yaml of this clone"
     if as_json:
         print_json({"installed": [str(d.path) for d in done], "python": sys.executable,
                     "policy": str(Path(policy).resolve()) if policy else None,
-                    "policy_problem": problem})
+                    "policy_problem": problem, "what_to_do": advice})
         return
     for item in done:
         click.echo(f"{'updated' if item.replaced else 'installed'} {item.path}")
     click.echo(f"python: {sys.executable}; {rule}")
-    if problem:
-        click.echo(f"note: no readable policy yet ({problem}): every push is refused except "
-                   "the one that creates the base branch with a valid gitorch.yaml")
+    if advice:
+        click.echo(f"note: {advice[0]}")
+        for line in advice[1:]:
+            click.echo(line)
 
 
 def _manifest_on_command_line(obj: Context) -> str | None:

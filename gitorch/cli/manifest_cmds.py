@@ -75,10 +75,12 @@ def validate(obj: Context, as_json: bool) -> None:
         except OSError:
             differs = None
     if as_json:
-        print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
-                    "teams": sorted(manifest.teams),
-                    "policy": policy[0] if policy is not None else None,
-                    "differs_from_policy": differs})
+        doc: dict[str, object] = {"manifest": str(manifest.path), "valid": True,
+                                  "project": manifest.project, "teams": sorted(manifest.teams)}
+        if not (obj.manifest_option or os.environ.get(MANIFEST_ENV)):
+            doc.update(policy=policy[0] if policy is not None else None,
+                       differs_from_policy=differs)
+        print_json(doc)
         return
     click.echo(f"{manifest.path}: valid ({len(manifest.teams)} teams, project "
                f"{manifest.project})")

@@ -204,7 +204,7 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
     manifest = policy.manifest
     bootstrap: RefUpdate | None = None
     if manifest is None:
-        bootstrap, manifest = _bootstrap(repo, updates)
+        bootstrap, manifest = _bootstrap(repo, updates, user if check_identity else None)
         if manifest is None:
             reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
                       "that creates the base branch with a valid gitorch.yaml is accepted")
@@ -217,23 +217,42 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
     verdicts = []
     for update in updates:
         if update is bootstrap:
-            verdicts.append(Verdict(update.ref, True, f"creates the base branch "
-                                    f"{manifest.base} with a valid gitorch.yaml"))
+            reason = (f"creates the base branch {manifest.base} with a valid gitorch.yaml"
+                      if update.created else
+                      f"adds a valid gitorch.yaml to the base branch {manifest.base} (pushed "
+                      f"by {user}, named in git config {BOOTSTRAP_CONFIG}): the policy from now on")
+            verdicts.append(Verdict(update.ref, True, reason))
         else:
             verdicts.append(rules.judge(update))
     return verdicts
 
 
-NO_POLICY_ADVICE = ("an administrator must make gitorch.yaml on the base branch valid (in the "
-                     "server repository, hook bypassed) or pin one with 'gitorch hooks install "
-                     "--server BARE --policy FILE'")
+NO_POLICY_ADVICE = ("an integrator named in the server's 'git config gitorch.integrators' (set "
+                     "it with 'gitorch hooks install --server BARE --integrators NAME') pushes a "
+                     "commit that adds a valid gitorch.yaml to the base branch (a fast-forward); "
+                     "or an administrator pins a policy with 'gitorch hooks install --server "
+                     "BARE --policy FILE'")
+BOOTSTRAP_CONFIG = "gitorch.integrators"
 
 
-def _bootstrap(repo: hookgit.Git,
-               updates: Sequence[RefUpdate]) -> tuple[RefUpdate | None, Manifest | None]:
-    """With no policy: the update that creates the base branch its own valid gitorch.yaml names."""
+def bootstrap_integrators(repo: hookgit.Git) -> tuple[str, ...]:
+    """Who may push the first gitorch.yaml onto an existing base: ``git config
+    gitorch.integrators`` in the server repository (names separated by commas or spaces)."""
+    found = repo.config(BOOTSTRAP_CONFIG) or ""
+    return tuple(n for n in found.replace(",", " ").split() if n)
+
+
+def _bootstrap(repo: hookgit.Git, updates: Sequence[RefUpdate], user: str | None
+               ) -> tuple[RefUpdate | None, Manifest | None]:
+    """With no policy: the update that brings the base branch its first valid gitorch.yaml.
+
+    Creating the base that way is open to anyone (a fresh repository has nothing to
+    protect). Moving an existing base (adopting a repository with history) needs a
+    pusher named in ``git config gitorch.integrators`` and a fast-forward: history the
+    server has is never rewritten on the way in.
+    """
     for update in updates:
-        if not update.created or update.deleted or not update.ref.startswith("refs/heads/"):
+        if update.deleted or not update.ref.startswith("refs/heads/"):
             continue
         commit = repo.commit(update.new)
         if commit is None:
@@ -242,7 +261,12 @@ def _bootstrap(repo: hookgit.Git,
             manifest = manifest_at(repo, commit)
         except ManifestError:
             continue
-        if update.ref == f"refs/heads/{manifest.base}":
+        if update.ref != f"refs/heads/{manifest.base}":
+            continue
+        if update.created:
+            return update, manifest
+        if (user is not None and user in bootstrap_integrators(repo)
+                and repo.run("merge-base", "--is-ancestor", update.old, commit) is not None):
             return update, manifest
     return None, None
 
@@ -310,11 +334,16 @@ class _Rules:
             return self.protected(update, f"the integration branch {m.integration}")
         if ref.startswith("refs/tags/"):
             return self.protected(update, "tags")
+        if ref.startswith("refs/heads/") and m.is_protected(ref[len("refs/heads/"):]):
+            return self.protected(update, f"the protected branch {ref[len('refs/heads/'):]}")
         teams = ", ".join(sorted(m.teams))
+        more = f", {', '.join(m.protected)}" if m.protected else ""
         return Verdict(ref, False, f"not a team branch: gitorch accepts "
                        f"refs/heads/{m.branch_prefix}<team> (teams: {teams})",
                        advice=f"push your work to refs/heads/{m.branch_prefix}<team>; "
-                       f"{m.base}, {m.integration} and tags are for integrators ({self.integrators()})")
+                       f"{m.base}, {m.integration}{more} and tags are for integrators "
+                       f"({self.integrators()}); another branch for integrators goes under "
+                       "'protected:' in gitorch.yaml")
 
     def protected(self, update: RefUpdate, what: str, *, base: bool = False) -> Verdict:
         if self.check_identity and not self.is_integrator():

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from gitorch.enforce import gitread
 from gitorch.enforce.commits import Violation
@@ -50,13 +49,6 @@ class Judgement:
         return len({v.commit for v in self.violations})
 
 
-def is_protected(manifest: Manifest, branch: str) -> bool:
-    """A branch only integrators may push: the base, the integration branch, a ``protected`` glob."""
-    if branch in (manifest.base, manifest.integration):
-        return True
-    return any(fnmatchcase(branch, pattern) for pattern in getattr(manifest, "protected", ()))
-
-
 def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
                 head_ref: str | None, remote: str | None) -> list[str]:
     """The refs whose commits the server already has, as far as this clone can tell.
@@ -74,7 +66,7 @@ def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
             continue
         if ref.startswith("refs/heads/"):
             branch = ref[len("refs/heads/"):]
-            if manifest.team_of_branch(branch) is None and not is_protected(manifest, branch):
+            if manifest.team_of_branch(branch) is None and not manifest.is_protected(branch):
                 continue    # a private branch of this clone: the server need not have it
         out.append(ref)
     return out

@@ -26,9 +26,29 @@ SHARED = "shared"
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
+def branch_glob(pattern: str) -> re.Pattern[str]:
+    """A ``protected`` entry as a regular expression over branch names."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "shared", "gates", "teams",
+    "integrators", "protected", "shared", "gates", "teams",
 )
 GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
 TEAM_KEYS = (
@@ -69,6 +89,7 @@ class Manifest:
     branch_prefix: str = "team/"
     worktrees: str | None = None
     integrators: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()     # branch globs only integrators may push (stable, release/*)
     shared: tuple[str, ...] = ()
     gates: Gates = field(default_factory=Gates)
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
@@ -76,6 +97,13 @@ class Manifest:
 
     def branch(self, team: TeamName) -> str:
         return f"{self.branch_prefix}{team}"
+
+    def is_protected(self, branch: str) -> bool:
+        """Only integrators push it: the base, the integration branch, a ``protected`` glob
+        (``*`` matches within one name part, ``**`` across ``/``)."""
+        if branch in (self.base, self.integration):
+            return True
+        return any(branch_glob(pattern).fullmatch(branch) for pattern in self.protected)
 
     def team_of_branch(self, branch: str) -> TeamName | None:
         """The team whose branch this is (``team/x`` or ``refs/heads/team/x``), else None."""

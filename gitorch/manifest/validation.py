@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_COVERAGE_OMIT, SHARED, Gates, Manifest, Team, TeamName
-from gitorch.manifest.records import CODEOWNER_RE, GATE_KEYS, TEAM_KEYS, TEAM_NAME_RE, TOP_KEYS
+from gitorch.manifest.records import (
+    CODEOWNER_RE,
+    GATE_KEYS,
+    TEAM_KEYS,
+    TEAM_NAME_RE,
+    TOP_KEYS,
+    branch_glob,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -203,18 +210,36 @@ class _Checker:
         prefix = self.string(data, "branch_prefix", (), "team/") or "team/"
         worktrees = self.string(data, "worktrees", (), None)
         integrators = self.string_list(data, "integrators", ())
+        protected = self.string_list(data, "protected", ())
         shared = self.patterns(data, "shared", ())
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
         teams = self.teams(data.get("teams"))
+        self.protected_branches(protected, prefix, teams)
         if self.problems or project is None:
             return None
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
-            branch_prefix=prefix, worktrees=worktrees, integrators=integrators, shared=shared,
-            gates=gates, lines=dict(self.lines),
+            branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
+            protected=protected, shared=shared, gates=gates, lines=dict(self.lines),
         )
+
+    def protected_branches(self, protected: tuple[str, ...], prefix: str,
+                           teams: Mapping[TeamName, Team]) -> None:
+        """Branch names or globs, never a team's branch (a team must be able to push it)."""
+        for i, pattern in enumerate(protected):
+            key: tuple[str | int, ...] = ("protected", i)
+            if not pattern.strip() or pattern.startswith(("refs/", "/")) or pattern.endswith("/"):
+                self.problem(key, f"protected entry {pattern!r} is not a branch name or glob: "
+                                  "write it as 'stable' or 'release/*' (no refs/heads/)")
+                continue
+            rx = branch_glob(pattern)
+            hit = next((t for t in teams if rx.fullmatch(f"{prefix}{t}")), None)
+            if hit is not None:
+                self.problem(key, f"protected entry {pattern!r} matches team {hit}'s branch "
+                                  f"{prefix}{hit}: a team must be able to push its own branch; "
+                                  "narrow the pattern")
 
     def gates(self, data: Any) -> Gates:
         if data is None:
