@@ -20,6 +20,7 @@ from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import UNOWNED
+from gitorch.manifest.pathnames import shown
 from gitorch.manifest.scope import CompiledOwnership
 
 IDENTITY_VARIABLES = (
@@ -394,9 +395,9 @@ def describe(v: Violation) -> str:
     """``path  (owner: beta)`` and, for a collision, the path it collides with."""
     owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
     if v.collides_with:
-        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
-                f"owner: {owner})")
-    return f"{v.path}  (owner: {owner})"
+        return (f"{shown(v.path)}  (same file as {shown(v.collides_with)} on case-insensitive "
+                f"file systems; owner: {owner})")
+    return f"{shown(v.path)}  (owner: {owner})"
 
 
 def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:
