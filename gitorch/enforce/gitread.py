@@ -41,13 +41,21 @@ class CommitInfo:
 # --------------------------------------------------------------------------- commits
 
 
-def log_command(git_dir: str, exclude_all: bool) -> list[str]:
-    """``git log`` of the revisions on its stdin (see ``log_input``), minus every ref when
-    ``exclude_all``. Revisions go through stdin: a push may name thousands."""
+# The refs whose commits count as judged: those the hook governs. Not ``--all``: hosting
+# servers write refs of their own outside pre-receive (refs/pull/N/head on GitHub
+# Enterprise and Gitea, refs/merge-requests/N/head and refs/keep-around/ on GitLab,
+# refs/changes/ on Gerrit), and what only they reach has never been judged.
+JUDGED_REFS = ("--branches", "--tags")
+
+
+def log_command(git_dir: str, exclude_judged: bool) -> list[str]:
+    """``git log`` of the revisions on its stdin (see ``log_input``), minus what any branch
+    or tag reaches when ``exclude_judged``. Revisions go through stdin: a push may name
+    thousands."""
     return ["git", "--git-dir", git_dir, "log", "-z", "--topo-order", "--reverse",
             "--no-renames", "--no-ext-diff", "--no-textconv", "-c", "--root", "--name-status",
-            "--format=%x01%H %P%x02%s", "--stdin", *(["--not", "--all"] if exclude_all else []),
-            "--"]
+            "--format=%x01%H %P%x02%s", "--stdin",
+            *(["--not", *JUDGED_REFS] if exclude_judged else []), "--"]
 
 
 def log_input(heads: Sequence[str], exclude: Sequence[str] | None) -> bytes:
@@ -291,7 +299,8 @@ class Git:
 
     def new_commits(self, heads: Sequence[str], exclude: Sequence[str] | None = None,
                     *, started: Started | None = None) -> list[CommitInfo]:
-        """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no ref),
+        """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no branch
+        and no tag, the refs the hook governs),
         oldest first, with their changed and added paths. ``started``: the same question
         already put to git for a superset of ``heads``; its answer is used if git gave one.
         """

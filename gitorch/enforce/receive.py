@@ -199,8 +199,9 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                started: hookgit.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
-    ``exclude``: the commits the receiving side already has (default: every ref of
-    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    ``exclude``: the commits the receiving side has judged already (default: the tips of
+    ``repo``'s branches and tags, the refs the hook governs, never refs a hosting server
+    writes itself); what they reach is not judged again. ``check_identity`` False (a client-side
     pre-push, which cannot know the server's identity) skips the rules on who pushes.
     """
     manifest = policy.manifest
