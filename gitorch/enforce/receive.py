@@ -59,6 +59,8 @@ class Policy:
     pinned: bool = False
     problem: str | None = None  # one line: why no policy could be read
     compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
+    branch: str | None = None   # the branch whose gitorch.yaml it is (None: pinned, or none)
+    consulted: frozenset[str] = frozenset()     # every branch whose tip decided it
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,10 @@ class _Rules:
             return self.team_branch(update, team)
         if ref == f"refs/heads/{m.base}":
             return self.protected(update, f"the base branch {m.base}", base=True)
+        source = self.policy.branch
+        if source is not None and ref == f"refs/heads/{source}":
+            return self.protected(update, f"{source}, the branch the policy (gitorch.yaml) is "
+                                  "read from", base=True)
         if ref == f"refs/heads/{m.integration}":
             return self.protected(update, f"the integration branch {m.integration}")
         if ref.startswith("refs/tags/"):
