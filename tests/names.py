@@ -40,11 +40,13 @@ PATHS: tuple[str, ...] = (
 )
 
 
-def corpus(prefix: str) -> list[str]:
+def corpus(prefix: str, *, disk: bool = False) -> list[str]:
     """Every component as a file under ``prefix`` (a directory, no trailing slash), and
-    every path under ``prefix/nested``."""
-    return [*(f"{prefix}/{name}" for name in COMPONENTS),
-            *(f"{prefix}/nested/{path}" for path in PATHS)]
+    every path under ``prefix/nested``; with ``disk``, only names a file system can hold
+    (for tests that check the files out)."""
+    return [name for name in (*(f"{prefix}/{c}" for c in COMPONENTS),
+                              *(f"{prefix}/nested/{p}" for p in PATHS))
+            if not disk or TOO_LONG_FOR_A_DISK not in name]
 
 
 def valid_component(name: str) -> bool:

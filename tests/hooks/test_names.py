@@ -73,6 +73,9 @@ def test_every_awkward_name_out_of_scope_is_listed_once_with_its_owner(server: S
         *listed,
         result.remote[-2], "gitorch: push rejected (1 of 1 ref refused); nothing was applied"]
     # gitorch check is the same engine on the same commits: the same paths, exactly.
+    text = cli("check", "team/alpha", cwd=c.path)
+    assert text.exit_code == 1
+    assert [line for line in text.output.split("\n") if line.startswith("    ")] == listed
     found = cli("check", "--json", "team/alpha", cwd=c.path)
     assert found.exit_code == 1
     violations = json.loads(found.stdout)["violations"]
