@@ -29,7 +29,8 @@ from tests.conftest import Cli, GitRepo
 from tests.hooks.conftest import push
 
 TEAMS = ("alpha", "beta", "gamma")
-PATHS = ("src/a/core.py", "src/a/Other File.py", "src/b/api.py", "src/c/café.py", "src/m/moved.py",
+PATHS = ("src/a/core.py", "src/a/Other File.py", "src/b/api.py", "src/b/with space/x.py",
+         "src/c/café.py", "src/m/moved.py",
          "README.md", "other/notes.txt", "gitorch.yaml")
 
 
