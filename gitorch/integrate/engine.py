@@ -43,7 +43,7 @@ from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError, UsageError
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import pair, settle_by_hunk
-from gitorch.integrate.keepgreen import Options, keep_green
+from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -117,6 +117,8 @@ def integrate(
     green = found is None or found.green
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
                if command and green else None)
+    if found is not None and quality is not None:
+        found, quality = settle_measure(found, quality)
     if merged and not dry_run and green:
         _publish(repo, state, integration_ref)
     dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)

@@ -26,15 +26,16 @@ out; see ``gitorch.integrate.testruns``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitorch.integrate.runstate import RunState
 from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
 from gitorch.manifest import Manifest, TeamName
-from gitorch.records import Culprit, KeepGreen
+from gitorch.records import Culprit, KeepGreen, QualityResult
 
 Rebuild = Callable[[dict[TeamName, str]], RunState]          # left-out team -> reason
 MergeOnto = Callable[[RunState, int, TeamName], str | None]   # team onto prefix k
+MEASURED = "(the test command, in the measured run)"    # failed there, passed when searched
 Say = Callable[[int, str], None]                              # (runs so far, what happens)
 
 
@@ -106,6 +107,16 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
         note(f"leaving out {', '.join(c.left_out for c in found)}; rebuilding the chain")
         state = rebuild(dict(left_out))
     return state, record(False)
+
+
+def settle_measure(found: KeepGreen, quality: QualityResult) -> tuple[KeepGreen, QualityResult]:
+    """The measured run (under coverage) of a tree the search saw pass, failing: flaky."""
+    if not found.green or quality.passed is not False or quality.returncode is None:
+        return found, quality
+    flaky = (*found.flaky_tests, MEASURED)
+    return (replace(found, flaky_tests=flaky),
+            replace(quality, passed=True,
+                    failures=tuple(f for f in quality.failures if f != "tests failed")))
 
 
 def _prefixes(state: RunState) -> _Prefixes:

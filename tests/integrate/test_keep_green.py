@@ -92,3 +92,142 @@ def test_a_culprit_alone_is_found_and_left_out(repo: GitRepo, cli: Cli) -> None:
     assert purposes.count("search") <= 3                  # log2(8), not a scan
     assert purposes.count("alone") == 1
     assert len(purposes) <= 10, purposes
+
+
+def test_an_interaction_names_the_pair_and_leaves_out_the_lower_priority(
+        repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT, {"t2": "removes cache\n", "t6": "uses cache\n"})
+    code, data = green(s)
+    assert code == 1
+    [culprit] = data["culprits"]
+    assert culprit["team"] == "t6" and culprit["kind"] == "interaction"
+    assert culprit["with"] == ["t2"]
+    assert culprit["failing_tests"] == ["checks::use_cache"]
+    assert culprit["left_out"] == "t6"                     # priority 94 < 98
+    assert culprit["decided_by"].startswith("priority: t6 (94) is below t2 (98)")
+    assert "only with t2" in skipped(data)["t6"]
+    assert data["tests"]["passed"] is True
+
+
+def test_of_a_pair_the_earlier_team_goes_when_its_priority_is_lower(
+        repo: GitRepo, cli: Cli) -> None:
+    # late depends on dep (priority 1), so low (5) merges before late (50)
+    teams: Teams = [("low", 5, []), ("dep", 1, []), ("late", 50, ["dep"]), ("other", 3, [])]
+    s = project(repo, cli, teams, {"low": "removes api\n", "late": "uses api\n"})
+    code, data = green(s)
+    assert data["order"] == ["low", "other", "dep", "late"]
+    [culprit] = data["culprits"]
+    assert (culprit["team"], culprit["with"], culprit["left_out"]) == ("late", ["low"], "low")
+    assert "priority: low (5) is below late (50)" in culprit["decided_by"]
+    assert list(skipped(data)) == ["low"]
+    assert data["merged"] == ["other", "dep", "late"]
+    assert code == 1
+
+
+def test_of_a_pair_the_dependent_goes_whatever_the_priorities(repo: GitRepo, cli: Cli) -> None:
+    teams: Teams = [("core", 1, []), ("app", 90, ["core"])]
+    s = project(repo, cli, teams, {"core": "removes hook\n", "app": "uses hook\n"})
+    code, data = green(s)
+    [culprit] = data["culprits"]
+    assert (culprit["team"], culprit["with"], culprit["left_out"]) == ("app", ["core"], "app")
+    assert culprit["decided_by"].startswith("dependency: app depends on core")
+    assert data["merged"] == ["core"]
+
+
+def test_the_dependents_of_a_culprit_are_left_out_with_it(repo: GitRepo, cli: Cli) -> None:
+    teams: Teams = [("base", 50, []), ("lib", 40, []), ("api", 30, ["lib"]), ("ui", 20, ["api"]),
+                    ("docs", 10, [])]
+    s = project(repo, cli, teams, {"lib": "break storage\n"})
+    code, data = green(s)
+    assert code == 1
+    assert [c["team"] for c in data["culprits"]] == ["lib"]
+    reasons = skipped(data)
+    assert list(reasons) == ["lib", "api", "ui"]
+    assert reasons["api"] == "depends on lib, which was left out"
+    assert reasons["ui"] == "depends on lib, which was left out"   # names the culprit
+    assert data["merged"] == ["base", "docs"]
+
+
+def test_a_flaky_test_is_listed_and_never_blamed(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT, {"t5": "flaky wobble\n"})
+    code, data = green(s)
+    # it failed on the tip, passed on the retry, failed again in the measured run
+    assert data["flaky_tests"] == ["checks::wobble", "(the test command, in the measured run)"]
+    assert data["culprits"] == [] and data["skipped"] == []
+    assert data["tests"]["passed"] is True
+    assert [r["purpose"] for r in data["test_runs"]] == ["tip", "retry"]
+    assert code == 0
+
+
+def test_a_flaky_test_beside_a_real_culprit(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT, {"t2": "flaky wobble\n", "t6": "break real\n"})
+    code, data = green(s, "--retries", "2")
+    assert [c["team"] for c in data["culprits"]] == ["t6"]
+    assert list(skipped(data)) == ["t6"]
+    assert "checks::wobble" in data["flaky_tests"]
+    assert code == 1
+
+
+THREE = {"t3": "break alpha\n", "t9": "break beta\n", "t14": "break gamma\n"}
+SIXTEEN: Teams = [(f"t{i}", 100 - i, []) for i in range(1, 17)]
+
+
+def test_three_culprits_with_different_tests_are_found_in_one_search(
+        repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, SIXTEEN, THREE)
+    code, data = green(s)
+    assert code == 1
+    assert sorted((c["team"], c["failing_tests"][0]) for c in data["culprits"]) == [
+        ("t14", "checks::gamma"), ("t3", "checks::alpha"), ("t9", "checks::beta")]
+    assert sorted(skipped(data)) == ["t14", "t3", "t9"]
+    purposes = [r["purpose"] for r in data["test_runs"]]
+    assert purposes.count("tip") == 2                    # one search, then the green tip
+    assert purposes.count("search") <= 10, purposes      # a scan would need 14
+    assert data["tests"]["passed"] is True
+
+
+def test_jobs_two_finds_the_same_culprits_and_removes_its_worktrees(
+        repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, SIXTEEN, THREE)
+    code, data = green(s, "--jobs", "2")
+    assert sorted(c["team"] for c in data["culprits"]) == ["t14", "t3", "t9"]
+    assert data["keep_green"]["jobs"] == 2
+    assert code == 1
+    listed = repo.git("worktree", "list", "--porcelain").stdout
+    assert listed.count("worktree ") == 1, listed
+
+
+def test_dry_run_searches_and_moves_nothing(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT, {"t4": "break x\n"})
+    before = s.refs()
+    code, data = green(s, "--dry-run")
+    assert [c["team"] for c in data["culprits"]] == ["t4"]
+    assert data["dry_run"] is True and data["integration"]
+    assert s.refs() == before
+    assert code == 1
+
+
+def test_a_hanging_test_run_is_killed_and_counts_as_failed(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT[:4], {"t3": "hang\n"})
+    code, data = green(s, "--test-timeout", "2", "--retries", "0")
+    assert [c["team"] for c in data["culprits"]] == ["t3"]
+    timed_out = [r for r in data["test_runs"] if r["timed_out"]]
+    assert timed_out and timed_out[0]["failed_tests"] == ["(timed out after 2s)"]
+    assert data["merged"] == ["t1", "t2", "t4"]
+    assert code == 1
+
+
+def test_a_test_command_that_cannot_start_is_a_usage_error(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT[:2], {"t2": "break x\n"})
+    code, _, result = s.run("--test", "no-such-test-runner --all", "--keep-green")
+    assert code == 2
+    assert "cannot start: no-such-test-runner" in result.output
+    assert "refs/heads/integration" not in s.refs()
+
+
+def test_options_of_keep_green_need_it(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT[:2], {})
+    code, _, result = s.run("--test", command(), "--jobs", "2")
+    assert code == 2 and "go with --keep-green" in result.output
+    code, _, result = s.run("--keep-green")
+    assert code == 2 and "needs a test command" in result.output
