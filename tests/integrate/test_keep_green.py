@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,39 @@ def test_options_of_keep_green_need_it(repo: GitRepo, cli: Cli) -> None:
     assert code == 2 and "go with --keep-green" in result.output
     code, _, result = s.run("--keep-green")
     assert code == 2 and "needs a test command" in result.output
+
+
+def test_status_shows_each_teams_verdict_of_the_last_run(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT[:4], {"t3": "break parser\n"})
+    before = cli("status", cwd=s.path).output
+    assert "LAST INTEGRATION" not in before               # no run yet: the table as it was
+    green(s)
+    table = cli("status", cwd=s.path).output
+    assert "LAST INTEGRATION" in table
+    lines = {line.split()[0]: line for line in table.splitlines()[1:]}
+    assert "merged" in lines["t1"]
+    assert "left out: its merge breaks the tests (checks::parser)" in lines["t3"]
+    data = json.loads(cli("status", "--json", cwd=s.path).stdout)
+    verdicts = {t["team"]: t.get("last_integration") for t in data["teams"]}
+    assert verdicts["t1"] == "merged" and verdicts["t3"].startswith("left out")
+
+
+def test_every_report_format_says_why_each_team_was_left_out(
+        repo: GitRepo, cli: Cli, tmp_path: Path) -> None:
+    teams: Teams = [("core", 50, []), ("api", 40, ["core"]), ("web", 30, [])]
+    s = project(repo, cli, teams, {"core": "break db\n"})
+    target = tmp_path / "out" / "report.md"
+    result = cli("integrate", "--test", command(), "--keep-green", "--junit-file", "junit.xml",
+                 "--format", "md,html,junit,json", "--report", str(target), cwd=s.path)
+    assert result.exit_code == 1, result.output
+    md = target.read_text()
+    assert "### Why each team was left out" in md
+    assert "| core | core breaks checks::db, also merged alone on the base |" in md
+    assert "| api | depends on core, which was left out |" in md
+    html = target.with_suffix(".html").read_text()
+    assert "<h3>Why each team was left out</h3>" in html and "<b>api</b>" in html
+    junit = target.with_suffix(".xml").read_text()
+    assert 'classname="gitorch.integrate.culprits" name="core"' in junit
+    data = json.loads(target.with_suffix(".json").read_text())
+    assert [c["team"] for c in data["culprits"]] == ["core"]
+    assert "Keep green:" in result.output and "core (alone) breaks checks::db" in result.output
