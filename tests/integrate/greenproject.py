@@ -9,6 +9,7 @@ failure.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -37,9 +38,12 @@ sys.exit(0 if all(tests.values()) else 1)
 '''
 
 
-def manifest(teams: list[tuple[str, int, list[str]]]) -> str:
+def manifest(teams: list[tuple[str, int, list[str]]], test_command: str | None = None) -> str:
     """gitorch.yaml for (team, priority, depends_on) triples."""
-    lines = ["version: 1", "project: green", 'shared: ["check.py"]', "teams:"]
+    lines = ["version: 1", "project: green", 'shared: ["check.py"]']
+    if test_command:
+        lines += ["gates:", f"  test_command: {json.dumps(test_command)}"]
+    lines.append("teams:")
     for team, priority, deps in teams:
         lines += [f"  {team}:", f'    owns: ["src/{team}/**"]', f"    priority: {priority}"]
         if deps:
@@ -47,8 +51,9 @@ def manifest(teams: list[tuple[str, int, list[str]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def base_files(teams: list[tuple[str, int, list[str]]], *, extra: str = "") -> dict[str, str]:
-    files = {"gitorch.yaml": manifest(teams), "check.py": CHECK}
+def base_files(teams: list[tuple[str, int, list[str]]], *, extra: str = "",
+               test_command: str | None = None) -> dict[str, str]:
+    files = {"gitorch.yaml": manifest(teams, test_command), "check.py": CHECK}
     for team, _, _ in teams:
         files[f"src/{team}/work.txt"] = "start\n" + extra
     return files
