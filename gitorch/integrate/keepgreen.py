@@ -97,10 +97,13 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
             if not base.passed:
                 return state, record(False, tuple(sorted(base.failed)))
         first = _first_failing(runner, chain, tests, 0, n, "search", note)
-        by_index = _confirmed(runner, chain, first)
-        if not by_index:
-            continue    # every failure was flaky: the tip is tested (known) again
+        by_index: dict[int, list[str]] = {}
+        for test, index in sorted(first.items()):
+            if test not in runner.flaky:
+                by_index.setdefault(index, []).append(test)
         found = _judge(runner, manifest, state, chain, by_index, merge_onto, note)
+        if not found:
+            continue    # every failure was flaky: the tip is tested (known) again
         culprits.extend(found)
         for culprit in found:
             left_out.setdefault(culprit.left_out, _reason(culprit))
@@ -139,17 +142,11 @@ def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
     return {UNNAMED} if UNNAMED in tests else tests
 
 
-def _confirmed(runner: TestRunner, chain: _Prefixes, first: dict[str, int]
-               ) -> dict[int, list[str]]:
-    """The tests of each first failing prefix that still fail when it is retried."""
-    boundaries = sorted(set(first.values()))
-    verdicts = dict(zip(boundaries, runner.verdicts(
-        [(chain.commit(i), chain.teams[i], "search") for i in boundaries]), strict=True))
-    by_index: dict[int, list[str]] = {}
-    for test, index in sorted(first.items()):
-        if test not in runner.flaky and _fails(test, verdicts[index]):
-            by_index.setdefault(index, []).append(test)
-    return by_index
+def _still_failing(runner: TestRunner, prefixes: _Prefixes, index: int,
+                   tests: list[str]) -> list[str]:
+    """The tests that fail prefix ``index`` again when it is retried (the others are flaky)."""
+    verdict = runner.verdicts([(prefixes.commit(index), prefixes.teams[index], "confirm")])[0]
+    return [t for t in tests if t not in runner.flaky and _fails(t, verdict)]
 
 
 def _fails(test: str, verdict: Verdict) -> bool:
@@ -213,32 +210,57 @@ def _names(prefixes: _Prefixes, span: tuple[int, int]) -> str:
 def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
            by_index: dict[int, list[str]], merge_onto: MergeOnto,
            note: Callable[[str], None]) -> list[Culprit]:
-    """Alone or interaction for each culprit, and the team to leave out for it."""
+    """Alone or interaction for each culprit, and the team to leave out for it.
+
+    A culprit's failure is confirmed before it counts: by failing again on a second tree
+    that holds the culprit (merged alone on the base), else by a retry of its prefix.
+    """
     culprits = {index: chain.teams[index][-1] for index in by_index}
     note(f"testing {', '.join(culprits.values())} merged alone on the base")
     alone = {index: merge_onto(state, 0, team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
-        [(alone[i] or "", (culprits[i],), "alone") for i in wanted]), strict=True))
+        [(alone[i] or "", (culprits[i],), "alone") for i in wanted], confirm=False),
+        strict=True))
     out: list[Culprit] = []
     for index, tests in sorted(by_index.items()):
         team = culprits[index]
         verdict = verdicts.get(index)
-        if verdict is None or any(_fails(t, verdict) for t in tests):
+        if verdict is not None and any(_fails(t, verdict) for t in tests):
             out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
                                "fails alone on the base: the team that broke the tests", team))
             continue
-        # pair k: prefix k with the culprit merged on top; pair index-1 is prefix index
-        pairs = _Prefixes([alone[index]] + [None] * (index - 2) + [chain.commit(index)],
-                          [(*chain.teams[k], team) for k in range(index)],
-                          _onto(merge_onto, state, team))
-        found = _first_failing(runner, pairs, tests, 0, index - 1, "pair", note)
-        partners = sorted({chain.teams[k][-1] for k in found.values()},
-                          key=lambda t: chain.teams[-1].index(t))
-        with_ = tuple(partners) or (chain.teams[index - 1][-1],)
-        loser, rule = decide(manifest, team, with_[0])
-        out.append(Culprit(team, "interaction", with_, tuple(sorted(tests)), rule, loser))
+        tests = _still_failing(runner, chain, index, tests)
+        if not tests:
+            continue                        # flaky: failed, then passed on the same tree
+        if verdict is None:
+            out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
+                               "its merge breaks the tests (it cannot be merged alone on the "
+                               "base)", team))
+            continue
+        out.append(_interaction(runner, manifest, state, chain, index, tests, alone[index],
+                                merge_onto, note))
     return out
+
+
+def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
+                 index: int, tests: list[str], alone: str | None, merge_onto: MergeOnto,
+                 note: Callable[[str], None]) -> Culprit:
+    """The earlier team(s) the culprit at ``index`` fails with, and which of the pair goes."""
+    team = chain.teams[index][-1]
+    # pair k: prefix k with the culprit merged on top; pair index-1 is prefix index
+    pairs = _Prefixes([alone] + [None] * (index - 2) + [chain.commit(index)],
+                      [(*chain.teams[k], team) for k in range(index)],
+                      _onto(merge_onto, state, team))
+    found = _first_failing(runner, pairs, tests, 0, index - 1, "pair", note)
+    partners: set[TeamName] = set()
+    for k in sorted(set(found.values())):
+        mine = [t for t, at in found.items() if at == k]
+        if k == index - 1 or _still_failing(runner, pairs, k, mine):
+            partners.add(chain.teams[k][-1])
+    with_ = tuple(sorted(partners, key=chain.teams[-1].index)) or (chain.teams[index - 1][-1],)
+    loser, rule = decide(manifest, team, with_[0])
+    return Culprit(team, "interaction", with_, tuple(sorted(tests)), rule, loser)
 
 
 def _onto(merge_onto: MergeOnto, state: RunState, team: TeamName

@@ -84,6 +84,7 @@ class TestRunner:
     _cache: dict[str, Verdict] = field(default_factory=dict)
     _live: set[subprocess.Popen[bytes]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _git_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def verdicts(self, commits: Sequence[tuple[str, tuple[TeamName, ...], str]],
                  *, confirm: bool = True) -> list[Verdict]:
@@ -157,9 +158,10 @@ class TestRunner:
     def _attempt(self, commit: str, teams: tuple[TeamName, ...], purpose: str,
                  select: frozenset[str] | None) -> _Attempt:
         scratch = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-")).resolve()
-        root = scratch / "tree"
+        root = scratch / scratch.name       # git names the worktree after it: unique
         try:
-            git.add_temp_worktree(self.repo, commit, root)
+            with self._git_lock:            # git worktree add/prune: one at a time
+                git.add_temp_worktree(self.repo, commit, root)
             junit = scratch / "pytest-junit.xml"
             addopts = [os.environ.get("PYTEST_ADDOPTS", ""), f"--junitxml={shlex.quote(str(junit))}"]
             keywords = _keywords(select) if select else None
@@ -173,7 +175,8 @@ class TestRunner:
             if failed is None and self.junit_file:
                 failed = _failures(root / self.junit_file)
         finally:
-            git.remove_temp_worktree(self.repo, root)
+            with self._git_lock:
+                git.remove_temp_worktree(self.repo, root)
             shutil.rmtree(scratch, ignore_errors=True)
         if code == 127 and purpose == "tip" and "not found" in tail:
             raise UsageError(f"the test command cannot start: {tail.strip().splitlines()[-1]}",
@@ -240,7 +243,7 @@ def remove_stale_worktrees(repo: git.Repository) -> None:
         pid = scratch.name[len(WORKTREE_PREFIX):].split("-", 1)[0]
         if not pid.isdigit() or _alive(int(pid)):
             continue
-        git.remove_temp_worktree(repo, scratch / "tree")
+        git.remove_temp_worktree(repo, scratch / scratch.name)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

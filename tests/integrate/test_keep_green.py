@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gitorch.integrate.testruns import WORKTREE_PREFIX, _alive
 from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import Scenario
 from tests.integrate.greenproject import base_files, command, counter_env
@@ -268,3 +274,38 @@ def test_every_report_format_says_why_each_team_was_left_out(
     data = json.loads(target.with_suffix(".json").read_text())
     assert [c["team"] for c in data["culprits"]] == ["core"]
     assert "Keep green:" in result.output and "core (alone) breaks checks::db" in result.output
+
+
+def _interrupt_during_the_search(s: Scenario, sig: int) -> None:
+    """Start --keep-green on a chain whose tests hang; send ``sig`` once a test run started."""
+    proc = subprocess.Popen([sys.executable, "-m", "gitorch", "integrate", "--keep-green",
+                             "--test", command()], cwd=s.path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    pattern = f"{WORKTREE_PREFIX}{proc.pid}-*"
+    deadline = time.monotonic() + 60
+    while not list(Path(tempfile.gettempdir()).glob(pattern)):
+        assert proc.poll() is None and time.monotonic() < deadline, "no test run started"
+        time.sleep(0.05)
+    time.sleep(0.3)                      # the test command is running in its worktree
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_search_leaves_every_branch_as_it_was(
+        repo: GitRepo, cli: Cli, sig: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANG_SECONDS", "3")
+    s = project(repo, cli, EIGHT[:3], {"t2": "hang\n"})
+    branches = {k: v for k, v in s.refs().items() if k.startswith("refs/heads/")}
+    _interrupt_during_the_search(s, sig)
+    assert {k: v for k, v in s.refs().items() if k.startswith("refs/heads/")} == branches
+    if sig == signal.SIGINT:             # Ctrl-C: the run's worktree is gone at once
+        assert repo.git("worktree", "list").stdout.count("\n") == 1
+    # the next run removes what a killed one left behind, and finds the hanging team
+    code, data = green(s, "--test-timeout", "1", "--retries", "0")
+    assert [c["team"] for c in data["culprits"]] == ["t2"]
+    assert repo.git("worktree", "list").stdout.count("\n") == 1
+    left = [p for p in Path(tempfile.gettempdir()).glob(f"{WORKTREE_PREFIX}*")
+            if not _alive(int(p.name[len(WORKTREE_PREFIX):].split("-")[0]))]
+    assert left == []
+    assert code == 1
