@@ -309,3 +309,22 @@ def test_an_interrupted_search_leaves_every_branch_as_it_was(
             if not _alive(int(p.name[len(WORKTREE_PREFIX):].split("-")[0]))]
     assert left == []
     assert code == 1
+
+
+def test_watch_with_keep_green_publishes_only_green(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT[:4], {"t2": "break cart\n"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitorch", "integrate", "--watch", "--interval", "0.2",
+         "--keep-green", "--junit-file", "junit.xml", "--test", command(), "--json"],
+        cwd=s.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())      # the first run's report
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert [c["team"] for c in first["culprits"]] == ["t2"]
+    assert first["merged"] == ["t1", "t3", "t4"]
+    published = s.refs()["refs/heads/integration"]
+    assert published == first["integration"]
+    assert s.show(f"{published}:src/t2/work.txt") == "start\n"    # t2's change is not in
