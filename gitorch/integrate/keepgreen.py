@@ -86,13 +86,21 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
         if n == 0:
             return state, record(True)
         note(f"testing the tip ({n} team merges)")
-        tip = runner.verdicts([(chain.commit(n), chain.teams[n], "tip")])[0]
+        tip_run = (chain.commit(n), chain.teams[n], "tip")
+        base_run = (state.base, (), "base")
+        tip = runner.verdicts([tip_run], confirm=False)[0]
+        if _tracked(tip, runner) and runner.jobs > 1 and not base_checked:
+            tip, base = runner.verdicts([tip_run, base_run])   # the retry beside the base
+            base_checked = True
+            if _tracked(tip, runner) and not base.passed:
+                return state, record(False, tuple(sorted(base.failed)))
+        tip = runner.verdicts([tip_run])[0]
         tests = _tracked(tip, runner)
         if not tests:
             return state, record(True)
         if not base_checked:
             note("testing the base")
-            base = runner.verdicts([(state.base, (), "base")])[0]
+            base = runner.verdicts([base_run])[0]
             base_checked = True
             if not base.passed:
                 return state, record(False, tuple(sorted(base.failed)))
@@ -101,7 +109,12 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
         for test, index in sorted(first.items()):
             if test not in runner.flaky:
                 by_index.setdefault(index, []).append(test)
-        found = _judge(runner, manifest, state, chain, by_index, merge_onto, note)
+        beside = []     # --jobs > 1: the chain without every culprit, tested beside them
+        if runner.jobs > 1:
+            guess = rebuild({**left_out, **{chain.teams[i][-1]: "" for i in by_index}})
+            ahead = _prefixes(guess)
+            beside.append((ahead.commit(len(ahead.commits) - 1), ahead.teams[-1], "tip"))
+        found = _judge(runner, manifest, state, chain, by_index, merge_onto, note, beside)
         if not found:
             continue    # every failure was flaky: the tip is tested (known) again
         culprits.extend(found)
@@ -209,7 +222,8 @@ def _names(prefixes: _Prefixes, span: tuple[int, int]) -> str:
 
 def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
            by_index: dict[int, list[str]], merge_onto: MergeOnto,
-           note: Callable[[str], None]) -> list[Culprit]:
+           note: Callable[[str], None],
+           beside: list[tuple[str, tuple[TeamName, ...], str]]) -> list[Culprit]:
     """Alone or interaction for each culprit, and the team to leave out for it.
 
     A culprit's failure is confirmed before it counts: by failing again on a second tree
@@ -220,8 +234,8 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Pref
     alone = {index: merge_onto(state, 0, team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
-        [(alone[i] or "", (culprits[i],), "alone") for i in wanted], confirm=False),
-        strict=True))
+        [(alone[i] or "", (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
+        strict=False))
     out: list[Culprit] = []
     for index, tests in sorted(by_index.items()):
         team = culprits[index]

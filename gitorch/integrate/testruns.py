@@ -9,7 +9,8 @@ Failing tests by name: every run asks pytest for a JUnit XML report through
 failures by itself; ``junit_file`` reads the JUnit XML another test runner wrote
 (relative to the worktree). Without names a failing run fails as a whole.
 
-Flaky tests: a failing run is retried ``retries`` times before it counts; where pytest
+Flaky tests: a failing run is retried ``retries`` times before its verdict is final
+(``confirm``; the search asks for it only where it draws a conclusion); where pytest
 named the failures only those tests run again (``-k``). A test that fails and then passes
 on the same tree is flaky; it never makes a tree fail. Verdicts are remembered by tree id:
 the same tree is never tested twice in one run.
@@ -85,6 +86,7 @@ class TestRunner:
     _live: set[subprocess.Popen[bytes]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _git_lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopped: bool = False
 
     def verdicts(self, commits: Sequence[tuple[str, tuple[TeamName, ...], str]],
                  *, confirm: bool = True) -> list[Verdict]:
@@ -105,15 +107,21 @@ class TestRunner:
 
             def one(kv: tuple[str, tuple[str, tuple[TeamName, ...], str]]) -> Verdict:
                 return self._verdict(*kv[1], self._cache.get(kv[0]), confirm)
-            try:
-                if self.jobs <= 1 or len(items) == 1:
+            if self.jobs <= 1 or len(items) == 1:
+                try:
                     found = [one(item) for item in items]
-                else:
-                    with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                        found = list(pool.map(one, items))
-            except BaseException:
-                self.stop()
-                raise
+                except BaseException:
+                    self.stop()
+                    raise
+            else:
+                pool = ThreadPoolExecutor(max_workers=self.jobs)
+                try:
+                    found = list(pool.map(one, items))
+                except BaseException:       # Ctrl-C: kill the running tests, start no more
+                    self.stop()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+                pool.shutdown()
             for (tree, _), verdict in zip(items, found, strict=True):
                 self._cache[tree] = verdict
         return [self._cache[t] for t in trees]
@@ -121,6 +129,7 @@ class TestRunner:
     def stop(self) -> None:
         """Kill every test command still running (their worktrees go as their threads end)."""
         with self._lock:
+            self._stopped = True
             live = list(self._live)
         for proc in live:
             _kill_group(proc)
@@ -197,10 +206,12 @@ class TestRunner:
 
     def _run(self, root: Path, env: dict[str, str]) -> tuple[int | None, str]:
         """The command through the shell in ``root``; killed (None) at the timeout."""
-        proc = subprocess.Popen(self.command, shell=True, cwd=root, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
         with self._lock:
+            if self._stopped:
+                return None, "stopped"
+            proc = subprocess.Popen(self.command, shell=True, cwd=root, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
             self._live.add(proc)
         tail: deque[bytes] = deque(maxlen=40)
         reader = threading.Thread(target=lambda: tail.extend(proc.stdout or ()), daemon=True)

@@ -139,6 +139,7 @@ def test_of_a_pair_the_dependent_goes_whatever_the_priorities(repo: GitRepo, cli
     assert (culprit["team"], culprit["with"], culprit["left_out"]) == ("app", ["core"], "app")
     assert culprit["decided_by"].startswith("dependency: app depends on core")
     assert data["merged"] == ["core"]
+    assert code == 1
 
 
 def test_the_dependents_of_a_culprit_are_left_out_with_it(repo: GitRepo, cli: Cli) -> None:
