@@ -33,7 +33,6 @@ WORKING = "working"
 BLOCKED = "blocked"
 READY = "ready"
 WAITING = "waiting"
-ALL_STATES = (NOT_STARTED, WORKING, BLOCKED, READY, WAITING)
 
 
 @dataclass(frozen=True)

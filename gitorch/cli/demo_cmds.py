@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import json_option, main, print_json
+from gitorch.cli.base import json_option, main, print_json
 
 
 @main.command()

@@ -107,11 +107,6 @@ def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
     return parse_manifest(text, where)
 
 
-def collision_key(path: str) -> str:
-    """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
-    return hookgit.collision_key(path)
-
-
 # --------------------------------------------------------------------------- the engine
 
 
