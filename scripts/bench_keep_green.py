@@ -20,6 +20,7 @@ Per project and scenario, in the same run:
   and wall time, with gitorch's own test runner.
 
     python scripts/bench_keep_green.py [--teams 8,32,64] [--test-seconds 0.3] [--keep DIR]
+                                       [--scenario TEXT] [--no-scan]
 
 Prints a Markdown table (the figures in docs/performance.md come from it). The machine
 is shared and noisy: compare ratios measured in the same run, not absolute times.
@@ -150,6 +151,9 @@ def main() -> None:
     parser.add_argument("--teams", default="8,32,64")
     parser.add_argument("--test-seconds", type=float, default=0.3)
     parser.add_argument("--keep", metavar="DIR", help="keep the generated projects here")
+    parser.add_argument("--scenario", metavar="TEXT", default="",
+                        help="only the scenarios whose name contains TEXT")
+    parser.add_argument("--no-scan", action="store_true", help="skip the linear scan")
     args = parser.parse_args()
     root = Path(args.keep or tempfile.mkdtemp(prefix="bench-keep-green-"))
     os.environ["BENCH_TEST_SECONDS"] = str(args.test_seconds)
@@ -161,6 +165,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(x) for x in args.teams.split(",")):
         for name, work in scenarios(n).items():
+            if args.scenario not in name:
+                continue
             where = root / f"{n}-{name.replace(' ', '_').replace(',', '')}"
             repo = make_project(where, n, work)
             os.environ["FLAKY_COUNTER"] = str(where / "flaky-counter")
@@ -168,7 +174,7 @@ def main() -> None:
             one, t1 = keep_green(repo, command, 1)
             two, t2 = keep_green(repo, command, 2)
             t1, t2 = t1 - plain, t2 - plain   # what --keep-green adds to a plain run
-            scan_runs, scan_s = scan(repo, command)
+            scan_runs, scan_s = (0, 0.0) if args.no_scan else scan(repo, command)
             runs = one["test_runs"]
             found = ", ".join(f"{c['team']}:{c['kind']}" + (f"+{c['with'][0]}" if c["with"] else "")
                               for c in one["culprits"])
