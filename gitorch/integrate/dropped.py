@@ -8,6 +8,7 @@ from pathlib import Path
 from gitorch import repo as git
 from gitorch.integrate.runstate import Lost, RunState
 from gitorch.manifest import TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import Dropped
 
 DROPPED_PREFIX = "refs/gitorch/dropped"
@@ -26,7 +27,7 @@ def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | No
     for team, items in by_team.items():
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
         head = state.heads.get(team)
-        body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
+        body = "\n".join(f"- {shown(p)}: {x.reason}" for p, x in items.items())
         commit = git.write_commit(
             repo, tree, [state.chain, *([head] if head else [])],
             f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
@@ -36,7 +37,7 @@ def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | No
         if report_dir is not None:
             target = report_dir / "dropped" / f"{team}.patch"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
+            target.write_bytes(git.tree_patch(repo, final_tree, tree))
             patch = str(target)
         if not dry_run:
             git.update_ref(repo, ref, commit, git.ref_target(repo, ref),

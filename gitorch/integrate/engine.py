@@ -5,7 +5,7 @@ merge commits that starts at the base tip (first parent: the chain so far, secon
 team's head). Nothing touches a working tree, an index, HEAD or a team branch; the
 integration branch moves once, at the end, with compare-and-swap.
 
-The --fix policy (documented in README, "Integration"):
+The --fix policy (documented in docs/integrate.md):
 
 * a conflicting hunk goes to the team of higher priority. The chain side of a hunk
   belongs to the merged team whose merge brought its lines (first-parent blame of the
@@ -55,6 +55,7 @@ from gitorch.integrate.runstate import (
 )
 from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import (
     IntegrationReport,
     KeepGreen,
@@ -547,10 +548,10 @@ class _Merger:
                  f"{commits} commit(s)."]
         if resolutions:
             lines += ["", "Conflicts resolved:"]
-            lines += [f"  {r.path}: {r.resolution} ({r.kind})" for r in resolutions]
+            lines += [f"  {shown(r.path)}: {r.resolution} ({r.kind})" for r in resolutions]
         if lost:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
-            lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
+            lines += [f"  {shown(x.path)} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
 
 
