@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitorch.manifest.pathnames import shown
 from gitorch.records import Dropped, IntegrationReport, Resolution
 
 if TYPE_CHECKING:
@@ -24,8 +25,10 @@ from gitorch.report.common import (
     clean,
     coverage_text,
     gate_rows,
+    left_out_rows,
     loc_text,
     pct,
+    run_rows,
     short,
     skip_reason,
     team_gate,
@@ -76,7 +79,25 @@ def render_html(report: IntegrationReport) -> str:
         r=report, q=q, verdict=verdict(report), css=Markup(_asset("report.css")), cards=cards, facts=facts,
         graph=Markup(graph_svg(report)), teams=teams, test_verdict=test_verdict(q),
         output_tail=clean(q.output_tail) if q and q.output_tail else "",
-        gates=gate_rows(report))
+        gates=gate_rows(report), keep_green=_keep_green(report))
+
+
+def _keep_green(report: IntegrationReport) -> dict[str, object] | None:
+    """What the keep-green search did, when it ran: its lead line, who was left out and
+    why, the flaky tests and the test runs (the evidence, in order)."""
+    kg = report.keep_green
+    if kg is None:
+        return None
+    if kg.base_failures is not None:
+        lead = "The base fails its own tests" + (
+            f" ({', '.join(kg.base_failures)})" if kg.base_failures else "") + \
+            ": nothing was published."
+    elif not kg.green:
+        lead = "No green chain was found: nothing was published."
+    else:
+        lead = f"The published chain passed its tests; {len(kg.test_runs)} test run(s)."
+    return {"lead": lead, "left_out": left_out_rows(report), "flaky": kg.flaky_tests,
+            "runs": run_rows(report) if kg.test_runs else []}
 
 
 @dataclass(frozen=True)
@@ -132,10 +153,12 @@ def graph_svg(report: IntegrationReport) -> str:
 def _environment() -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("gitorch.report", "templates"), autoescape=True,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined)
+    env.filters["shown"] = shown
+    return env
 
 
 def _template(name: str) -> jinja2.Template:
