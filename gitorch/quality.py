@@ -75,12 +75,10 @@ import os as _os
 import sys as _sys
 
 
-def _gitorch_start():
-    settings = _os.environ.get("GITORCH_COVERAGE")
-    if not settings:
-        return None
-    with open(settings, encoding="utf-8") as f:
-        cfg = _json.load(f)
+def _gitorch_start(cfg):
+    started = _sys.modules.get("coverage")
+    if started is not None and getattr(started.process_startup, "coverage", None) is not None:
+        return None         # this Python's own coverage.pth started it from COVERAGE_PROCESS_START
     try:
         import coverage
     except ImportError:
@@ -95,6 +93,20 @@ def _gitorch_start():
     return cov
 
 
+def _gitorch_imports(cfg):
+    # Which of the tree's own top-level modules this process took from elsewhere.
+    root = cfg["root"] + _os.sep
+    found = {}
+    for name in cfg["watch"]:
+        path = getattr(_sys.modules.get(name), "__file__", None)
+        if path and not _os.path.abspath(path).startswith(root):
+            found[name] = _os.path.abspath(path)
+    if found:
+        target = _os.path.join(cfg["imports_dir"], "%d.json" % _os.getpid())
+        with open(target, "w", encoding="utf-8") as f:
+            _json.dump(found, f)
+
+
 def _gitorch_chain():
     here = _os.path.dirname(_os.path.abspath(__file__))
     rest = [p for p in _sys.path if _os.path.abspath(p or _os.curdir) != here]
@@ -104,10 +116,20 @@ def _gitorch_chain():
         spec.loader.exec_module(module)
 
 
-_gitorch_coverage = _gitorch_start()
+def _gitorch_main():
+    settings = _os.environ.get("GITORCH_COVERAGE")
+    if not settings:
+        return None
+    with open(settings, encoding="utf-8") as f:
+        cfg = _json.load(f)
+    import atexit
+    atexit.register(_gitorch_imports, cfg)
+    return _gitorch_start(cfg)
+
+
+_gitorch_coverage = _gitorch_main()
 _gitorch_chain()
 '''
-
 
 @dataclass(frozen=True)
 class FileCoverage:
@@ -155,6 +177,7 @@ def run_quality(
     sha = str(git.resolve_commit(repo, commit).id)
     show = sys.stderr.isatty() if progress is None else progress
     failures: list[str] = []
+    warnings: tuple[str, ...] = ()
     files: list[FileCoverage] | None
     run: CommandRun
     with temp_worktree(repo, sha) as (root, scratch):
@@ -165,7 +188,10 @@ def run_quality(
         else:
             wanted = sorted(p for p in git.tree_files(repo, git.resolve_commit(repo, sha))
                             if p.endswith(".py") and measured(manifest, p))
-            run, files = _run_measured(test_command, root, scratch, wanted, timeout, show)
+            run, measurement = _run_measured(test_command, root, scratch, wanted, timeout, show)
+            files, warnings = measurement.files, measurement.warnings
+            if files is None:
+                failures.append(nothing_measured(test_command))
     passed = run.returncode == 0
     if not passed:
         failures.insert(0, "tests failed")
@@ -182,7 +208,7 @@ def run_quality(
         output_tail=run.output_tail, total=total if files is not None else None, teams=teams,
         failures=tuple(failures), coverage_gate=gates.coverage,
         files={f.path: (len(f.statements), len(f.executed)) for f in files or ()},
-        diff_coverage_gate=gates.diff_coverage,
+        diff_coverage_gate=gates.diff_coverage, warnings=warnings,
     )
 
 
@@ -353,21 +379,36 @@ def _run_with_report(command: str, root: Path, coverage_file: str, manifest: Man
     return run, [f for f in files if measured(manifest, f.path)], []
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """What one measured run gave: the files (None: nothing was measured) and warnings."""
+
+    files: list[FileCoverage] | None
+    warnings: tuple[str, ...] = ()
+
+
 def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
-                  timeout: float | None, show: bool) -> tuple[CommandRun, list[FileCoverage]]:
+                  timeout: float | None, show: bool) -> tuple[CommandRun, Measurement]:
     import coverage
 
-    boot, fallback, data = scratch / "boot", scratch / "fallback", scratch / "data"
-    for d in (boot, fallback, data):
+    boot, fallback, data, imports = (scratch / d for d in ("boot", "fallback", "data", "imports"))
+    for d in (boot, fallback, data, imports):
         d.mkdir()
     (boot / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
     (fallback / "coverage").symlink_to(Path(coverage.__file__).parent, target_is_directory=True)
     config = project_coverage_config(root)
+    provided = tree_modules(wanted)
     settings = {"data_file": str(data / ".coverage"), "config_file": config,
-                "fallback_path": str(fallback), "options": _coverage_options(root)}
+                "fallback_path": str(fallback), "options": _coverage_options(root),
+                "root": str(root), "watch": sorted(provided), "imports_dir": str(imports)}
     (scratch / "coverage.json").write_text(json.dumps(settings), encoding="utf-8")
+    (scratch / "coverage.ini").write_text(_process_start_config(root, data), encoding="utf-8")
     python_path = os.pathsep.join(filter(None, [str(boot), os.environ.get("PYTHONPATH")]))
-    env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path})
+    # Two ways in, so that the command's own PYTHONPATH cannot switch measuring off: the
+    # sitecustomize on PYTHONPATH, and coverage.py's documented COVERAGE_PROCESS_START,
+    # which the coverage.pth of any Python with coverage.py 7.7+ installed obeys.
+    env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path,
+                      "COVERAGE_PROCESS_START": str(scratch / "coverage.ini")})
     theirs = _project_data_files(root, config)
     before = set(theirs())
     run = run_command(command, cwd=root, env=env, timeout=timeout, progress=show)
@@ -378,9 +419,11 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
     # A command that runs coverage itself (`coverage run`, pytest-cov) pauses our collector
     # while it measures: its own data files, new since the run began, count as well.
     written = [str(p) for p in theirs() if p not in before]
-    # No Python process wrote data: every file counts as missed.
-    with suppress(coverage.CoverageException):
+    with suppress(coverage.CoverageException):      # no data file at all
         cov.combine([str(data), *written])
+    warnings = tuple(foreign_import_warnings(imports, provided))
+    if not cov.get_data().measured_files():
+        return run, Measurement(None, (*warnings,))
     files = []
     for path in wanted:
         try:
@@ -389,7 +432,66 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
             continue                # not Python coverage.py can parse: not measurable
         stmts = frozenset(statements)
         files.append(FileCoverage(path, stmts, stmts - frozenset(missing)))
-    return run, files
+    return run, Measurement(files, warnings)
+
+
+def _process_start_config(root: Path, data: Path) -> str:
+    quiet = ", ".join(_QUIET)
+    return ("[run]\n"
+            f"source = {root}\n"
+            f"data_file = {data / '.coverage'}\n"
+            "parallel = true\nbranch = false\nrelative_files = false\n"
+            f"disable_warnings = {quiet}\n")
+
+
+def nothing_measured(command: str) -> str:
+    """The failure of a run in which no Python process was measured: cause and fix."""
+    if re.search(r"(^|[\s;&|(])PYTHONPATH=", command):
+        cause = ("the command sets PYTHONPATH itself, which replaces the entry gitorch starts "
+                 "coverage through, and the Python it runs has no coverage.py 7.7+ of its own "
+                 "to start it instead")
+    else:
+        cause = ("the command runs no Python, or a Python that ignores PYTHONPATH and has no "
+                 "coverage.py 7.7+ of its own")
+    return (f"coverage not measured: no Python process of the test command was measured "
+            f"(likely cause: {cause}; a Python started with -I or -S is never measured). "
+            "Fix: install coverage>=7.7 into the Python the tests run, or keep gitorch's "
+            "entry (PYTHONPATH=src:$PYTHONPATH), or have the command write a Cobertura or "
+            "LCOV file and pass --coverage-file")
+
+
+def tree_modules(paths: list[str]) -> dict[str, str]:
+    """Top-level module name -> where the tree provides it (``src/click``, ``util.py``),
+    at the root or under ``src/``."""
+    found: dict[str, str] = {}
+    for path in paths:
+        prefix = "src/" if path.startswith("src/") else ""
+        parts = path[len(prefix):].split("/")
+        name = parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+        if name.isidentifier() and (len(parts) == 1 or f"{prefix}{name}/__init__.py" in paths):
+            found.setdefault(name, prefix + parts[0])
+    return found
+
+
+def foreign_import_warnings(imports: Path, provided: Mapping[str, str]) -> list[str]:
+    """One warning per module of the tree that the tests imported from somewhere else."""
+    seen: dict[str, str] = {}
+    for record in sorted(imports.glob("*.json")):
+        with suppress(ValueError, OSError):
+            seen.update({k: v for k, v in json.loads(record.read_text("utf-8")).items()
+                         if k in provided and k not in seen})
+    ours = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix)}
+    out = []
+    for name, where in sorted(seen.items()):
+        home = ("gitorch's own environment"
+                if any(str(Path(where).resolve()).startswith(p + os.sep) for p in ours)
+                else "outside the tree")
+        parent = provided[name].rpartition("/")[0] or "."
+        out.append(f"the tests imported {name} from {where} ({home}), not the tree's "
+                   f"{provided[name]}: install the project into the Python its tests run, or "
+                   f"put {parent} first on the command's PYTHONPATH; keep gitorch in an "
+                   "install of its own (pipx install gitorch, uv tool install gitorch)")
+    return out
 
 
 def _project_data_files(root: Path, config: str | None) -> Callable[[], list[Path]]:

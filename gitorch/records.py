@@ -69,6 +69,7 @@ class QualityResult:
     coverage_gate: float | None = None        # the gates in force (manifest.gates), for reports
     files: Mapping[str, tuple[int, int]] = field(default_factory=dict)   # path -> (statements, ran)
     diff_coverage_gate: float | None = None
+    warnings: tuple[str, ...] = ()  # not failures: e.g. a package taken from outside the tree
 
     @property
     def gates_passed(self) -> bool:
