@@ -52,7 +52,7 @@ from typing import IO
 import pathspec
 
 from gitorch import repo as git
-from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.manifest.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
 from gitorch.repo import Repository
@@ -190,8 +190,10 @@ def run_quality(
                             if p.endswith(".py") and measured(manifest, p))
             run, measurement = _run_measured(test_command, root, scratch, wanted, timeout, show)
             files, warnings = measurement.files, measurement.warnings
-            if files is None:
-                failures.append(nothing_measured(test_command))
+            if files is None and (gates.coverage is not None or gates.diff_coverage is not None):
+                failures.append(measurement.unmeasured)
+            elif files is None:
+                warnings = (*warnings, measurement.unmeasured)
     passed = run.returncode == 0
     if not passed:
         failures.insert(0, "tests failed")
@@ -201,6 +203,7 @@ def run_quality(
         added_lines = lines_added_by_merges(repo, commit=sha, team_merges=dict(team_merges or {}),
                                             paths=[f.path for f in files or ()])
     total, teams = figures(manifest, files or [], added_lines)
+    shared = shared_figure(manifest, files) if files is not None else None
     if files is not None:
         failures.extend(gate_failures(manifest, total, teams))
     return QualityResult(
@@ -208,7 +211,7 @@ def run_quality(
         output_tail=run.output_tail, total=total if files is not None else None, teams=teams,
         failures=tuple(failures), coverage_gate=gates.coverage,
         files={f.path: (len(f.statements), len(f.executed)) for f in files or ()},
-        diff_coverage_gate=gates.diff_coverage, warnings=warnings,
+        diff_coverage_gate=gates.diff_coverage, warnings=warnings, shared=shared,
     )
 
 
@@ -259,6 +262,15 @@ def figures(
             coverage=pct(t_ran, t_stmts), diff_coverage=pct(a_ran, a_stmts),
             statements=t_stmts, covered=t_ran, added_statements=a_stmts, added_covered=a_ran)
     return pct(ran, stmts), teams
+
+
+def shared_figure(manifest: Manifest, files: list[FileCoverage]) -> TeamCoverage:
+    """Coverage of the shared files: with the teams' figures it adds up to the total."""
+    own = [f for f in files if manifest.ownership.owner_of(f.path) == SHARED]
+    stmts = sum(len(f.statements) for f in own)
+    ran = sum(len(f.executed) for f in own)
+    return TeamCoverage(coverage=pct(ran, stmts), diff_coverage=None, statements=stmts,
+                        covered=ran)
 
 
 def gate_failures(manifest: Manifest, total: float | None,
@@ -385,6 +397,7 @@ class Measurement:
 
     files: list[FileCoverage] | None
     warnings: tuple[str, ...] = ()
+    unmeasured: str = ""                # why files is None
 
 
 def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
@@ -419,11 +432,12 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
     # A command that runs coverage itself (`coverage run`, pytest-cov) pauses our collector
     # while it measures: its own data files, new since the run began, count as well.
     written = [str(p) for p in theirs() if p not in before]
+    any_process = bool(written) or any(data.iterdir())
     with suppress(coverage.CoverageException):      # no data file at all
         cov.combine([str(data), *written])
     warnings = tuple(foreign_import_warnings(imports, provided))
     if not cov.get_data().measured_files():
-        return run, Measurement(None, (*warnings,))
+        return run, Measurement(None, warnings, nothing_measured(command, any_process))
     files = []
     for path in wanted:
         try:
@@ -444,8 +458,13 @@ def _process_start_config(root: Path, data: Path) -> str:
             f"disable_warnings = {quiet}\n")
 
 
-def nothing_measured(command: str) -> str:
-    """The failure of a run in which no Python process was measured: cause and fix."""
+def nothing_measured(command: str, any_process: bool) -> str:
+    """Why a run measured nothing of the tree, its likely cause and the fix."""
+    if any_process:
+        return ("coverage not measured: the test command's Python processes ran no file of "
+                "the tree (likely cause: the tests import an installed copy of the project, "
+                "or no tests ran). Fix: install the project into the Python the tests run "
+                "(pip install -e .), or put its source directory on PYTHONPATH")
     if re.search(r"(^|[\s;&|(])PYTHONPATH=", command):
         cause = ("the command sets PYTHONPATH itself, which replaces the entry gitorch starts "
                  "coverage through, and the Python it runs has no coverage.py 7.7+ of its own "

@@ -30,7 +30,7 @@ TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
     "integrators", "shared", "gates", "teams",
 )
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -55,7 +55,8 @@ class Gates:
     test_command: str | None = None
     coverage: float | None = None
     diff_coverage: float | None = None
-    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT
+    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT     # in force: defaults + the listed
+    coverage_omit_defaults: bool = True     # False: only the listed patterns
 
 
 @dataclass(frozen=True)

@@ -224,13 +224,19 @@ class _Checker:
             return Gates()
         key: tuple[str | int, ...] = ("gates",)
         self.unknown_keys(data, GATE_KEYS, key, "'gates'")
-        omit = self.patterns(data, "coverage_omit", key) if "coverage_omit" in data \
-            else DEFAULT_COVERAGE_OMIT
+        omit = self.patterns(data, "coverage_omit", key)
+        keep = data.get("coverage_omit_defaults", True)
+        if not isinstance(keep, bool):
+            self.problem((*key, "coverage_omit_defaults"),
+                         f"'coverage_omit_defaults' must be true or false, not {_kind(keep)}")
+            keep = True
+        if keep:
+            omit = tuple(dict.fromkeys((*DEFAULT_COVERAGE_OMIT, *omit)))
         return Gates(
             test_command=self.string(data, "test_command", key, None),
             coverage=self.number(data, "coverage", key, integer=False, low=0, high=100),
             diff_coverage=self.number(data, "diff_coverage", key, integer=False, low=0, high=100),
-            coverage_omit=omit,
+            coverage_omit=omit, coverage_omit_defaults=keep,
         )
 
     def teams(self, data: Any) -> dict[TeamName, Team]:

@@ -13,10 +13,13 @@ from html import escape
 from gitorch.records import IntegrationReport
 from gitorch.report.common import (
     DASH,
+    DROPPED_KEPT,
     clean,
+    coverage_gate_failed,
     coverage_text,
     gate_rows,
     loc_text,
+    owner_rows,
     pct,
     short,
     skip_reason,
@@ -40,10 +43,14 @@ h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid var(--line);
 .failed { background: var(--bad-bg); color: var(--bad); }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
          gap: 12px; margin: 20px 0; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #f6f8fa; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #f6f8fa;
+        min-width: 0; }
+.card.bad { background: var(--bad-bg); border-color: var(--bad); }
+.card.bad .figure { color: var(--bad); }
+.card.good { background: var(--ok-bg); border-color: var(--ok); }
 .card .label { color: var(--muted); font-size: 13px; text-transform: uppercase; letter-spacing: .04em; }
 .card .figure { font-size: 28px; font-weight: 700; }
-.card .sub { color: var(--muted); font-size: 13px; }
+.card .sub { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
@@ -58,11 +65,15 @@ pre { background: #0d1117; color: #e6edf3; padding: 12px 14px; border-radius: 8p
 td.state .why { color: #1f2328; font-weight: 400; }
 .legend { color: var(--muted); font-size: 13px; }
 ul.failures li { color: var(--bad); }
+ul.warnings li { color: var(--warn); }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
 
 FILL = {"merged": ("#dafbe1", "#1a7f37"), "skipped": ("#ffebe9", "#cf222e"),
         "missing": ("#fff8c5", "#9a6700"), "unchanged": ("#f6f8fa", "#57606a")}
+
+
+_CARD = {True: " good", False: " bad", None: ""}
 
 
 def e(value: object) -> str:
@@ -74,14 +85,20 @@ def render_html(report: IntegrationReport) -> str:
     q = report.quality
     ok = report.passed
     merged, total = len(report.merged), len(report.teams)
+    tests_state = None if q is None or q.passed is None else q.passed
+    coverage_state = (False if coverage_gate_failed(report)
+                      else None if q is None or q.coverage_gate is None or q.total is None else True)
     cards = [
-        ("Merged", f"{merged} / {total}", "teams"),
-        ("Skipped", str(len(report.skipped)), ", ".join(s.team for s in report.skipped) or "none"),
-        ("Tests", test_verdict(q), q.command if q and q.command else "no test command"),
+        ("Merged", f"{merged} / {total}", "teams", None),
+        ("Skipped", str(len(report.skipped)), ", ".join(s.team for s in report.skipped) or "none",
+         not report.skipped),
+        ("Tests", test_verdict(q), q.command if q and q.command else "no test command",
+         tests_state),
         ("Coverage", pct(q.total if q else None),
-         f"gate {q.coverage_gate:g}%" if q and q.coverage_gate is not None else "no gate"),
-        ("Conflicts", str(len(report.conflicts)), "resolved" if report.fix else "not resolved"),
-        ("Dropped", str(len(report.dropped)), "changes saved aside"),
+         f"gate {q.coverage_gate:g}%" if q and q.coverage_gate is not None else "no gate",
+         coverage_state),
+        ("Conflicts", str(len(report.conflicts)), "resolved" if report.fix else "not resolved", None),
+        ("Dropped", str(len(report.dropped)), "changes saved aside", None),
     ]
     facts = [
         ("Base", f"<code>{e(report.base_ref)}</code> at <code>{e(short(report.base))}</code>"),
@@ -103,9 +120,9 @@ def render_html(report: IntegrationReport) -> str:
         f'<span class="badge {"passed" if ok else "failed"}" id="verdict">'
         f"Gates {verdict(report)}</span></header>",
         '<section class="cards">',
-        *(f'<div class="card"><div class="label">{e(label)}</div>'
+        *(f'<div class="card{_CARD[state]}"><div class="label">{e(label)}</div>'
           f'<div class="figure">{e(fig)}</div><div class="sub">{e(sub)}</div></div>'
-          for label, fig, sub in cards),
+          for label, fig, sub, state in cards),
         "</section>",
         "<table>", *(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts), "</table>",
         "<h2>Dependencies and merge order</h2>", f'<div class="graph">{graph_svg(report)}</div>',
@@ -124,7 +141,7 @@ def render_html(report: IntegrationReport) -> str:
                   "<th>Saved as</th></tr>",
                   *(f"<tr><td>{e(d.team)}</td><td><code>{e(d.path)}</code></td><td>{e(d.reason)}</td>"
                     f"<td><code>{e(d.saved_as)}</code></td></tr>" for d in report.dropped),
-                  "</table>"]
+                  "</table>", f'<p class="legend">{e(DROPPED_KEPT)}</p>']
     parts += ["<h2>Tests</h2>"]
     if q is None or q.passed is None:
         parts.append("<p>No test command was run.</p>")
@@ -134,6 +151,15 @@ def render_html(report: IntegrationReport) -> str:
                   f"<tr><th>Duration</th><td>{q.duration:.1f} s</td></tr>", "</table>"]
         if q.output_tail:
             parts.append(f"<pre>{e(clean(q.output_tail))}</pre>")
+        if q.warnings:
+            parts += ['<ul class="warnings">', *(f"<li>{e(w)}</li>" for w in q.warnings), "</ul>"]
+    owners = owner_rows(report)
+    if owners:
+        parts += ["<h2>Coverage by owner</h2>", "<table><tr><th>Owner</th><th>Statements</th>"
+                  "<th>Covered</th><th>Coverage</th></tr>",
+                  *(f'<tr><td>{e(r.owner)}</td><td class="num">{r.statements}</td>'
+                    f'<td class="num">{r.covered}</td><td class="num">{e(r.percent)}</td></tr>'
+                    for r in owners), "</table>"]
     parts += ["<h2>Gates</h2>", "<table><tr><th>Gate</th><th>Threshold</th><th>Value</th>"
               "<th>Verdict</th></tr>"]
     for g in gate_rows(report):

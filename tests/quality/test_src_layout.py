@@ -77,3 +77,36 @@ def test_a_package_taken_from_gitorchs_environment_is_named(repo: GitRepo) -> No
     assert "not the tree's src/click" in warning
     assert "gitorch's own environment" in warning
     assert result.files["src/click/__init__.py"] == (2, 0)
+
+
+def test_coverage_omit_extends_the_defaults_unless_told(repo: GitRepo) -> None:
+    # Leaving out examples/** must not start measuring the test files (issue 16, item 4).
+    extra = {"examples/demo/run.py": "print('demo')\n"}
+    repo.commit("src layout", {**FILES, **extra, "gitorch.yaml": MANIFEST.replace(
+        'shared: ["/pyproject.toml", "tests/**"]',
+        'shared: ["/pyproject.toml", "tests/**", "examples/**"]').replace(
+        "  coverage: 85\n", "  coverage: 85\n  coverage_omit: ['examples/**']\n")})
+    command = f"PYTHONPATH=src {PY} -m pytest -q -p no:cacheprovider"
+    result = quality(repo, command)
+    assert sorted(result.files) == ["src/calc/__init__.py", "src/calc/ops.py"]
+    manifest = load_manifest(repo.path / "gitorch.yaml")
+    assert manifest.gates.coverage_omit[-1] == "examples/**"
+    assert "tests/**" in manifest.gates.coverage_omit
+
+    repo.commit("only examples/** left out", {"gitorch.yaml": (
+        repo.path / "gitorch.yaml").read_text().replace(
+        "  coverage_omit:", "  coverage_omit_defaults: false\n  coverage_omit:")})
+    result = quality(repo, command)
+    assert sorted(result.files) == ["src/calc/__init__.py", "src/calc/ops.py", "tests/test_ops.py"]
+    assert result.files["tests/test_ops.py"] == (3, 3)
+
+
+def test_team_and_shared_figures_add_up_to_the_total(repo: GitRepo) -> None:
+    files = {**FILES, "src/util.py": "def twice(x):\n    return 2 * x\n",
+             "gitorch.yaml": MANIFEST.replace('"tests/**"]', '"tests/**", "src/util.py"]')}
+    repo.commit("a shared helper", files)
+    result = quality(repo, f"PYTHONPATH=src {PY} -m pytest -q -p no:cacheprovider")
+    core, shared = result.teams["core"], result.shared  # type: ignore[index]
+    assert shared is not None and (shared.statements, shared.covered) == (2, 0)
+    assert (core.statements, core.covered) == (5, 4)
+    assert result.total == round(100 * (4 + 0) / (5 + 2), 2)
