@@ -383,11 +383,22 @@ class _Rules:
             advice=f"take these changes out of your commits (git rebase -i "
                    f"{m.base}; a change to another team's path goes to that team's branch, "
                    "an unowned path needs an owner in gitorch.yaml first) and push again; "
-                   f"'gitorch check' shows this list before you push",
+                   f"'gitorch check' shows this list before you push; {no_editor(m.base, violations)}",
         )
 
 
 # --------------------------------------------------------------------------- text
+
+
+def no_editor(base: str, violations: Sequence[Violation]) -> str:
+    """The same fix without an editor (an agent cannot drive ``git rebase -i``)."""
+    import shlex
+
+    paths = " ".join(shlex.quote(p) for p in dict.fromkeys(v.path for v in violations))
+    return ("without an editor, on a branch with no merges: git reset --soft "
+            f"$(git merge-base HEAD origin/{base}) && git restore --staged -- {paths} && "
+            "git commit -m 'MESSAGE' (one commit of your in-scope work; the other edits "
+            "stay in your working tree)")
 
 
 def describe(v: Violation) -> str:
@@ -453,4 +464,4 @@ def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: st
                    f"{team}'s scope", violations=tuple(violations), commits=count,
                    advice=f"take these changes out of your commits (git rebase -i "
                    f"{manifest.base}) and leave them to their owners; the server refuses "
-                   "this push as it is")
+                   f"this push as it is; {no_editor(manifest.base, violations)}")

@@ -90,6 +90,7 @@ from gitorch.repo.work import (
     staged_paths,
     symbolic_head,
     tree_files,
+    uncommitted_paths,
 )
 
 __all__ = [
@@ -165,6 +166,7 @@ __all__ = [
     "tree_of",
     "tree_patch",
     "tree_with",
+    "uncommitted_paths",
     "update_ref",
     "walk",
     "workdir",

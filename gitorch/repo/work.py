@@ -99,6 +99,17 @@ def staged_paths(root: Path) -> list[str]:
     return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
 
 
+def uncommitted_paths(root: Path) -> list[str]:
+    """Paths of the work tree at ``root`` with changes not committed (staged, unstaged or
+    untracked and not ignored), by ``git status``; [] when git cannot tell."""
+    proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--no-renames"],
+                          cwd=root, capture_output=True)
+    if proc.returncode != 0:
+        return []
+    entries = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return [e[3:] for e in entries if len(e) > 3]
+
+
 def git_cli(cwd: Path, *args: str) -> str:
     """Run git in ``cwd``; its stdout, or RepoError carrying git's last line of complaint."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
