@@ -37,7 +37,8 @@ def signal(obj: Context, state: str, reason: str | None, team: str | None, remot
     recorded = record_signal(obj.repo, obj.manifest, state=state, reason=reason, team=team,
                              remote=remote)
     if as_json:
-        doc = {"team": recorded.team, "branch": recorded.branch, "state": recorded.state,
+        doc: dict[str, object] = {"team": recorded.team, "branch": recorded.branch,
+               "state": recorded.state,
                "reason": recorded.reason, "commit": recorded.commit}
         if recorded.uncommitted:
             doc["uncommitted"] = list(recorded.uncommitted)
