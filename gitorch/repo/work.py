@@ -157,6 +157,17 @@ def git_path(root: Path, name: str) -> Path:
     return found if found.is_absolute() else (root / found).resolve()
 
 
+def refs_under(repo: Repository, prefix: str) -> list[tuple[str, Oid]]:
+    """Every ref under ``prefix`` and what it points at, sorted by name."""
+    out = []
+    for name in repo.references:
+        if name.startswith(prefix):
+            target = ref_target(repo, name)
+            if target is not None:
+                out.append((name, target))
+    return sorted(out)
+
+
 def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
     """The commits that refs under ``prefix`` (``refs/remotes/origin/``) point at."""
     out: list[Oid] = []
