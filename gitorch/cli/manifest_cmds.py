@@ -125,3 +125,41 @@ def codeowners(obj: Context, as_json: bool) -> None:
         print_json(result.as_json())
         return
     click.echo(result.text, nl=False)
+
+
+@main.command("init")
+@click.option("--teams", "team_count", type=int, metavar="N",
+              help="Number of teams (default: one per top-level source directory).")
+@click.option("--template", type=click.Choice(["ecommerce", "minimal"]),
+              help="Write one of the example manifests instead.")
+@json_option
+@pass_context
+def init(obj: Context, team_count: int | None, template: str | None, as_json: bool) -> None:
+    """Write a starter gitorch.yaml for this repository (never overwrites one)."""
+    from gitorch import repo as git
+    from gitorch.errors import UsageError
+    from gitorch.manifest.starter import Starter, starter_manifest, template_text
+
+    root = work_tree_root(obj)
+    if root is None:
+        raise UsageError("not inside a git work tree", hint="run 'git init' first, or cd into one")
+    target = root / DEFAULT_MANIFEST
+    if target.exists():
+        raise UsageError(f"{target} exists; gitorch init never overwrites it",
+                         hint="edit it, or move it aside and run 'gitorch init' again")
+    if template is not None:
+        result = Starter(template_text(template), (), (), None)
+    else:
+        branch = git.head_branch(git.open_repo(root)) or "main"
+        result = starter_manifest(git.tracked_files(root), project=root.name,
+                                  teams=team_count, base=branch)
+    target.write_text(result.text, encoding="utf-8")
+    if as_json:
+        print_json({"path": str(target), "template": template, **result.as_json()})
+        return
+    for note in result.notes:
+        click.echo(f"gitorch: note: {note}", err=True)
+    what = f"the {template} example" if template else (
+        f"{len(result.teams)} team{'s' if len(result.teams) != 1 else ''}: "
+        f"{', '.join(t for t, _ in result.teams)}")
+    click.echo(f"wrote {target} ({what}); check it with 'gitorch validate', then commit it")

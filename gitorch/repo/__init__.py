@@ -90,6 +90,7 @@ from gitorch.repo.work import (
     remove_temp_worktree,
     staged_paths,
     symbolic_head,
+    tracked_files,
     tree_files,
     uncommitted_paths,
 )
@@ -160,6 +161,7 @@ __all__ = [
     "subject",
     "symbolic_head",
     "text_lines",
+    "tracked_files",
     "tree_changes",
     "tree_diff_paths",
     "tree_entry",

@@ -110,6 +110,15 @@ def uncommitted_paths(root: Path) -> list[str]:
     return [e[3:] for e in entries if len(e) > 3]
 
 
+def tracked_files(root: Path) -> list[str]:
+    """``git ls-files``: the paths of the index of the work tree at ``root``."""
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True)
+    if out.returncode != 0:
+        reason = out.stderr.decode(errors="replace").strip() or "git ls-files failed"
+        raise RepoError(f"cannot list the tracked files: {reason.splitlines()[-1]}")
+    return [p for p in out.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+
+
 def git_cli(cwd: Path, *args: str) -> str:
     """Run git in ``cwd``; its stdout, or RepoError carrying git's last line of complaint."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
