@@ -1,7 +1,8 @@
 """Commands on the manifest alone: validate, owner, brief, codeowners.
 
-None of them needs the repository's objects, so none of them imports pygit2: `owner`
-is run as a whole process in scripts and hooks, and its start-up time counts.
+None of them needs the repository's objects, so none but `validate` (which reads the
+tracked files for its warnings) and `init` imports pygit2: `owner` is run as a whole
+process in scripts and hooks, and its start-up time counts.
 """
 
 from __future__ import annotations
@@ -66,12 +67,32 @@ def validate(obj: Context, as_json: bool) -> None:
                             if match else {"file": None, "line": None, "message": line})
         print_json({"valid": False, "problems": problems})
         raise SystemExit(2) from None
+    warnings = _tree_warnings(obj, manifest)
     if as_json:
         print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
-                    "teams": sorted(manifest.teams)})
+                    "teams": sorted(manifest.teams), "warnings": warnings})
         return
+    for warning in warnings:
+        click.echo(warning, err=True)
     click.echo(f"{manifest.path}: valid ({len(manifest.teams)} teams, project "
                f"{manifest.project})")
+
+
+def _tree_warnings(obj: Context, manifest: Manifest) -> list[str]:
+    """Warnings that need the work tree's files (none outside a work tree)."""
+    from gitorch.errors import GitorchError
+    from gitorch.manifest.validation import unanchored_warnings
+
+    root = work_tree_root(obj)
+    if root is None:
+        return []
+    from gitorch import repo as git  # here: the other manifest commands need no pygit2
+
+    try:
+        files = git.tracked_files(root)
+    except GitorchError:
+        return []
+    return unanchored_warnings(manifest, files)
 
 
 @main.command()

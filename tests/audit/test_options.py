@@ -24,7 +24,7 @@ def _options(command: click.Command) -> set[str]:
 CONTRACT = {"validate", "owner", "brief", "init-worktrees", "hooks install", "check", "conflicts",
             "integrate", "status", "monitor", "signal", "expand", "gate", "codeowners", "demo"}
 # demo builds its own project and manifest: there is no manifest of the user's to name.
-NO_MANIFEST = {"demo"}
+NO_MANIFEST = {"demo", "init", "prune"}   # init writes the manifest; prune reads refs only
 FINDS_TEAM_BRANCHES = {"check", "conflicts", "integrate", "status", "monitor", "signal", "gate",
                        "init-worktrees"}
 
