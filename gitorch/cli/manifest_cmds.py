@@ -49,6 +49,25 @@ def work_tree_root(obj: Context) -> Path | None:
     return None
 
 
+def main_work_tree(root: Path | None) -> Path | None:
+    """The main work tree of the repository whose (linked) work tree ``root`` is.
+
+    Team worktrees live beside the main one, so a path computed from a linked worktree
+    must start from the main one (a ``.git`` file names ``.git/worktrees/<name>``).
+    """
+    if root is None or not (root / ".git").is_file():
+        return root
+    text = (root / ".git").read_text(encoding="utf-8", errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return root
+    gitdir = (root / text[len("gitdir:"):].strip()).resolve()
+    common = gitdir / "commondir"
+    if not common.is_file():
+        return root
+    common_dir = (gitdir / common.read_text(encoding="utf-8").strip()).resolve()
+    return common_dir.parent if common_dir.name == ".git" else root
+
+
 @main.command()
 @manifest_option
 @json_option
@@ -123,7 +142,7 @@ def brief(obj: Context, team: str, as_json: bool) -> None:
 
     manifest = light_manifest(obj)
     name = team_or_error(manifest, team)
-    root = work_tree_root(obj)
+    root = main_work_tree(work_tree_root(obj))
     worktree = manifest.worktrees_dir(root) / name if root is not None else None
     if as_json:
         print_json(brief_data(manifest, name, worktree=worktree))
