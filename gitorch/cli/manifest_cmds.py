@@ -1,4 +1,4 @@
-"""Commands on the manifest alone: validate, owner, brief, codeowners.
+"""Commands on the manifest alone: validate, schema, owner, brief, codeowners.
 
 None of them needs the repository's objects, so none but `validate` (which reads the
 tracked files for its warnings) and `init` imports pygit2: `owner` is run as a whole
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.loading import load_manifest
@@ -116,18 +116,42 @@ def _tree_warnings(obj: Context, manifest: Manifest) -> list[str]:
 
 @main.command()
 @click.argument("paths", nargs=-1)
+@click.option("-z", "nul", is_flag=True,
+              help="NUL-separated paths on stdin; prints PATH NUL OWNER NUL, nothing quoted.")
 @manifest_option
 @json_option
 @pass_context
-def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
-    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given)."""
+def owner(obj: Context, paths: tuple[str, ...], nul: bool, as_json: bool) -> None:
+    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given).
+
+    A path that a line cannot carry (a tab, a newline, a quote, a byte that is not UTF-8)
+    is printed in double quotes, C-escaped as git quotes it; a line read in double quotes
+    is unquoted the same way, so 'git ls-files | gitorch owner' works. With -z, names go
+    in and out NUL-separated and exactly as they are ('git ls-files -z | gitorch owner -z').
+    """
+    from gitorch.manifest.pathnames import shown, unquoted
+
     ownership = light_manifest(obj).ownership
-    items = list(paths) if paths else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if paths:
+        items = list(paths)
+    else:
+        raw = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+        if nul:
+            items = [p for p in raw.split("\0") if p]
+        else:     # "\n" only: str.splitlines() would also cut at \x1c, \x85, \u2028...
+            items = [unquoted(line.removesuffix("\r")) for line in raw.split("\n")
+                     if line.strip()]
     owners = ownership.owners_of(items)
     if as_json:
         print_json({"owners": [{"path": p, "owner": o} for p, o in zip(items, owners, strict=True)]})
         return
-    sys.stdout.write("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)))
+    if nul:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(f"{p}\0{o}\0".encode("utf-8", errors="surrogateescape")
+                                         for p, o in zip(items, owners, strict=True)))
+        sys.stdout.buffer.flush()
+        return
+    sys.stdout.write("".join(f"{shown(p)}\t{o}\n" for p, o in zip(items, owners, strict=True)))
     sys.stdout.flush()
 
 
@@ -203,3 +227,21 @@ def init(obj: Context, team_count: int | None, template: str | None, as_json: bo
         f"{len(result.teams)} team{'s' if len(result.teams) != 1 else ''}: "
         f"{', '.join(t for t, _ in result.teams)}")
     click.echo(f"wrote {target} ({what}); check it with 'gitorch validate', then commit it")
+
+
+@main.command("schema")
+@json_option
+def schema(as_json: bool) -> None:
+    """Print the manifest's JSON Schema (for editors and CI: save it and point them at it).
+
+    With --json: {"path": where the installed package keeps it, "schema": the schema}.
+    """
+    import json
+
+    from gitorch.manifest.loading import schema_path
+
+    text = schema_path().read_text(encoding="utf-8")
+    if as_json:
+        print_json({"path": str(schema_path()), "schema": json.loads(text)})
+    else:
+        click.echo(text, nl=False)

@@ -1,7 +1,7 @@
 """The server hook's decision: ref updates in, verdicts out.
 
-``judge_push`` applies CONTRACT section 3 to the ref updates of one push and returns
-one verdict per ref. It reads the repository through ``gitorch.hookgit`` (git itself,
+``judge_push`` applies the server's rules (docs/enforcement.md) to the ref updates of one push and returns
+one verdict per ref. It reads the repository through ``gitorch.enforce.gitread`` (git itself,
 no pygit2: start-up is most of a hook's cost) and never prints, reads stdin or exits:
 ``gitorch.hooks`` does the I/O around it.
 
@@ -20,6 +20,7 @@ from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import UNOWNED
+from gitorch.manifest.pathnames import shown
 from gitorch.manifest.scope import CompiledOwnership
 
 IDENTITY_VARIABLES = (
@@ -58,6 +59,8 @@ class Policy:
     pinned: bool = False
     problem: str | None = None  # one line: why no policy could be read
     compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
+    branch: str | None = None   # the branch whose gitorch.yaml it is (None: pinned, or none)
+    consulted: frozenset[str] = frozenset()     # every branch whose tip decided it
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Verdict:
 
 
 def identity(env: Mapping[str, str]) -> str | None:
-    """The pusher: the first identity variable (CONTRACT order) set to a non-empty value."""
+    """The pusher: the first identity variable (in the documented order) set to a non-empty value."""
     for name in IDENTITY_VARIABLES:
         value = env.get(name, "").strip()
         if value:
@@ -105,11 +108,6 @@ def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
     except UnicodeDecodeError:
         raise ManifestError([f"{where}: not UTF-8 text"]) from None
     return parse_manifest(text, where)
-
-
-def collision_key(path: str) -> str:
-    """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
-    return hookgit.collision_key(path)
 
 
 # --------------------------------------------------------------------------- the engine
@@ -198,8 +196,9 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                started: hookgit.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
-    ``exclude``: the commits the receiving side already has (default: every ref of
-    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    ``exclude``: the commits the receiving side has judged already (default: the tips of
+    ``repo``'s branches and tags, the refs the hook governs, never refs a hosting server
+    writes itself); what they reach is not judged again. ``check_identity`` False (a client-side
     pre-push, which cannot know the server's identity) skips the rules on who pushes.
     """
     manifest = policy.manifest
@@ -307,6 +306,10 @@ class _Rules:
             return self.team_branch(update, team)
         if ref == f"refs/heads/{m.base}":
             return self.protected(update, f"the base branch {m.base}", base=True)
+        source = self.policy.branch
+        if source is not None and ref == f"refs/heads/{source}":
+            return self.protected(update, f"{source}, the branch the policy (gitorch.yaml) is "
+                                  "read from", base=True)
         if ref == f"refs/heads/{m.integration}":
             return self.protected(update, f"the integration branch {m.integration}")
         if ref.startswith("refs/tags/"):
@@ -392,22 +395,32 @@ class _Rules:
 
 def no_editor(base: str, violations: Sequence[Violation]) -> str:
     """The same fix without an editor (an agent cannot drive ``git rebase -i``)."""
-    import shlex
-
-    paths = " ".join(shlex.quote(p) for p in dict.fromkeys(v.path for v in violations))
+    paths = " ".join(_sh(p) for p in dict.fromkeys(v.path for v in violations))
     return ("without an editor, on a branch with no merges: git reset --soft "
             f"$(git merge-base HEAD origin/{base}) && git restore --staged -- {paths} && "
             "git commit -m 'MESSAGE' (one commit of your in-scope work; the other edits "
             "stay in your working tree)")
 
 
+def _sh(path: str) -> str:
+    """``path`` as one shell word on one line: ANSI-C quoting ($'...') where it holds a
+    control character or bytes that are not UTF-8, else plain shell quoting."""
+    import shlex
+
+    raw = path.encode("utf-8", "surrogateescape")
+    if all(32 <= b < 127 or b >= 128 for b in raw) and raw.decode("utf-8", "replace") == path:
+        return shlex.quote(path)
+    body = "".join(chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}" for b in raw)
+    return f"$'{body}'"
+
+
 def describe(v: Violation) -> str:
     """``path  (owner: beta)`` and, for a collision, the path it collides with."""
     owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
     if v.collides_with:
-        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
-                f"owner: {owner})")
-    return f"{v.path}  (owner: {owner})"
+        return (f"{shown(v.path)}  (same file as {shown(v.collides_with)} on case-insensitive "
+                f"file systems; owner: {owner})")
+    return f"{shown(v.path)}  (owner: {owner})"
 
 
 def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:
