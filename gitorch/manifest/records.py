@@ -30,7 +30,8 @@ TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
     "integrators", "shared", "gates", "teams",
 )
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults",
+             "test_timeout")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -57,6 +58,7 @@ class Gates:
     diff_coverage: float | None = None
     coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT     # in force: defaults + the listed
     coverage_omit_defaults: bool = True     # False: only the listed patterns
+    test_timeout: float | None = None   # seconds; a test run still going then is killed
 
 
 @dataclass(frozen=True)
