@@ -378,7 +378,7 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
         unknown = sorted(set(teams) - set(manifest.teams))
         if unknown:
             raise UsageError(f"no team named {', '.join(unknown)} in the manifest",
-                             hint="list the teams with 'gitorch status'")
+                             hint=f"use one of: {', '.join(sorted(manifest.teams))}")
     base_ref = base or manifest.base
     if base is not None:
         base_commit = git.resolve_commit(repo, base)

@@ -41,6 +41,7 @@ class Signal:
     reason: str | None
     commit: str
     branch: str
+    uncommitted: tuple[str, ...] = ()   # changes in this checkout of the branch, not in the signal
 
 
 def trailers(message: str) -> dict[str, str]:
@@ -115,8 +116,11 @@ def record_signal(repo: git.Repository, manifest: Manifest, *, state: str,
     message = signal_message(name, state, reason)
     new = git.create_commit(repo, message, parent.tree_id, [parent.id])
     git.update_ref(repo, ref, new, old, f"gitorch signal: {state}")
+    root = git.workdir(repo)
+    dirty = (tuple(git.uncommitted_paths(root))
+             if root is not None and git.head_branch(repo) == branch else ())
     return Signal(team=name, state=state, reason=reason, commit=str(new),
-                  branch=branch)
+                  branch=branch, uncommitted=dirty)
 
 
 def _known_team(manifest: Manifest, team: str) -> TeamName:

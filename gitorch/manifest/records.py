@@ -50,7 +50,8 @@ TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
     "integrators", "protected", "shared", "gates", "teams",
 )
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "test_timeout")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults",
+             "test_timeout")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -75,7 +76,8 @@ class Gates:
     test_command: str | None = None
     coverage: float | None = None
     diff_coverage: float | None = None
-    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT
+    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT     # in force: defaults + the listed
+    coverage_omit_defaults: bool = True     # False: only the listed patterns
     test_timeout: float | None = None   # seconds; a test run still going then is killed
 
 

@@ -87,10 +87,13 @@ from gitorch.repo.work import (
     git_path,
     list_worktrees,
     ref_tips_under,
+    refs_under,
     remove_temp_worktree,
     staged_paths,
     symbolic_head,
+    tracked_files,
     tree_files,
+    uncommitted_paths,
 )
 
 __all__ = [
@@ -150,6 +153,7 @@ __all__ = [
     "read_file_blob",
     "ref_target",
     "ref_tips_under",
+    "refs_under",
     "remove_temp_worktree",
     "repo_root",
     "resolve_commit",
@@ -159,6 +163,7 @@ __all__ = [
     "subject",
     "symbolic_head",
     "text_lines",
+    "tracked_files",
     "tree_changes",
     "tree_diff_paths",
     "tree_entry",
@@ -167,6 +172,7 @@ __all__ = [
     "tree_of",
     "tree_patch",
     "tree_with",
+    "uncommitted_paths",
     "update_ref",
     "walk",
     "workdir",

@@ -197,7 +197,8 @@ def test_bad_base_and_unknown_team_exit_2(teams_repo: GitRepo, cli: Cli) -> None
                              "check the name with 'git log --oneline -1 REV'\n")
     result = cli("conflicts", "--team", "omega", cwd=teams_repo.path)
     assert result.exit_code == 2
-    assert result.output.startswith("gitorch: no team named omega in the manifest")
+    assert result.output == ("gitorch: no team named omega in the manifest; "
+                             "use one of: alpha, beta, delta, gamma\n")
 
 
 def test_diverges_from_git_cli_only_where_histogram_and_myers_align_differently(
