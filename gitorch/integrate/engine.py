@@ -41,7 +41,7 @@ from typing import Any
 from gitorch import repo as git
 from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError, UsageError
-from gitorch.integrate.hunks import pair, settle_by_hunk
+from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -291,6 +291,7 @@ class _Merger:
         self.manifest = manifest
         self.state = state
         self._tip: git.ChainTree | None = None
+        self._lineage = Lineage(repo)
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
         """The merge's tree, written by rebuilding only what changed since the chain's tip."""
@@ -456,10 +457,12 @@ class _Merger:
         owners = self._chain_owners(merge.conflicts)
         for conflict, owner in zip(merge.conflicts, owners, strict=True):
             kind = _kind(conflict)
+            pieces = (cut(self.repo, self._lineage, conflict, favoured_entry)
+                      if kind == "content" else None)
             met = {t for p in conflict.paths for t in self.state.owners.get(p, ())}
             by_hunk = (settle_by_hunk(self.repo, self.manifest, self.state, team, conflict,
-                                      owner, favoured_entry)
-                       if kind == "content" and len(met) > 1 else None)  # else: one owner
+                                      owner, pieces, self._lineage)
+                       if pieces is not None and len(met) > 1 else None)  # else: one owner
             if by_hunk is not None:
                 chosen[by_hunk.entry.path] = by_hunk.entry
                 resolutions.extend(by_hunk.resolutions)
@@ -469,8 +472,9 @@ class _Merger:
             winner, loser = (team, owner) if team_wins else (owner, team)
             win_side, lose_side = ((conflict.theirs, conflict.ours) if team_wins
                                    else (conflict.ours, conflict.theirs))
-            entry = (favoured_entry("theirs" if team_wins else "ours", _main_path(conflict))
-                     if kind == "content" else None)
+            entry = (None if kind != "content"
+                     else _joined(self.repo, conflict, pieces, team_wins) if pieces is not None
+                     else favoured_entry("theirs" if team_wins else "ours", _main_path(conflict)))
             if entry is not None:
                 chosen[entry.path] = entry
             else:  # a whole-file conflict, or a content one libgit2 could not settle (binary)
@@ -502,6 +506,16 @@ class _Merger:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
             lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
+
+
+def _joined(repo: git.Repository, conflict: git.ConflictSides,
+            pieces: list[str | git.TextConflict], theirs: bool) -> git.Entry:
+    """The file of an exact cut with every hunk settled for one side (libgit2's favoured merge)."""
+    side = conflict.theirs if theirs else conflict.ours
+    assert side is not None
+    hunks = sum(1 for p in pieces if isinstance(p, git.TextConflict))
+    return git.Entry(side.path, git.create_blob(repo, git.join_text(pieces, [theirs] * hunks)
+                                                .encode()), side.mode)
 
 
 def _main_path(conflict: git.ConflictSides) -> str:

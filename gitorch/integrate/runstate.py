@@ -56,6 +56,7 @@ class RunState:
     pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
     resumed: bool = False
     lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
+    lost_index: git.GrowingTree | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
         """The state as JSON; ``owners`` is left out (the chain's merges tell it again)."""
@@ -114,9 +115,14 @@ def write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None)
     """Record ``state`` under CHECKPOINT_REF (compare-and-swap against ``old``)."""
     entries = [git.Entry("state.json", git.create_blob(repo, state.to_json().encode()), 0o100644)]
     if state.lost and (state.lost_tree is None or state.lost_tree[0] != len(state.lost)):
-        kept = [replace(x.entry, path=f"{i}/{x.path}") for i, x in enumerate(state.lost)
+        grown = state.lost_index
+        if grown is None or grown.count > len(state.lost):
+            grown = state.lost_index = git.GrowingTree()
+        kept = [replace(x.entry, path=f"{i}/{x.path}")
+                for i, x in enumerate(state.lost[grown.count:], start=grown.count)
                 if x.entry is not None and x.entry.mode != 0o160000]
-        state.lost_tree = (len(state.lost), git.tree_from_entries(repo, kept))
+        grown.count = len(state.lost)
+        state.lost_tree = (len(state.lost), grown.add(repo, kept))
     if state.lost_tree is not None:  # the lost versions, reachable from the checkpoint
         entries.append(git.Entry("lost", state.lost_tree[1], 0o040000))
     tree = git.flat_tree(repo, entries)

@@ -4,7 +4,8 @@ and patches, for the merge engine and the overlap detector. No working tree is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -82,7 +83,6 @@ class TextConflict:
     theirs: tuple[str, ...]
 
 
-_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
 def text_lines(text: str) -> list[str]:
@@ -91,21 +91,29 @@ def text_lines(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def merge_text(repo: Repository, ancestor: Entry, ours: Entry,
-               theirs: Entry) -> list[str | TextConflict] | None:
+_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+_MARKER_LINE = re.compile(r"^(?:<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.MULTILINE)
+
+
+def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
+               read: Callable[[str], bytes] | None = None) -> list[str | TextConflict] | None:
     """libgit2's merge of one text file, cut into the lines that merge (str) and the
     conflicting hunks between them, in file order.
 
     None when the cut could be wrong: a side that is not UTF-8, or that has a line
     looking like a conflict marker. Joining the pieces with every hunk's ``ours`` (or
-    ``theirs``) gives what ``merge_trees`` with ``favor`` "ours" (or "theirs") writes;
-    the caller checks that before trusting the cut.
+    ``theirs``) gives what ``merge_trees`` with ``favor`` "ours" (or "theirs") writes
+    whenever every side is empty or ends with a newline (xdiff then writes the same
+    chunks whatever it favours; tests/integrate/test_merge_text.py checks it); otherwise
+    the caller checks that before trusting the cut. ``read`` reads a blob (a cache).
     """
+    reader = read or (lambda oid: blob_bytes(repo, oid))
     try:
-        texts = [blob_bytes(repo, e.oid).decode("utf-8") for e in (ancestor, ours, theirs)]
+        texts = [reader(e.oid).decode("utf-8") for e in (ancestor, ours, theirs)]
     except UnicodeDecodeError:
         return None
-    if any(line.startswith(_MARKERS) for text in texts for line in text_lines(text)):
+    if any(m in text for text in texts for m in _MARKERS) and \
+            any(_MARKER_LINE.search(text) for text in texts):
         return None
     a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
                for e in (ancestor, ours, theirs))
@@ -147,16 +155,23 @@ def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
 
 
 def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
-                 label: T) -> list[T] | None:
+                 label: T, read: Callable[[str], bytes] | None = None) -> list[T] | None:
     """Labels for the lines of ``new``: a line kept from ``old`` keeps its label (``labels``
-    has one per line of ``old``), an added line gets ``label``. None for binary files."""
+    has one per line of ``old``), an added line gets ``label``. None for binary files.
+    ``read`` reads a blob's bytes (a cache); by default the blobs are looked up."""
+    if read is not None:
+        old_data = read(old.oid) if old is not None else None
+        patch = pygit2.Patch.create_from(old_data, read(new.oid), context_lines=0)
+        return None if patch.delta.is_binary else _carry(patch, labels, label)
     old_blob = load_blob(repo, old.oid) if old is not None else None
     new_blob = load_blob(repo, new.oid)
     if new_blob is None or (old is not None and old_blob is None):
         return None
     patch = pygit2.Patch.create_from(old_blob, new_blob, context_lines=0)
-    if patch.delta.is_binary:
-        return None
+    return None if patch.delta.is_binary else _carry(patch, labels, label)
+
+
+def _carry(patch: pygit2.Patch, labels: list[T], label: T) -> list[T]:
     out: list[T] = []
     done = 0
     for hunk in patch.hunks:
@@ -301,6 +316,21 @@ def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
     for entry in entries:
         index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
     return str(index.write_tree(repo))
+
+
+class GrowingTree:
+    """A tree that only ever gains entries, held in an index so that writing it again
+    after a few additions rebuilds only the directories they touched."""
+
+    def __init__(self) -> None:
+        self._index = pygit2.Index()
+        self.count = 0
+
+    def add(self, repo: Repository, entries: Iterable[Entry]) -> str:
+        for entry in entries:
+            self._index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid),
+                                              pygit2.enums.FileMode(entry.mode)))
+        return str(self._index.write_tree(repo))
 
 
 def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:
