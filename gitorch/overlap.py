@@ -443,6 +443,7 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
     for a, b in itertools.combinations(heads, 2):
         groups.setdefault(git.merge_base(repo, heads[a].id, heads[b].id), set()).add((a, b))
     owners: dict[str, str] = {}
+    driver = merge_drivers(repo, manifest)
     for base, pairs in groups.items():
         members = sorted({t for pair in pairs for t in pair}, key=rank.__getitem__)
         diffs = {t: files.diff(base, heads[t].id) for t in members}
@@ -475,11 +476,54 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
                     if (a, b) in pairs:
                         found.append((path, a, b, Verdict("overlap", "file/directory", (), ())))
         for path, a, b, v in found:
+            v = _with_driver(v, driver(path), diffs[a], diffs[b], path, files)
+            renamed = {t: c.new_path for t in (a, b)
+                       if (c := diffs[t].by_old.get(path)) is not None and c.status == "R"
+                       and c.new_path is not None and c.new_path != path}
             yield PredictedConflict(path=path, teams=(a, b), kind=v.kind,
                                     ranges={a: v.ours, b: v.theirs},
                                     owner=owners.get(path) or owners.setdefault(
                                         path, manifest.ownership.owner_of(path)),
-                                    detail=v.detail)
+                                    detail=v.detail, renamed_to=renamed)
+
+
+def merge_drivers(repo: git.Repository, manifest: Manifest) -> Callable[[str], str]:
+    """The merge driver each path gets, as the merge ``integrate`` makes decides it: the
+    manifest's ``union`` paths, then the attributes libgit2 reads ("union", "binary" or
+    "text")."""
+    cache: dict[str, str] = {}
+
+    def driver(path: str) -> str:
+        found = cache.get(path)
+        if found is None:
+            found = cache[path] = ("union" if manifest.is_union(path)
+                                   else git.merge_driver(repo, path))
+        return found
+    return driver
+
+
+def _with_driver(v: Verdict, driver: str, da: TeamDiff, db: TeamDiff, path: str,
+                 files: Files) -> Verdict:
+    """A verdict of the text driver changed for the path's own driver: union keeps both
+    sides' lines of a text file (no conflict), binary stops wherever both changed it."""
+    if driver == "text":
+        return v
+    ca = da.by_old.get(path) or da.by_new.get(path)
+    cb = db.by_old.get(path) or db.by_new.get(path)
+    if ca is None or cb is None or "R" in (ca.status, cb.status) \
+            or ca.status == "D" or cb.status == "D":
+        return v
+    if driver == "union":
+        text = all(c.new_mode in (0o100644, 0o100755) and c.new_mode == cb.new_mode
+                   and (blob := files.blob(c.new_id)) is not None and b"\0" not in blob.data[:8000]
+                   for c in (ca, cb))
+        if v.kind == "overlap" and v.detail in ("", "add/add") and text:
+            return Verdict("same-file", "union", v.ours, v.theirs)
+        return v
+    if v.kind == "same-file" and (ca.new_id, ca.new_mode) != (cb.new_id, cb.new_mode) \
+            and ca.old_id != ca.new_id and cb.old_id != cb.new_id:
+        return Verdict("overlap", "binary driver", v.ours, v.theirs)   # -merge: no line merge
+    return v
 
 
 def describe(ranges: Sequence[LineRange]) -> str:

@@ -31,7 +31,7 @@ class _Stream:
     def data(self, body: bytes) -> None:
         self.parts.append(b"data %d\n" % len(body) + body + b"\n")
 
-    def commit(self, ref: str, message: str, files: dict[str, str | None],
+    def commit(self, ref: str, message: str, files: dict[str, str | bytes | None],
                parent: int | None = None) -> int:
         self.marks += 1
         self.parts.append(f"commit {ref}\nmark :{self.marks}\n"
@@ -45,7 +45,7 @@ class _Stream:
                 self.parts.append(f"D {path}\n".encode())
             else:
                 self.parts.append(f"M 100644 inline {path}\n".encode())
-                self.data(body.encode())
+                self.data(body.encode() if isinstance(body, str) else body)
         return self.marks
 
 

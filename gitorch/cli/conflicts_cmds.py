@@ -76,6 +76,8 @@ def render(report: ConflictReport, *, overlaps_only: bool = False) -> str:
         if c.path != last_path:
             out.append(f"{c.path} (owner {c.owner})")
             last_path = c.path
+        for team, new_path in c.renamed_to.items():
+            out.append(f"  renamed to {new_path} by {team} (git names the conflict by it)")
         out.extend(_conflict_lines(report, c))
     for team, paths in report.violations.items():
         for path in paths:

@@ -335,6 +335,8 @@ class _Merger:
         if skipped is not None:
             return skipped
         merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
+        if merge.conflicts and self.manifest.union:
+            merge = git.settle_unions(repo, merge, self.manifest.is_union)
         resolutions: list[Resolution] = []
         if merge.conflicts and not state.fix:
             return self._skip_conflicts(team, merge, facts)
@@ -487,11 +489,24 @@ class _Merger:
             if loser == BASE_OWNER:
                 continue  # the base's version stays on the base branch
             if lose_side is not None:
-                lost.append(Lost(loser, lose_side.path, lose_side, f"lost conflict to {winner}"))
+                lost.append(Lost(loser, lose_side.path, lose_side, f"lost conflict to {winner}",
+                                 self._text_base(conflict, kind)))
             elif conflict.ancestor is not None:
                 lost.append(Lost(loser, conflict.ancestor.path, None,
                                  f"deletion lost conflict to {winner}"))
         return self._write_tree(merge, chosen), resolutions, lost
+
+    def _text_base(self, conflict: git.ConflictSides, kind: str) -> git.Entry | None:
+        """The base a lost text version is merged back against (``Lost.ancestor``)."""
+        o, t = conflict.ours, conflict.theirs
+        if o is None or t is None or o.path != t.path or o.mode != t.mode:
+            return None
+        if kind == "content":
+            a = conflict.ancestor
+            return a if a is not None and a.path == o.path else None
+        if kind == "add/add":
+            return git.Entry(o.path, git.create_blob(self.repo, b""), o.mode)
+        return None
 
     def _message(self, team: TeamName, commits: int, resolutions: list[Resolution],
                  lost: list[Lost]) -> str:
@@ -559,7 +574,9 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
         if report_dir is not None:
             target = report_dir / "dropped" / f"{team}.patch"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
+            restored = git.tree_with(repo, final_tree, {p: _restored(repo, final_tree, x)
+                                                        for p, x in items.items()})
+            target.write_text(git.tree_patch(repo, final_tree, restored), encoding="utf-8")
             patch = str(target)
         if not dry_run:
             git.update_ref(repo, ref, commit, git.ref_target(repo, ref),
@@ -568,3 +585,20 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
         out.extend(Dropped(team, p, saved_as, x.reason, patch) for p, x in items.items())
     return tuple(out)
 
+
+
+def _restored(repo: git.Repository, final_tree: git.Oid, lost: Lost) -> git.Entry | None:
+    """What the saved commit and patch put at a lost path: for a text conflict lost hunk
+    by hunk, the integration's file with the lost lines added back (git's union merge of
+    the two against their base: nothing the winner wrote is removed); otherwise the
+    losing version itself."""
+    if lost.ancestor is None or lost.entry is None:
+        return lost.entry
+    now = git.tree_entry(repo, final_tree, lost.path)
+    if now is None or now.mode != lost.entry.mode or now.oid == lost.entry.oid:
+        return lost.entry
+    pieces = git.merge_text(repo, lost.ancestor, now, lost.entry)
+    if pieces is None:
+        return lost.entry
+    return git.Entry(lost.path, git.create_blob(repo, git.union_text(pieces).encode()),
+                     now.mode)

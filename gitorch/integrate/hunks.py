@@ -136,10 +136,11 @@ def settle_by_hunk(repo: git.Repository, manifest: Manifest, state: RunState, te
         resolutions.append(Resolution(o.path, pair(owner, team), f"kept {winner}",
                                       "content", winner))
         if team_wins and owner != BASE_OWNER:
-            lost.append(Lost(owner, o.path, o, f"lost conflict to {team}"))
+            lost.append(Lost(owner, o.path, o, f"lost conflict to {team}", conflict.ancestor))
     beaten = [x for x, won in zip(owners, wins, strict=True) if not won and x != BASE_OWNER]
     if beaten:
-        lost.append(Lost(team, t.path, t, f"lost conflict to {', '.join(dict.fromkeys(beaten))}"))
+        lost.append(Lost(team, t.path, t, f"lost conflict to {', '.join(dict.fromkeys(beaten))}",
+                         conflict.ancestor))
     return HunkSettlement(git.Entry(o.path, blob, o.mode), resolutions, lost)
 
 

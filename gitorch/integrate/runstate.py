@@ -32,6 +32,9 @@ class Lost:
     path: str
     entry: git.Entry | None
     reason: str
+    # a text conflict lost hunk by hunk: the merge base's version (an empty file for an
+    # add/add), so that the saved patch adds back the lost lines and removes none
+    ancestor: git.Entry | None = None
 
 
 @dataclass
@@ -70,7 +73,9 @@ class RunState:
             "skipped": [plain(x) for x in self.skipped],
             "conflicts": [plain(c) for c in self.conflicts],
             "lost": [{"team": x.team, "path": x.path, "reason": x.reason,
-                      "entry": plain(x.entry) if x.entry else None} for x in self.lost],
+                      "entry": plain(x.entry) if x.entry else None,
+                      "ancestor": plain(x.ancestor) if x.ancestor else None}
+                     for x in self.lost],
         }
         return json.dumps(data, sort_keys=True)  # no indent: the C encoder, 10x faster
 
@@ -86,7 +91,9 @@ class RunState:
         data["skipped"] = [Skipped(**{**s, "paths": tuple(s["paths"])}) for s in data["skipped"]]
         data["conflicts"] = [Resolution(**{**c, "teams": tuple(c["teams"])})
                              for c in data["conflicts"]]
-        data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None})
+        data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None,
+                                "ancestor": git.Entry(**x["ancestor"]) if x.get("ancestor")
+                                else None})
                         for x in data["lost"]]
         return cls(**data)
 

@@ -28,8 +28,10 @@ CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "shared", "gates", "teams",
+    "integrators", "shared", "union", "merge", "gates", "teams",
 )
+MERGE_KEYS = ("engine",)
+MERGE_ENGINES = ("libgit2", "git")
 GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
@@ -70,9 +72,19 @@ class Manifest:
     worktrees: str | None = None
     integrators: tuple[str, ...] = ()
     shared: tuple[str, ...] = ()
+    union: tuple[str, ...] = ()   # paths merged with git's union driver (both sides' lines)
+    merge_engine: str = "libgit2"  # who computes merges: "libgit2" (in memory) or "git"
     gates: Gates = field(default_factory=Gates)
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
     attached_ownership: Ownership | None = field(default=None, compare=False, repr=False)
+
+    def is_union(self, path: str) -> bool:
+        """Whether the manifest's ``union`` names ``path`` (gitignore patterns)."""
+        if not self.union:
+            return False
+        from gitorch.manifest.ownership import compile_spec
+
+        return compile_spec(self.union).match_file(path)
 
     def branch(self, team: TeamName) -> str:
         return f"{self.branch_prefix}{team}"

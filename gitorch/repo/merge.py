@@ -154,6 +154,64 @@ def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
     return "".join(out)
 
 
+def merge_driver(repo: Repository, path: str) -> str:
+    """The merge driver libgit2's merge picks for ``path`` from the attributes it reads
+    (the working tree's and the index's ``.gitattributes``, ``info/attributes``):
+    "union", "binary" (``-merge`` or ``merge=binary``), or "text" (anything else)."""
+    value = repo.get_attr(path, "merge")
+    if value is False or value == "binary":
+        return "binary"
+    return "union" if value == "union" else "text"
+
+
+def union_text(pieces: list[str | TextConflict]) -> str:
+    """The merged file with both sides' lines of every conflicting hunk, ours first: what
+    git's union merge driver writes (a side without a final newline gets one)."""
+    out: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        ours = list(piece.ours)
+        if ours and piece.theirs and not ours[-1].endswith("\n"):
+            ours[-1] += "\n"
+        out.extend(ours)
+        out.extend(piece.theirs)
+    return "".join(out)
+
+
+def settle_unions(repo: Repository, merge: TreeMerge, is_union: Callable[[str], bool]
+                  ) -> TreeMerge:
+    """The merge with every text conflict (content, or added on both sides) of a path that
+    ``is_union`` names settled as git's union driver settles it; other conflicts stay.
+
+    libgit2 already does this for paths marked ``merge=union`` in the attributes it reads;
+    this applies the same driver to paths named elsewhere (the manifest's ``union``).
+    """
+    kept: list[ConflictSides] = []
+    settled: dict[str, Entry] = {}
+    for c in merge.conflicts:
+        a, o, t = c.ancestor, c.ours, c.theirs
+        if o is None or t is None or o.path != t.path or o.mode != t.mode \
+                or (a is not None and a.path != o.path) or not is_union(o.path) \
+                or o.mode not in (0o100644, 0o100755):
+            kept.append(c)
+            continue
+        base = a if a is not None else Entry(o.path, create_blob(repo, b""), o.mode)
+        pieces = merge_text(repo, base, o, t)
+        if pieces is None:
+            kept.append(c)
+            continue
+        settled[o.path] = Entry(o.path, create_blob(repo, union_text(pieces).encode()), o.mode)
+    if not settled:
+        return merge
+    index = merge.index
+    for path in settled:
+        del index.conflicts[path]
+    _apply(index, dict(settled))
+    return TreeMerge(index, tuple(kept))
+
+
 def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
                  label: T, read: Callable[[str], bytes] | None = None) -> list[T] | None:
     """Labels for the lines of ``new``: a line kept from ``old`` keeps its label (``labels``
