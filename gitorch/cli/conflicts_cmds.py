@@ -76,8 +76,6 @@ def render(report: ConflictReport, *, overlaps_only: bool = False) -> str:
         if c.path != last_path:
             out.append(f"{c.path} (owner {c.owner})")
             last_path = c.path
-        for team, new_path in c.renamed_to.items():
-            out.append(f"  renamed to {new_path} by {team} (git names the conflict by it)")
         out.extend(_conflict_lines(report, c))
     for team, paths in report.violations.items():
         for path in paths:
@@ -97,7 +95,9 @@ def _conflict_lines(report: ConflictReport, c: PredictedConflict) -> list[str]:
 
     a, b = c.teams[0], c.teams[1]
     label = c.kind + (f" ({c.detail})" if c.detail else "")
-    sides = f"{a} {describe(c.ranges[a])}; {b} {describe(c.ranges[b])}"
+    sides = "; ".join(f"{t} {describe(c.ranges[t])}"
+                      + (f" (renamed to {c.renamed_to[t]})" if t in c.renamed_to else "")
+                      for t in (a, b))
     if c.kind != "overlap":
         return [f"  {label}: {sides} (merges cleanly)"]
     if c.detail.startswith("delete/"):
