@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from unidiff.patch import PatchSet
@@ -404,6 +404,8 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
             heads[team] = head
     files = Files(repo)
     conflicts = list(_pair_conflicts(repo, manifest, heads, files))
+    if manifest.merge_engine == "git":
+        conflicts = _as_git_merges(repo, manifest, heads, conflicts)
     position = {t: i for i, t in enumerate(order)}
     conflicts.sort(key=lambda c: (c.path, [position[t] for t in c.teams]))
     violations: dict[TeamName, tuple[str, ...]] = {}
@@ -485,6 +487,35 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
                                     owner=owners.get(path) or owners.setdefault(
                                         path, manifest.ownership.owner_of(path)),
                                     detail=v.detail, renamed_to=renamed)
+
+
+def _as_git_merges(repo: git.Repository, manifest: Manifest,
+                   heads: Mapping[TeamName, git.Commit],
+                   predicted: list[PredictedConflict]) -> list[PredictedConflict]:
+    """The prediction for ``merge: {engine: git}``: git's own merge of every pair (one
+    ``git merge-tree --stdin``) decides which meetings conflict; the line ranges and
+    details come from the per-team hunks. A path git stops at that no hunk explains
+    (a rename git scores differently, say) is added as a whole-file overlap."""
+    pairs = list(itertools.combinations(heads, 2))
+    stops = dict(zip(pairs, git.git_conflicting_paths(
+        repo, [(str(heads[a].id), str(heads[b].id)) for a, b in pairs], manifest.union),
+        strict=True))
+    out: list[PredictedConflict] = []
+    explained: set[tuple[TeamName, TeamName, str]] = set()
+    for c in predicted:
+        a, b = c.teams[0], c.teams[1]
+        paths = stops.get((a, b), set()) | stops.get((b, a), set())
+        hit = {c.path, *c.renamed_to.values()} & paths
+        explained |= {(a, b, p) for p in hit} | {(b, a, p) for p in hit}
+        out.append(replace(c, kind="overlap" if hit else "same-file"))
+    for (a, b), paths in stops.items():
+        for path in sorted(paths):
+            if (a, b, path) not in explained:
+                out.append(PredictedConflict(path=path, teams=(a, b), kind="overlap",
+                                             ranges={a: (), b: ()},
+                                             owner=manifest.ownership.owner_of(path),
+                                             detail="git"))
+    return out
 
 
 def merge_drivers(repo: git.Repository, manifest: Manifest) -> Callable[[str], str]:

@@ -104,12 +104,36 @@ def time_git(repo: Path, order: list[str], where: Path) -> tuple[Clock, str]:
         subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(where),
                         "main"], check=True, env=env)
         for team in order:
-            subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X", "ours",
-                            "-m", f"Merge team/{team}", f"team/{team}"], check=True, env=env,
-                           stdout=subprocess.DEVNULL)
+            done = subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X",
+                                   "ours", "-m", f"Merge team/{team}", f"team/{team}"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if done.returncode != 0:
+                _settle_whole_files(where, env)   # what -X ours leaves: keep the chain's side
     tree = _git(where, "rev-parse", "HEAD^{tree}").strip()
     _git(repo, "worktree", "remove", "--force", str(where))
     return clock, tree
+
+
+def _settle_whole_files(where: Path, env: dict[str, str]) -> None:
+    """Finish a merge that -X ours could not: whole-file conflicts (modify/delete, rename)
+    keep the chain's side, as --fix keeps the higher-priority (earlier) team's."""
+    out = subprocess.run(["git", "-C", str(where), "ls-files", "-u", "-z"], capture_output=True,
+                         check=True, env=env).stdout.decode()
+    stages: dict[str, set[str]] = {}
+    for record in filter(None, out.split("\0")):
+        info, path = record.split("\t", 1)
+        stages.setdefault(path, set()).add(info.split()[2])
+    for path, have in stages.items():
+        if "2" in have:
+            subprocess.run(["git", "-C", str(where), "checkout", "--ours", "--", path],
+                           check=True, env=env)
+            subprocess.run(["git", "-C", str(where), "add", "--", path], check=True, env=env)
+        else:
+            subprocess.run(["git", "-C", str(where), "rm", "-q", "--cached", "--", path],
+                           check=True, env=env)
+    subprocess.run(["git", "-C", str(where), "commit", "-q", "--no-edit"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
 
 
 def _size(repo: Path, rev: str) -> tuple[int, int]:

@@ -334,9 +334,7 @@ class _Merger:
                                                    git.tree_of(repo, head), facts)
         if skipped is not None:
             return skipped
-        merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
-        if merge.conflicts and self.manifest.union:
-            merge = git.settle_unions(repo, merge, self.manifest.is_union)
+        merge = self._merge(team, anc_tree, chain_tree, theirs)
         resolutions: list[Resolution] = []
         if merge.conflicts and not state.fix:
             return self._skip_conflicts(team, merge, facts)
@@ -346,6 +344,22 @@ class _Merger:
         else:
             tree = self._write_tree(merge, {})
         return self._commit(team, tree, chain_tree, resolutions, lost, facts)
+
+    def _merge(self, team: TeamName, anc_tree: git.Oid, chain_tree: git.Oid,
+               theirs: git.Oid) -> git.TreeMerge:
+        """The team's tree merged onto the chain by the manifest's engine: libgit2 in memory
+        (with the manifest's union paths), or git's own merge-tree."""
+        repo, state = self.repo, self.state
+        if self.manifest.merge_engine == "git":
+            head = state.heads[team]
+            assert head is not None
+            if theirs != git.tree_of(repo, head):   # out-of-scope paths set back: a commit
+                head = git.write_commit(repo, theirs, [head], f"gitorch: {team} in scope\n")
+            return git.git_merge(repo, state.chain, head, self.manifest.union)
+        merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
+        if merge.conflicts and self.manifest.union:
+            merge = git.settle_unions(repo, merge, self.manifest.is_union)
+        return merge
 
     def _before_merge(self, team: TeamName) -> TeamOutcome | None:
         """The outcome of a team that cannot or need not be merged; None when it can."""
@@ -452,6 +466,8 @@ class _Merger:
         lost: list[Lost] = []
 
         def favoured_entry(side: str, path: str) -> git.Entry | None:
+            if self.manifest.merge_engine == "git":
+                return None   # git's merge is not remade by libgit2: whole-file rule
             if side not in favoured:
                 favoured[side] = git.merge_trees(self.repo, anc_tree, chain_tree, theirs, side)
             return git.merged_entry(favoured[side], path)
@@ -459,7 +475,8 @@ class _Merger:
         owners = self._chain_owners(merge.conflicts)
         for conflict, owner in zip(merge.conflicts, owners, strict=True):
             kind = _kind(conflict)
-            pieces = (cut(self.repo, self._lineage, conflict, favoured_entry)
+            pieces = (cut(self.repo, self._lineage, conflict, favoured_entry,
+                          merge.marked.get(_main_path(conflict)))
                       if kind == "content" else None)
             met = {t for p in conflict.paths for t in self.state.owners.get(p, ())}
             by_hunk = (settle_by_hunk(self.repo, self.manifest, self.state, team, conflict,

@@ -85,18 +85,24 @@ class Lineage:
 
 
 def cut(repo: git.Repository, lineage: Lineage, conflict: git.ConflictSides,
-        favoured: Favoured) -> list[str | git.TextConflict] | None:
+        favoured: Favoured, marked: str | None = None) -> list[str | git.TextConflict] | None:
     """The conflicting file cut into clean lines and hunks, when the cut is exact: joined
-    with every hunk's side it is libgit2's merge favouring that side. None otherwise."""
+    with every hunk's side it is the merge favouring that side. None otherwise.
+
+    ``marked``: git's merged file with its markers (the git engine), cut instead of
+    libgit2's merge; it is trusted only where every version ends with a newline.
+    """
     a, o, t = conflict.ancestor, conflict.ours, conflict.theirs
     if a is None or o is None or t is None or not a.path == o.path == t.path \
             or o.mode != t.mode:
         return None
-    pieces = git.merge_text(repo, a, o, t, lineage.data)
+    pieces = git.merge_text(repo, a, o, t, lineage.data, marked)
     if pieces is None:
         return None
     if all(not (d := lineage.data(e.oid)) or d.endswith(b"\n") for e in (a, o, t)):
         return pieces   # xdiff writes the same chunks whatever it favours
+    if marked is not None:
+        return None
     hunks = sum(1 for p in pieces if isinstance(p, git.TextConflict))
     for side, take in (("ours", False), ("theirs", True)):
         merged = favoured(side, o.path)

@@ -2,8 +2,8 @@
 
 After each team, ``write_checkpoint`` records the run's state as a commit whose tree
 holds ``state.json`` (run id, order, base, the team heads it started from, outcomes so
-far, chain tip) and the lost versions (``lost/<n>/<path>``), and whose parent is the
-chain tip, so nothing the run made is garbage-collected. ``read_checkpoint`` reads it
+far, chain tip) and the lost versions (``lost/<n>``: entry n of the state's ``lost``),
+and whose parent is the chain tip, so nothing the run made is garbage-collected. ``read_checkpoint`` reads it
 back for ``gitorch integrate --resume``; ``chain_owners`` replays who changed what from
 the chain's merge commits (not stored: the chain tells it again).
 """
@@ -125,7 +125,7 @@ def write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None)
         grown = state.lost_index
         if grown is None or grown.count > len(state.lost):
             grown = state.lost_index = git.GrowingTree()
-        kept = [replace(x.entry, path=f"{i}/{x.path}")
+        kept = [replace(x.entry, path=str(i))
                 for i, x in enumerate(state.lost[grown.count:], start=grown.count)
                 if x.entry is not None and x.entry.mode != 0o160000]
         grown.count = len(state.lost)

@@ -44,6 +44,7 @@ from gitorch.repo.core import (
     walk,
     workdir,
 )
+from gitorch.repo.gitmerge import git_conflicting_paths, git_merge
 from gitorch.repo.merge import (
     Blob,
     ChainTree,
@@ -136,6 +137,8 @@ __all__ = [
     "flat_tree",
     "git_cli",
     "git_common_dir",
+    "git_conflicting_paths",
+    "git_merge",
     "git_path",
     "head_branch",
     "is_empty_commit",

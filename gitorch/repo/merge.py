@@ -5,8 +5,8 @@ and patches, for the merge engine and the overlap detector. No working tree is t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +49,8 @@ class TreeMerge:
 
     index: pygit2.Index
     conflicts: tuple[ConflictSides, ...]
+    # git's engine: conflicting path -> the file with git's conflict markers (blob id)
+    marked: Mapping[str, str] = field(default_factory=dict)
 
 
 _FAVOR = {"normal": pygit2.enums.MergeFavor.NORMAL, "ours": pygit2.enums.MergeFavor.OURS,
@@ -96,7 +98,8 @@ _MARKER_LINE = re.compile(r"^(?:<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.MUL
 
 
 def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
-               read: Callable[[str], bytes] | None = None) -> list[str | TextConflict] | None:
+               read: Callable[[str], bytes] | None = None,
+               marked: str | None = None) -> list[str | TextConflict] | None:
     """libgit2's merge of one text file, cut into the lines that merge (str) and the
     conflicting hunks between them, in file order.
 
@@ -106,6 +109,8 @@ def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
     whenever every side is empty or ends with a newline (xdiff then writes the same
     chunks whatever it favours; tests/integrate/test_merge_text.py checks it); otherwise
     the caller checks that before trusting the cut. ``read`` reads a blob (a cache).
+    ``marked``: the blob of a merge already made (git's, with its conflict markers) to cut
+    instead of libgit2's.
     """
     reader = read or (lambda oid: blob_bytes(repo, oid))
     try:
@@ -115,12 +120,18 @@ def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
     if any(m in text for text in texts for m in _MARKERS) and \
             any(_MARKER_LINE.search(text) for text in texts):
         return None
-    a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
-               for e in (ancestor, ours, theirs))
-    try:
-        merged = repo.merge_file_from_index(a, o, t).contents
-    except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
-        return None                                               # result (pygit2 1.21)
+    if marked is not None:
+        try:
+            merged = reader(marked).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    else:
+        a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
+                   for e in (ancestor, ours, theirs))
+        try:
+            merged = repo.merge_file_from_index(a, o, t).contents
+        except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
+            return None                                               # result (pygit2 1.21)
     pieces: list[str | TextConflict] = []
     side: list[str] | None = None
     ours_lines: list[str] = []
@@ -209,7 +220,7 @@ def settle_unions(repo: Repository, merge: TreeMerge, is_union: Callable[[str], 
     for path in settled:
         del index.conflicts[path]
     _apply(index, dict(settled))
-    return TreeMerge(index, tuple(kept))
+    return TreeMerge(index, tuple(kept), merge.marked)
 
 
 def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
@@ -377,18 +388,25 @@ def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
 
 
 class GrowingTree:
-    """A tree that only ever gains entries, held in an index so that writing it again
-    after a few additions rebuilds only the directories they touched."""
+    """A flat tree that only ever gains entries: each write adds the new names to the last
+    tree written (one tree object per write, whatever the size)."""
 
     def __init__(self) -> None:
-        self._index = pygit2.Index()
+        self.tree: str | None = None
         self.count = 0
 
     def add(self, repo: Repository, entries: Iterable[Entry]) -> str:
+        """Add top-level entries (names without '/') and write the tree."""
+        if self.tree is None:
+            builder = repo.TreeBuilder()
+        else:
+            old = repo.get(self.tree)
+            assert isinstance(old, pygit2.Tree)
+            builder = repo.TreeBuilder(old)
         for entry in entries:
-            self._index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid),
-                                              pygit2.enums.FileMode(entry.mode)))
-        return str(self._index.write_tree(repo))
+            builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
+        self.tree = str(builder.write())
+        return self.tree
 
 
 def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:
