@@ -577,6 +577,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
     if not by_team:
         return ()
     final_tree = git.tree_of(repo, state.chain)
+    lineage = Lineage(repo)   # blobs read once (a path's base and final versions recur)
     out: list[Dropped] = []
     for team, items in by_team.items():
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
@@ -591,7 +592,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
         if report_dir is not None:
             target = report_dir / "dropped" / f"{team}.patch"
             target.parent.mkdir(parents=True, exist_ok=True)
-            restored = git.tree_with(repo, final_tree, {p: _restored(repo, final_tree, x)
+            restored = git.tree_with(repo, final_tree, {p: _restored(lineage, final_tree, x)
                                                         for p, x in items.items()})
             target.write_text(git.tree_patch(repo, final_tree, restored), encoding="utf-8")
             patch = str(target)
@@ -604,17 +605,18 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
 
 
 
-def _restored(repo: git.Repository, final_tree: git.Oid, lost: Lost) -> git.Entry | None:
+def _restored(lineage: Lineage, final_tree: git.Oid, lost: Lost) -> git.Entry | None:
     """What the saved commit and patch put at a lost path: for a text conflict lost hunk
     by hunk, the integration's file with the lost lines added back (git's union merge of
     the two against their base: nothing the winner wrote is removed); otherwise the
     losing version itself."""
     if lost.ancestor is None or lost.entry is None:
         return lost.entry
+    repo = lineage.repo
     now = git.tree_entry(repo, final_tree, lost.path)
     if now is None or now.mode != lost.entry.mode or now.oid == lost.entry.oid:
         return lost.entry
-    pieces = git.merge_text(repo, lost.ancestor, now, lost.entry)
+    pieces = git.merge_text(repo, lost.ancestor, now, lost.entry, lineage.data)
     if pieces is None:
         return lost.entry
     return git.Entry(lost.path, git.create_blob(repo, git.union_text(pieces).encode()),
