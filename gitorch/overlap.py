@@ -28,6 +28,7 @@ from unidiff.patch import PatchSet
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.ownership import union_rule
 from gitorch.records import LineRange, PredictedConflict
 
 # Symlinks and submodules are never merged line by line: two different results conflict.
@@ -523,11 +524,12 @@ def merge_drivers(repo: git.Repository, manifest: Manifest) -> Callable[[str], s
     manifest's ``union`` paths, then the attributes libgit2 reads ("union", "binary" or
     "text")."""
     cache: dict[str, str] = {}
+    is_union = union_rule(manifest)
 
     def driver(path: str) -> str:
         found = cache.get(path)
         if found is None:
-            found = cache[path] = ("union" if manifest.is_union(path)
+            found = cache[path] = ("union" if is_union(path)
                                    else git.merge_driver(repo, path))
         return found
     return driver

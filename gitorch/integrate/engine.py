@@ -52,6 +52,7 @@ from gitorch.integrate.runstate import (
     write_checkpoint,
 )
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.ownership import union_rule
 from gitorch.records import (
     Dropped,
     IntegrationReport,
@@ -358,7 +359,7 @@ class _Merger:
             return git.git_merge(repo, state.chain, head, self.manifest.union)
         merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
         if merge.conflicts and self.manifest.union:
-            merge = git.settle_unions(repo, merge, self.manifest.is_union)
+            merge = git.settle_unions(repo, merge, union_rule(self.manifest))
         return merge
 
     def _before_merge(self, team: TeamName) -> TeamOutcome | None:

@@ -78,14 +78,6 @@ class Manifest:
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
     attached_ownership: Ownership | None = field(default=None, compare=False, repr=False)
 
-    def is_union(self, path: str) -> bool:
-        """Whether the manifest's ``union`` names ``path`` (gitignore patterns)."""
-        if not self.union:
-            return False
-        from gitorch.manifest.ownership import compile_spec
-
-        return compile_spec(self.union).match_file(path)
-
     def branch(self, team: TeamName) -> str:
         return f"{self.branch_prefix}{team}"
 

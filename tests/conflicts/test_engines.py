@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from gitorch import repo as git
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.loading import load_manifest, parse_manifest
+from gitorch.manifest.ownership import union_rule
 from gitorch.overlap import find_conflicts
 from tests.conflicts.test_synthrepo import load_script
 from tests.conftest import Cli
@@ -33,7 +34,7 @@ def engine_stops(repo: pygit2.Repository, manifest: Manifest, a: str, b: str) ->
     base = git.merge_base(repo, git.Oid(hex=a), git.Oid(hex=b))
     merge = git.merge_trees(repo, git.tree_of(repo, base) if base else None,
                             git.tree_of(repo, a), git.tree_of(repo, b))
-    merge = git.settle_unions(repo, merge, manifest.is_union)
+    merge = git.settle_unions(repo, merge, union_rule(manifest))
     return {p for c in merge.conflicts for p in c.paths}
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from gitorch import repo as git
 from gitorch.manifest.loading import parse_manifest
+from gitorch.manifest.ownership import union_rule
 from gitorch.overlap import find_conflicts
 from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import BASE_FILES, MANIFEST, Scenario
@@ -145,5 +146,5 @@ def test_prediction_equals_the_engine_for_every_driver(
     report = find_conflicts(store, manifest, remote=None)
     predicted = any(c.kind == "overlap" for c in report.conflicts)
     merge = git.merge_trees(store, store[root].tree_id, store[a].tree_id, store[b].tree_id)
-    merge = git.settle_unions(store, merge, manifest.is_union)
+    merge = git.settle_unions(store, merge, union_rule(manifest))
     assert predicted == bool(merge.conflicts), (name, base, ours, theirs, report.conflicts)
