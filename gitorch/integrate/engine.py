@@ -41,6 +41,7 @@ from typing import Any
 from gitorch import repo as git
 from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError, UsageError
+from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.runstate import (
     BASE_OWNER,
@@ -54,7 +55,6 @@ from gitorch.integrate.runstate import (
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
 from gitorch.records import (
-    Dropped,
     IntegrationReport,
     QualityResult,
     Resolution,
@@ -62,8 +62,6 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.signals import read_signal
-
-DROPPED_PREFIX = "refs/gitorch/dropped"
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
 
@@ -110,7 +108,7 @@ def integrate(
                if command else None)
     if merged and not dry_run:
         _publish(repo, state, integration_ref)
-    dropped = _save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
+    dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
     if not dry_run and checkpoint is not None:
         git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
     return IntegrationReport(
@@ -564,61 +562,3 @@ def _kind(conflict: git.ConflictSides) -> str:
     if a and (o is None) != (t is None):
         return "modify/delete"
     return "rename"
-
-
-# --------------------------------------------------------------------------- nothing lost
-
-
-def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | None,
-                  dry_run: bool) -> tuple[Dropped, ...]:
-    """Keep every team's losing versions in a commit (ref unless dry run) and a patch file."""
-    by_team: dict[TeamName, dict[str, Lost]] = {}
-    for lost in state.lost:
-        by_team.setdefault(lost.team, {})[lost.path] = lost
-    if not by_team:
-        return ()
-    final_tree = git.tree_of(repo, state.chain)
-    lineage = Lineage(repo)   # blobs read once (a path's base and final versions recur)
-    out: list[Dropped] = []
-    for team, items in by_team.items():
-        tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
-        head = state.heads.get(team)
-        body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
-        commit = git.write_commit(
-            repo, tree, [state.chain, *([head] if head else [])],
-            f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
-            f"gitorch integrate run {state.run_id}:\n{body}\n")
-        ref = f"{DROPPED_PREFIX}/{state.run_id}/{team}"
-        patch: str | None = None
-        if report_dir is not None:
-            target = report_dir / "dropped" / f"{team}.patch"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            restored = git.tree_with(repo, final_tree, {p: _restored(lineage, final_tree, x)
-                                                        for p, x in items.items()})
-            target.write_text(git.tree_patch(repo, final_tree, restored), encoding="utf-8")
-            patch = str(target)
-        if not dry_run:
-            git.update_ref(repo, ref, commit, git.ref_target(repo, ref),
-                        f"gitorch integrate {state.run_id}")
-        saved_as = ref if not dry_run else (patch or f"(dry run: commit {git.short(commit)})")
-        out.extend(Dropped(team, p, saved_as, x.reason, patch) for p, x in items.items())
-    return tuple(out)
-
-
-
-def _restored(lineage: Lineage, final_tree: git.Oid, lost: Lost) -> git.Entry | None:
-    """What the saved commit and patch put at a lost path: for a text conflict lost hunk
-    by hunk, the integration's file with the lost lines added back (git's union merge of
-    the two against their base: nothing the winner wrote is removed); otherwise the
-    losing version itself."""
-    if lost.ancestor is None or lost.entry is None:
-        return lost.entry
-    repo = lineage.repo
-    now = git.tree_entry(repo, final_tree, lost.path)
-    if now is None or now.mode != lost.entry.mode or now.oid == lost.entry.oid:
-        return lost.entry
-    pieces = git.merge_text(repo, lost.ancestor, now, lost.entry, lineage.data)
-    if pieces is None:
-        return lost.entry
-    return git.Entry(lost.path, git.create_blob(repo, git.union_text(pieces).encode()),
-                     now.mode)

@@ -364,6 +364,13 @@ def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
     return diff.patch or ""
 
 
+def text_patch(path: str, old: bytes, new: bytes) -> str:
+    """``git diff`` of one file between two contents (same path and mode): a patch
+    ``git apply`` takes, made without writing any object."""
+    patch = pygit2.Patch.create_from(old, new, old_as_path=path, new_as_path=path)
+    return patch.text or ""
+
+
 def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
     """Write a commit object (no ref moves) and return its id (see ``create_commit``)."""
     return str(create_commit(repo, message, Oid(hex=str(tree)), [Oid(hex=p) for p in parents]))
