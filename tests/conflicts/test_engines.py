@@ -179,3 +179,18 @@ def test_git_engine_integrates_what_git_merges(tmp_path: Path, cli: Cli) -> None
                             capture_output=True, text=True, check=True).stdout.strip()
     assert ours == theirs
     assert TeamName("r01-0") in manifest.teams
+
+
+def test_manifest_engine_and_union_are_validated(tmp_path: Path) -> None:
+    from gitorch.errors import ManifestError
+
+    good = parse_manifest(MANIFEST.format(extra="union: [CHANGES.md]\nmerge:\n  engine: git\n"),
+                          tmp_path / "gitorch.yaml")
+    assert (good.merge_engine, good.union) == ("git", ("CHANGES.md",))
+    assert parse_manifest(MANIFEST.format(extra=""), tmp_path / "g.yaml").merge_engine == "libgit2"
+    for extra, words in (("merge:\n  engine: svn\n", "'merge.engine' must be one of"),
+                         ("merge:\n  engin: git\n", "engin"),
+                         ("merge: git\n", "'merge' must be a mapping")):
+        with pytest.raises(ManifestError) as info:
+            parse_manifest(MANIFEST.format(extra=extra), tmp_path / "gitorch.yaml")
+        assert words in str(info.value)
