@@ -100,7 +100,7 @@ _MARKER_LINE = re.compile(r"^(?:<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.MUL
 def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
                read: Callable[[str], bytes] | None = None,
                marked: str | None = None) -> list[str | TextConflict] | None:
-    """libgit2's merge of one text file, cut into the lines that merge (str) and the
+    """libgit2's merge of one text file, cut into the stretches that merge (str) and the
     conflicting hunks between them, in file order.
 
     None when the cut could be wrong: a side that is not UTF-8, or that has a line
@@ -132,24 +132,31 @@ def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
             merged = repo.merge_file_from_index(a, o, t).contents
         except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
             return None                                               # result (pygit2 1.21)
+    return _cut_markers(merged)
+
+
+# One conflict block of a merge (no side may hold marker lines: merge_text checks that).
+_BLOCK = re.compile(r"^<<<<<<<[^\n]*\n(.*?)^=======\r*\n(.*?)^>>>>>>>[^\n]*(?:\n|\Z)",
+                    re.MULTILINE | re.DOTALL)
+
+
+def _cut_markers(merged: str) -> list[str | TextConflict] | None:
+    """A merged text with conflict markers as clean stretches (str, several lines each)
+    and conflicting hunks; None when a block is not closed."""
     pieces: list[str | TextConflict] = []
-    side: list[str] | None = None
-    ours_lines: list[str] = []
-    theirs_lines: list[str] = []
-    for line in text_lines(merged):
-        if side is None and line.startswith("<<<<<<<"):
-            side = ours_lines = []
-            theirs_lines = []
-        elif side is ours_lines and line.rstrip("\r\n") == "=======":
-            side = theirs_lines
-        elif side is theirs_lines and line.startswith(">>>>>>>"):
-            pieces.append(TextConflict(tuple(ours_lines), tuple(theirs_lines)))
-            side = None
-        elif side is not None:
-            side.append(line)
-        else:
-            pieces.append(line)
-    return pieces if side is None else None
+    at = 0
+    for block in _BLOCK.finditer(merged):
+        if block.start() > at:
+            pieces.append(merged[at:block.start()])
+        pieces.append(TextConflict(tuple(text_lines(block.group(1))),
+                                   tuple(text_lines(block.group(2)))))
+        at = block.end()
+    if at < len(merged):
+        pieces.append(merged[at:])
+    if any(isinstance(p, str) and (p.startswith("<<<<<<<") or "\n<<<<<<<" in p)
+           for p in pieces):
+        return None
+    return pieces
 
 
 def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
