@@ -11,15 +11,18 @@ version itself (a deleted file, a binary, a whole-file conflict, an out-of-scope
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from gitorch import repo as git
 from gitorch.integrate.hunks import Lineage
 from gitorch.integrate.runstate import Lost, RunState
 from gitorch.manifest import TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import Dropped
 
 DROPPED_PREFIX = "refs/gitorch/dropped"
+_PLAIN = re.compile(r"[A-Za-z0-9._/+@=,-]+")   # names a patch header needs no quoting for
 
 
 def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | None,
@@ -36,7 +39,7 @@ def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | No
     for team, items in by_team.items():
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
         head = state.heads.get(team)
-        body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
+        body = "\n".join(f"- {shown(p)}: {x.reason}" for p, x in items.items())
         commit = git.write_commit(
             repo, tree, [state.chain, *([head] if head else [])],
             f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
@@ -46,7 +49,7 @@ def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | No
         if report_dir is not None:
             target = report_dir / "dropped" / f"{team}.patch"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(_patch(lineage, final_tree, items), encoding="utf-8")
+            target.write_bytes(_patch(lineage, final_tree, items))
             patch = str(target)
         if not dry_run:
             git.update_ref(repo, ref, commit, git.ref_target(repo, ref),
@@ -56,21 +59,24 @@ def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | No
     return tuple(out)
 
 
-def _patch(lineage: Lineage, final_tree: git.Oid, items: dict[str, Lost]) -> str:
+def _patch(lineage: Lineage, final_tree: git.Oid, items: dict[str, Lost]) -> bytes:
     """The team's patch on the integration tree: union texts for hunks lost, else the
     losing versions (one tree diff for those)."""
     repo = lineage.repo
     whole: dict[str, git.Entry | None] = {}
-    texts: list[str] = []
+    texts: list[bytes] = []
     for path, lost in items.items():
         union = _union(lineage, final_tree, lost)
         if union is None:
             whole[path] = lost.entry
-        elif union[0] != union[1]:
+        elif union[0] != union[1] and _PLAIN.fullmatch(path):
             texts.append(git.text_patch(path, *union))
+        elif union[0] != union[1]:   # a name git quotes: the tree diff writes it right
+            assert lost.entry is not None
+            whole[path] = git.Entry(path, git.create_blob(repo, union[1]), lost.entry.mode)
     head = git.tree_patch(repo, final_tree, git.tree_with(repo, final_tree, whole)) \
-        if whole else ""
-    return head + "".join(texts)
+        if whole else b""
+    return head + b"".join(texts)
 
 
 def _union(lineage: Lineage, final_tree: git.Oid, lost: Lost) -> tuple[bytes, bytes] | None:

@@ -54,6 +54,7 @@ from gitorch.integrate.runstate import (
 )
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
+from gitorch.manifest.pathnames import shown
 from gitorch.records import (
     IntegrationReport,
     QualityResult,
@@ -532,10 +533,10 @@ class _Merger:
                  f"{commits} commit(s)."]
         if resolutions:
             lines += ["", "Conflicts resolved:"]
-            lines += [f"  {r.path}: {r.resolution} ({r.kind})" for r in resolutions]
+            lines += [f"  {shown(r.path)}: {r.resolution} ({r.kind})" for r in resolutions]
         if lost:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
-            lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
+            lines += [f"  {shown(x.path)} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
 
 

@@ -99,7 +99,11 @@ def cut(repo: git.Repository, lineage: Lineage, conflict: git.ConflictSides,
     pieces = git.merge_text(repo, a, o, t, lineage.data, marked)
     if pieces is None:
         return None
-    if all(not (d := lineage.data(e.oid)) or d.endswith(b"\n") for e in (a, o, t)):
+    # git's markers carry the path in their label where it renamed: a name with a line
+    # break would spill into the hunk (libgit2's are labelled with a plain name).
+    plain_name = marked is None or ("\n" not in o.path and "\r" not in o.path)
+    if plain_name and all(not (d := lineage.data(e.oid)) or d.endswith(b"\n")
+                          for e in (a, o, t)):
         return pieces   # xdiff writes the same chunks whatever it favours
     if marked is not None:
         return None

@@ -4,6 +4,7 @@ and patches, for the merge engine and the overlap detector. No working tree is t
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -126,7 +127,9 @@ def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
         except UnicodeDecodeError:
             return None
     else:
-        a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
+        # one plain name for all three: it labels the markers, and a real name may hold
+        # a line break that would spill into the hunk
+        a, o, t = (pygit2.IndexEntry("file", Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
                    for e in (ancestor, ours, theirs))
         try:
             merged = repo.merge_file_from_index(a, o, t).contents
@@ -176,7 +179,7 @@ def merge_driver(repo: Repository, path: str) -> str:
     """The merge driver libgit2's merge picks for ``path`` from the attributes it reads
     (the working tree's and the index's ``.gitattributes``, ``info/attributes``):
     "union", "binary" (``-merge`` or ``merge=binary``), or "text" (anything else)."""
-    value = repo.get_attr(path, "merge")
+    value = repo.get_attr(os.fsencode(path), "merge")   # bytes: any name, UTF-8 or not
     if value is False or value == "binary":
         return "binary"
     return "union" if value == "union" else "text"
@@ -363,19 +366,20 @@ def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str
     return _diff_paths(repo, a, b)
 
 
-def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
-    """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes."""
+def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> bytes:
+    """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes, as bytes
+    (names and contents need not be UTF-8)."""
     a, b = repo.get(old), repo.get(new)
     assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
     diff = a.diff_to_tree(b, flags=pygit2.enums.DiffOption.SHOW_BINARY)
-    return diff.patch or ""
+    return b"".join(patch.data for patch in diff if patch is not None)
 
 
-def text_patch(path: str, old: bytes, new: bytes) -> str:
+def text_patch(path: str, old: bytes, new: bytes) -> bytes:
     """``git diff`` of one file between two contents (same path and mode): a patch
     ``git apply`` takes, made without writing any object."""
     patch = pygit2.Patch.create_from(old, new, old_as_path=path, new_as_path=path)
-    return patch.text or ""
+    return patch.data
 
 
 def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
