@@ -18,7 +18,7 @@ Choices, documented in docs/progress.md:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitorch import repo as git
@@ -26,6 +26,7 @@ from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError
 from gitorch.manifest import Manifest, TeamName
 from gitorch.signals import State, read_signal
+from gitorch.verdicts import read_verdicts
 
 NOT_STARTED = "not-started"
 WORKING = "working"
@@ -62,9 +63,11 @@ class TeamStatus:
     waiting_on: tuple[TeamName, ...]
     last_activity: str | None
     violations: int
+    last_integration: str | None = None   # its verdict in the last integration run here
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        more = {"last_integration": self.last_integration} if self.last_integration else {}
+        return {**more,
             "team": self.team, "branch": self.branch, "ref": self.ref, "head": self.head,
             "commits": self.commits, "loc_added": self.loc_added,
             "target_loc": list(self.target_loc) if self.target_loc else None,
@@ -132,9 +135,12 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
     for name in manifest.merge_order():   # dependencies first: 'waiting' reads their state
         read, tip, facts = partial[name]
         states[name] = _team_status(manifest, name, read, tip, facts, states)
+    verdicts = read_verdicts(repo) or {}
     return StatusReport(project=manifest.project, base=manifest.base,
                         base_commit=str(base_tip.id),
-                        teams=tuple(states[name] for name in manifest.teams))
+                        teams=tuple(replace(states[name], last_integration=verdicts[name].text())
+                                    if name in verdicts else states[name]
+                                    for name in manifest.teams))
 
 
 def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
@@ -251,16 +257,27 @@ def note(status: TeamStatus) -> str:
 HEADERS = ("TEAM", "STATE", "PROGRESS", "", "LOC", "COMMITS", "VIOLATIONS", "LAST ACTIVITY", "NOTE")
 
 
+LAST_RUN = "LAST INTEGRATION"     # a column shown once an integration has run here
+
+
+def integrated(report: StatusReport) -> bool:
+    """Whether a last integration run is known (the table then shows its verdicts)."""
+    return any(s.last_integration for s in report.teams)
+
+
 def rows(report: StatusReport) -> Iterator[tuple[str, ...]]:
+    last = integrated(report)
     for s in report.teams:
         yield (s.team, s.state, bar(s.progress), percent(s.progress), target_text(s),
-               str(s.commits), str(s.violations), s.last_activity or "-", note(s))
+               str(s.commits), str(s.violations), s.last_activity or "-",
+               *((s.last_integration or "-",) if last else ()), note(s))
 
 
 def render_plain(report: StatusReport) -> str:
     """A fixed-width table for pipes and logs: one line per team, no colour."""
-    table = [HEADERS, *rows(report)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
+    headers = (*HEADERS[:-1], LAST_RUN, HEADERS[-1]) if integrated(report) else HEADERS
+    table = [headers, *rows(report)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
     right = {3, 5, 6}
     lines = []
     for r in table:

@@ -43,6 +43,7 @@ from gitorch.enforce.commits import commit_violations
 from gitorch.errors import RepoError, UsageError
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
+from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -52,11 +53,13 @@ from gitorch.integrate.runstate import (
     read_checkpoint,
     write_checkpoint,
 )
+from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
 from gitorch.manifest.pathnames import shown
 from gitorch.records import (
     IntegrationReport,
+    KeepGreen,
     QualityResult,
     Resolution,
     Skipped,
@@ -82,6 +85,8 @@ def integrate(
     coverage_file: str | None = None,
     report_dir: Path | None = None,
     progress: Progress | None = None,
+    keep_green: Options | None = None,
+    test_timeout: float | None = None,
 ) -> IntegrationReport:
     """Build the integration chain from every team branch and return what happened.
 
@@ -91,12 +96,15 @@ def integrate(
     is kept under ``refs/gitorch/checkpoint`` until the run completes. Patches of dropped
     changes go to ``report_dir/dropped/`` when ``report_dir`` is given. With a test
     command (``test_command``, else ``manifest.gates.test_command``), the quality stage
-    runs on the integrated commit.
+    runs on the integrated commit (killed after ``test_timeout`` s, else gates.test_timeout).
+    With ``keep_green``, teams whose merge breaks the tests are left out first
+    (``gitorch.integrate.keepgreen``); a chain that cannot be made green is not published.
     """
     command = test_command or manifest.gates.test_command
+    timeout = test_timeout if test_timeout is not None else manifest.gates.test_timeout
     integration_ref = f"refs/heads/{manifest.integration}"
     _check_options(repo, manifest, command=command, coverage_file=coverage_file,
-                   integration_ref=integration_ref, dry_run=dry_run)
+                   integration_ref=integration_ref, dry_run=dry_run, keep_green=keep_green)
     state = (_resumable_state(repo, manifest, fix=fix, remote=remote) if resume
              else _new_state(repo, manifest, fix=bool(fix), remote=remote))
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
@@ -104,27 +112,39 @@ def integrate(
         checkpoint = write_checkpoint(repo, state, checkpoint)
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
                             progress=progress)
+    found = None
+    if keep_green is not None and command:
+        state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress)
     merged = [o for o in state.outcomes if o.status == "merged"]
-    quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress)
-               if command else None)
-    if merged and not dry_run:
+    green = found is None or found.green
+    quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
+               if command and green else None)
+    if found is not None and quality is not None:
+        found, quality = settle_measure(found, quality)
+    if merged and not dry_run and green:
         _publish(repo, state, integration_ref)
     dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
     if not dry_run and checkpoint is not None:
         git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
     return IntegrationReport(
         project=manifest.project, base_ref=state.base_ref, base=state.base,
-        order=tuple(state.order), integration=state.chain if merged else None,
+        order=tuple(state.order), integration=state.chain if merged and green else None,
         integration_ref=integration_ref, teams=tuple(state.outcomes),
         skipped=tuple(state.skipped), conflicts=tuple(state.conflicts), dropped=dropped,
         quality=quality, fix=state.fix, dry_run=dry_run, started=state.started,
-        finished=_now(), run_id=state.run_id, resumed=state.resumed,
+        finished=_now(), run_id=state.run_id, resumed=state.resumed, keep_green=found,
     )
 
 
 def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | None,
-                   coverage_file: str | None, integration_ref: str, dry_run: bool) -> None:
+                   coverage_file: str | None, integration_ref: str, dry_run: bool,
+                   keep_green: Options | None) -> None:
     """Usage errors found before anything is merged."""
+    if keep_green is not None:
+        if not command:
+            raise UsageError("--keep-green needs a test command",
+                             hint="pass --test CMD or set gates.test_command in the manifest")
+        check_command(command)
     if coverage_file and not command:
         raise UsageError("--coverage-file needs a test command that writes it",
                          hint="pass --test CMD or set gates.test_command in the manifest")
@@ -163,7 +183,7 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
 
 def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
              coverage_file: str | None, merged: list[TeamOutcome],
-             progress: Progress | None) -> QualityResult:
+             progress: Progress | None, timeout: float | None) -> QualityResult:
     """The quality stage on the chain's tip: tests under coverage, per-team figures, gates."""
     from gitorch import quality as quality_stage
 
@@ -173,7 +193,36 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
     return quality_stage.run_quality(
         repo=repo, manifest=manifest, commit=state.chain, test_command=command,
         team_merges={o.team: o.merge_commit for o in merged if o.merge_commit},
-        coverage_file=coverage_file)
+        coverage_file=coverage_file, timeout=timeout)
+
+
+def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
+                options: Options, timeout: float | None, progress: Progress | None
+                ) -> tuple[RunState, KeepGreen]:
+    """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
+    rebuilds the chain without them, and merges one team onto a prefix of it."""
+    remove_stale_worktrees(repo)
+    runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
+                        timeout=timeout, junit_file=options.junit_file)
+
+    def rebuild(left_out: dict[TeamName, str]) -> RunState:
+        fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
+                        pending={}, left_out=left_out, chain=state.base)
+        _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None)
+        return fresh
+
+    def merge_onto(chain: RunState, upto: int, team: TeamName) -> str | None:
+        merged = [o for o in chain.outcomes if o.merge_commit][:upto]
+        probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
+                        left_out={}, chain=(merged[-1].merge_commit or "") if merged else chain.base)
+        probe.owners = chain_owners(repo, probe)
+        return _Merger(repo, manifest, probe).step(team).merge_commit
+
+    def say(runs: int, what: str) -> None:
+        if progress:
+            progress(runs, runs + 1, "keep green", what)
+
+    return keep_green(runner, manifest, state, rebuild=rebuild, merge_onto=merge_onto, say=say)
 
 
 def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> None:
@@ -307,9 +356,10 @@ class _Merger:
                            depends_on=info.depends_on, priority=info.priority, **more)
 
     def _skip(self, team: TeamName, reason: str, paths: tuple[str, ...] = (),
-              status: str = "skipped", **more: Any) -> TeamOutcome:
+              status: str = "skipped", left_out: bool = False, **more: Any) -> TeamOutcome:
         self.state.skipped.append(Skipped(team, reason, paths))
-        why = {"missing": "has no branch"}.get(status, "was skipped")
+        why = "was left out" if left_out else {"missing": "has no branch"}.get(status,
+                                                                               "was skipped")
         for dependent in sorted(self.manifest.dependents(team)):
             self.state.pending.setdefault(dependent, f"depends on {team}, which {why}")
         return self._outcome(team, status, **more)
@@ -365,6 +415,8 @@ class _Merger:
         """The outcome of a team that cannot or need not be merged; None when it can."""
         state = self.state
         head = state.heads.get(team)
+        if team in state.left_out:
+            return self._skip(team, state.left_out[team], left_out=True)
         if team in state.pending:
             return self._skip(team, state.pending[team])
         if head is None:

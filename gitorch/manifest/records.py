@@ -32,7 +32,7 @@ TOP_KEYS = (
 )
 MERGE_KEYS = ("engine",)
 MERGE_ENGINES = ("libgit2", "git")
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "test_timeout")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -58,6 +58,7 @@ class Gates:
     coverage: float | None = None
     diff_coverage: float | None = None
     coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT
+    test_timeout: float | None = None   # seconds; a test run still going then is killed
 
 
 @dataclass(frozen=True)

@@ -255,8 +255,16 @@ class _Checker:
             test_command=self.string(data, "test_command", key, None),
             coverage=self.number(data, "coverage", key, integer=False, low=0, high=100),
             diff_coverage=self.number(data, "diff_coverage", key, integer=False, low=0, high=100),
-            coverage_omit=omit,
+            coverage_omit=omit, test_timeout=self.timeout(data, key),
         )
+
+    def timeout(self, data: Mapping[str, Any], key: tuple[str | int, ...]) -> float | None:
+        value = self.number(data, "test_timeout", key, integer=False)
+        if value is not None and value <= 0:
+            self.problem((*key, "test_timeout"),
+                         f"'test_timeout' must be a positive number of seconds, not {value:g}")
+            return None
+        return value
 
     def teams(self, data: Any) -> dict[TeamName, Team]:
         if data is None:

@@ -12,8 +12,10 @@ from gitorch.report.common import (
     clean,
     coverage_text,
     gate_rows,
+    left_out_rows,
     loc_text,
     pct,
+    run_rows,
     short,
     skip_reason,
     team_gate,
@@ -113,6 +115,7 @@ def render_markdown(report: IntegrationReport) -> str:
             fence = "`" * max(3, max((len(m) for m in re.findall(r"`{3,}", tail)), default=0) + 1)
             out += ["", "<details><summary>Output (last lines)</summary>", "",
                     f"{fence}text", tail, fence, "", "</details>"]
+    out += _keep_green_markdown(report)
     out += ["", "## Gates", "", "| Gate | Threshold | Value | Verdict |", "|---|---|---|---|"]
     for g in gate_rows(report):
         mark = {True: "passed", False: "FAILED", None: "not checked"}[g.passed]
@@ -145,3 +148,32 @@ def _team_markdown(report: IntegrationReport, t: TeamOutcome) -> list[str]:
     ]
     return [f"### {t.team} — {t.status}", "", "| | |", "|---|---|",
             *(f"| {k} | {_cell(v)} |" for k, v in rows)]
+
+
+def _keep_green_markdown(report: IntegrationReport) -> list[str]:
+    kg = report.keep_green
+    if kg is None:
+        return []
+    out = ["", "## Keep green", ""]
+    if kg.base_failures is not None:
+        out.append("The base fails its own tests"
+                   + (f" ({_text(', '.join(kg.base_failures))})" if kg.base_failures else "")
+                   + ": nothing was published.")
+    elif not kg.green:
+        out.append("No green chain was found: nothing was published.")
+    else:
+        out.append(f"The published chain passed its tests; {len(kg.test_runs)} test run(s).")
+    rows = left_out_rows(report)
+    if rows:
+        out += ["", "### Why each team was left out", "", "| Team | Why | Decided by |",
+                "|---|---|---|", *(f"| {_cell(t)} | {_cell(_text(w))} | {_cell(_text(r))} |"
+                                   for t, w, r in rows)]
+    if kg.flaky_tests:
+        out += ["", "Flaky tests (failed, then passed on the same tree; never blamed): "
+                + ", ".join(_code(t) for t in kg.flaky_tests)]
+    if kg.test_runs:
+        out += ["", "<details><summary>Test runs</summary>", "",
+                "| # | Commit | Teams | Purpose | Result | Seconds |", "|---|---|---|---|---|---|",
+                *("| " + " | ".join(_cell(_text(c)) for c in row) + " |"
+                  for row in run_rows(report)), "", "</details>"]
+    return out
