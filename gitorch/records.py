@@ -29,12 +29,15 @@ class PredictedConflict:
     ranges: Mapping[TeamName, tuple[LineRange, ...]]
     owner: str = "-"
     detail: str = ""          # e.g. "modify/delete", "add/add", "rename/modify"; "" for hunks
+    # a renamed path: team -> the new path it renamed ``path`` to (git names it by that)
+    renamed_to: Mapping[TeamName, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path, "teams": list(self.teams), "kind": self.kind,
             "ranges": {t: [list(r) for r in rs] for t, rs in self.ranges.items()},
             "owner": self.owner, "detail": self.detail or None,
+            "renamed_to": dict(self.renamed_to) or None,
         }
 
 

@@ -48,8 +48,10 @@ def branch_glob(pattern: str) -> re.Pattern[str]:
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "protected", "shared", "gates", "teams",
+    "integrators", "protected", "shared", "union", "merge", "gates", "teams",
 )
+MERGE_KEYS = ("engine",)
+MERGE_ENGINES = ("libgit2", "git")
 GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults",
              "test_timeout")
 TEAM_KEYS = (
@@ -94,6 +96,8 @@ class Manifest:
     integrators: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()     # branch globs only integrators may push (stable, release/*)
     shared: tuple[str, ...] = ()
+    union: tuple[str, ...] = ()   # paths merged with git's union driver (both sides' lines)
+    merge_engine: str = "libgit2"  # who computes merges: "libgit2" (in memory) or "git"
     gates: Gates = field(default_factory=Gates)
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
     attached_ownership: Ownership | None = field(default=None, compare=False, repr=False)

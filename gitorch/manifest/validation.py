@@ -16,6 +16,8 @@ from gitorch.manifest import DEFAULT_COVERAGE_OMIT, SHARED, Gates, Manifest, Tea
 from gitorch.manifest.records import (
     CODEOWNER_RE,
     GATE_KEYS,
+    MERGE_ENGINES,
+    MERGE_KEYS,
     TEAM_KEYS,
     TEAM_NAME_RE,
     TOP_KEYS,
@@ -212,6 +214,8 @@ class _Checker:
         integrators = self.string_list(data, "integrators", ())
         protected = self.string_list(data, "protected", ())
         shared = self.patterns(data, "shared", ())
+        union = self.patterns(data, "union", ())
+        engine = self.merge(data.get("merge"))
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
@@ -222,7 +226,8 @@ class _Checker:
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
             branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
-            protected=protected, shared=shared, gates=gates, lines=dict(self.lines),
+            protected=protected, shared=shared, union=union, merge_engine=engine, gates=gates,
+            lines=dict(self.lines),
         )
 
     def protected_branches(self, protected: tuple[str, ...], prefix: str,
@@ -240,6 +245,21 @@ class _Checker:
                 self.problem(key, f"protected entry {pattern!r} matches team {hit}'s branch "
                                   f"{prefix}{hit}: a team must be able to push its own branch; "
                                   "narrow the pattern")
+
+    def merge(self, data: Any) -> str:
+        """The ``merge`` mapping: which engine computes merges (default libgit2)."""
+        if data is None:
+            return "libgit2"
+        if not isinstance(data, dict):
+            self.problem(("merge",), f"'merge' must be a mapping, not {_kind(data)}")
+            return "libgit2"
+        self.unknown_keys(data, MERGE_KEYS, ("merge",), "'merge'")
+        engine = self.string(data, "engine", ("merge",), "libgit2") or "libgit2"
+        if engine not in MERGE_ENGINES:
+            self.problem(("merge", "engine"), f"'merge.engine' must be one of "
+                         f"{', '.join(MERGE_ENGINES)}, not {engine!r}")
+            return "libgit2"
+        return engine
 
     def gates(self, data: Any) -> Gates:
         if data is None:
