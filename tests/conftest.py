@@ -5,41 +5,75 @@ from __future__ import annotations
 import os
 import select
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from gitorch.cli import main as cli_main
 
 PINNED_DATE = "1700000000 +0000"
 
 
-@pytest.fixture(autouse=True)
-def hermetic_env(tmp_path_factory: pytest.TempPathFactory,
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("home")
-    for name in list(os.environ):
-        if name.startswith(("GIT_", "GITORCH_", "GL_", "GITHUB_")) or name in (
-                "GITEA_PUSHER_NAME", "REMOTE_USER", "CI"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
-    monkeypatch.setenv("GIT_AUTHOR_DATE", PINNED_DATE)
-    monkeypatch.setenv("GIT_COMMITTER_DATE", PINNED_DATE)
+# Hypothesis profiles: `dev` (the default) keeps a local run quick, `ci` searches four times
+# as far, `deep` is for a long hunt. Pick one with HYPOTHESIS_PROFILE=NAME or pytest's
+# --hypothesis-profile=NAME; where CI is set (CI services set it), `ci` is the default.
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
+settings.register_profile("deep", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def examples(share: float) -> int:
+    """A share of the profile's example count, for a test whose examples cost more."""
+    return max(10, int(settings.default.max_examples * share))
+
+
+_DROPPED = ("GIT_", "GITORCH_", "GL_", "GITHUB_")
+_DROPPED_NAMES = ("GITEA_PUSHER_NAME", "REMOTE_USER", "CI", "PYTEST_ADDOPTS")
+
+
+def hermetic_environ(home: Path) -> dict[str, str]:
+    """The variables a hermetic environment sets, with HOME at ``home`` (its .gitconfig
+    written); ``hermetic`` also removes the outer ones named in ``_DROPPED*``."""
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
-    yield home
+    return {
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+        "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
+        "GIT_COMMITTER_NAME": "Test Committer", "GIT_COMMITTER_EMAIL": "committer@example.com",
+        "GIT_AUTHOR_DATE": PINNED_DATE, "GIT_COMMITTER_DATE": PINNED_DATE,
+        # a pytest that a test starts (a sample project's tests) loads none of the plugins
+        # installed for gitorch's own tests: importing hypothesis alone takes a second or more
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+@contextmanager
+def hermetic(home: Path) -> Iterator[Path]:
+    """The hermetic environment (HOME at ``home``) while the block runs; restored after."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(_DROPPED) or name in _DROPPED_NAMES:
+                mp.delenv(name, raising=False)
+        for name, value in hermetic_environ(home).items():
+            mp.setenv(name, value)
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with hermetic(tmp_path_factory.mktemp("home")) as home:
+        yield home
 
 
 def git(cwd: Path, *args: str, check: bool = True,
@@ -59,6 +93,13 @@ class GitRepo:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         git(path, "init", "-q", "-b", "main", *(["--bare"] if bare else []))
+
+    @classmethod
+    def open(cls, path: Path) -> GitRepo:
+        """An existing repository (a copy of a session's template, a clone)."""
+        repo = cls.__new__(cls)
+        repo.path = path
+        return repo
 
     def git(self, *args: str, check: bool = True,
             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -172,3 +213,25 @@ def drain_pty(fd: int, *, quiet: float = 10.0) -> bytes:
         if not chunk:
             return seen
         seen += chunk
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    directory: Path
+    returncode: int
+    stdout: str         # with --json: the one document
+    stderr: str         # the walkthrough a user reads
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``gitorch demo DIR --json`` run once per session, in a subprocess as a user runs it.
+
+    It takes most of a minute; the tests that read it share it (mark them
+    ``xdist_group("demo")`` so that under xdist they share one worker, hence one run).
+    """
+    target = tmp_path_factory.mktemp("demo") / "demo"
+    with hermetic(tmp_path_factory.mktemp("home")) as home:
+        proc = subprocess.run([sys.executable, "-m", "gitorch", "demo", str(target), "--json"],
+                              capture_output=True, text=True, timeout=600, cwd=home)
+    return DemoRun(target, proc.returncode, proc.stdout, proc.stderr)

@@ -151,7 +151,7 @@ def test_many_commits_in_one_push_with_merges(server: Server) -> None:
         c.commit(f"alpha {i}", {f"src/core/a{i}.py": f"{i}\n"})
     c.git("merge", "-q", "--no-edit", "team/beta")
     # Pushed together, beta's commits are new to the server and reachable from alpha's tip:
-    # alpha is charged with them (CONTRACT: judged are the commits no existing ref reaches).
+    # alpha is charged with them (judged are the commits no existing ref reaches).
     together = push(c, "team/alpha", "team/beta")
     assert together.code == 1
     assert together.remote[0] == ("gitorch: REFUSED refs/heads/team/alpha: 6 commits of 19 "

@@ -1,4 +1,4 @@
-"""CONTRACT 3, scope rules: real pushes over file:// into a bare repository with the hook."""
+"""Scope rules: real pushes over file:// into a bare repository with the hook."""
 
 from __future__ import annotations
 

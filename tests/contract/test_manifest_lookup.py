@@ -1,4 +1,4 @@
-"""Contract section 1: --manifest PATH before or after the command name, else
+"""Where every command finds its manifest: --manifest PATH before or after the command name, else
 $GITORCH_MANIFEST, else gitorch.yaml at the repository root, for every command."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli
+from tests.contract.conftest import Project
 
 OMEGA_MEGAFILE = """\
 megafile: omega

@@ -1,4 +1,4 @@
-"""Contract section 2: a team's branch is the local <prefix><team>, else
+"""Where commands look a team's branch up: a team's branch is the local <prefix><team>, else
 origin/<prefix><team>; --remote NAME picks another remote. Every command that looks
 team branches up does it the same way."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli, git
+from tests.contract.conftest import Project
 
 Check = Callable[[Project, dict[str, Any]], None]
 
