@@ -20,9 +20,10 @@ def git_pairs(repo: GitRepo, teams: list[str]) -> dict[frozenset[str], set[str]]
     for a, b in itertools.combinations(teams, 2):
         proc = repo.git("merge-tree", "--write-tree", "--name-only", "--no-messages",
                         f"team/{a}", f"team/{b}", check=False)
-        assert proc.returncode in (0, 1), proc.stderr
-        if proc.returncode == 1:
-            out[frozenset((a, b))] = set(proc.stdout.split()[1:])
+        conflicted = set(proc.stdout.split()[1:])       # after the tree: the conflicted paths
+        assert proc.returncode == (1 if conflicted else 0), proc.stderr
+        if conflicted:
+            out[frozenset((a, b))] = conflicted
     return out
 
 
