@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gitorch import repo as git
@@ -96,7 +96,6 @@ SEGMENTS = st.sampled_from(["src", "core", "db", "gen", "web", "docs", "x.md", "
                             "a.ts", "b.py", "deep"])
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.lists(SEGMENTS, min_size=1, max_size=5))
 def test_compiled_ownership_agrees_with_pathspec(parts: list[str]) -> None:
     for text in (NEGATING, MANIFEST):
