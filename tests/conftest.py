@@ -6,7 +6,7 @@ import os
 import select
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 
 def examples(share: float) -> int:
     """A share of the profile's example count, for a test whose examples cost more."""
-    return max(10, int(settings.default.max_examples * share))
+    return max(10, int(settings().max_examples * share))
 
 
 _DROPPED = ("GIT_", "GITORCH_", "GL_", "GITHUB_")
@@ -137,24 +137,19 @@ class GitRepo:
         self.git("checkout", "-q", *(["-b"] if create else []), name)
 
 
-@pytest.fixture
-def make_repo(tmp_path: Path) -> Iterator[object]:
-    made: list[GitRepo] = []
+MakeRepo = Callable[..., GitRepo]
 
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> MakeRepo:
     def factory(name: str = "repo", *, bare: bool = False) -> GitRepo:
-        r = GitRepo(tmp_path / name, bare=bare)
-        made.append(r)
-        return r
-    yield factory
+        return GitRepo(tmp_path / name, bare=bare)
+    return factory
 
 
 @pytest.fixture
-def repo(make_repo: object) -> GitRepo:
-    factory = make_repo
-    assert callable(factory)
-    r = factory("repo")
-    assert isinstance(r, GitRepo)
-    return r
+def repo(make_repo: MakeRepo) -> GitRepo:
+    return make_repo("repo")
 
 
 MINIMAL_MANIFEST = """\

@@ -217,7 +217,7 @@ def test_diverges_from_git_cli_only_where_histogram_and_myers_align_differently(
     store = pygit2.Repository(str(repo.path))
     trees = [store.revparse_single(r).peel(pygit2.Tree).id
              for r in ("main", "team/alpha", "team/beta")]
-    assert store.merge_trees(*trees).conflicts is None          # libgit2 merges it cleanly
+    assert store.merge_trees(trees[0], trees[1], trees[2]).conflicts is None   # merges cleanly
     report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
     assert [(c.path, c.kind) for c in report.conflicts] == [("shared/f", "same-file")]
     assert report.teams.keys() == {TeamName("alpha"), TeamName("beta")}
@@ -305,7 +305,7 @@ def test_same_rename_with_edits_follows_libgit2_not_git_cli(repo: GitRepo) -> No
     store = pygit2.Repository(str(repo.path))
     trees = [store.revparse_single(r).peel(pygit2.Tree).id
              for r in ("main", "team/alpha", "team/beta")]
-    assert store.merge_trees(*trees).conflicts is not None
+    assert store.merge_trees(trees[0], trees[1], trees[2]).conflicts is not None
     report = find_conflicts(store, load_manifest(repo.path / "gitorch.yaml"))
     assert [(c.path, c.kind, c.detail) for c in report.conflicts] == [
         ("shared/f.py", "overlap", "same rename")]

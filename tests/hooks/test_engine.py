@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pygit2
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,7 +56,7 @@ def test_git_log_agrees_with_changed_paths_on_every_kind_of_change(repo: GitRepo
     assert infos[0].subject == "root"
     assert len(infos) == int(repo.git("rev-list", "--count", "main").stdout)
     for info in infos:
-        commit = handle[info.id]
+        commit = handle[info.id].peel(pygit2.Commit)
         assert info.changed == git.changed_paths(handle, commit), info.subject
         first = commit.parents[0].tree if commit.parents else None
         expected_added = {p for p in info.changed if first is None or p not in first}

@@ -34,7 +34,7 @@ def _entry(store: pygit2.Repository, text: str) -> git.Entry:
 def _favoured(store: pygit2.Repository, a: git.Entry, o: git.Entry, t: git.Entry,
               side: str) -> bytes | None:
     trees = [git.flat_tree(store, [e]) for e in (a, o, t)]
-    merged = git.merged_entry(git.merge_trees(store, *trees, favor=side), "f.txt")
+    merged = git.merged_entry(git.merge_trees(store, trees[0], trees[1], trees[2], favor=side), "f.txt")
     return None if merged is None else git.blob_bytes(store, merged.oid)
 
 

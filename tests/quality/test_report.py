@@ -151,19 +151,19 @@ def png_colours(data: bytes) -> set[bytes]:
             idat += body
         pos += 12 + length
     raw, stride = zlib.decompress(idat), width * channels
-    prev, colours = bytearray(stride), set()
+    prev, colours = bytearray(stride), set[bytes]()
     for start in range(0, len(raw), stride + 1):
-        kind, row = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        method, row = raw[start], bytearray(raw[start + 1:start + 1 + stride])
         for i in range(stride):
             left = row[i - channels] if i >= channels else 0
             up, corner = prev[i], prev[i - channels] if i >= channels else 0
-            if kind == 1:
+            if method == 1:
                 row[i] = (row[i] + left) & 0xFF
-            elif kind == 2:
+            elif method == 2:
                 row[i] = (row[i] + up) & 0xFF
-            elif kind == 3:
+            elif method == 3:
                 row[i] = (row[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
+            elif method == 4:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 row[i] = (row[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
@@ -173,6 +173,7 @@ def png_colours(data: bytes) -> set[bytes]:
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_html_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     page = tmp_path / "report.html"
