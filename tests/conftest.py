@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import select
 import subprocess
@@ -210,6 +212,40 @@ def drain_pty(fd: int, *, quiet: float = 10.0) -> bytes:
         seen += chunk
 
 
+# --------------------------------------------------------------------------- across xdist workers
+# Correctness never depends on xdist's scheduling: pytest 9.2 made --dist loadgroup a no-op
+# (pytest-xdist issue 1386), so the xdist_group marks only save waiting where they work.
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory that every xdist worker of this test session shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def locked(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold a lock on ``path`` across processes: exclusive, or shared with other readers."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+CACHE_KEY_LOCK = "manifest-cache-key.lock"
+
+
+@pytest.fixture
+def steady_cache_key(session_dir: Path) -> Iterator[None]:
+    """For a test that looks at the manifest cache's files: no test changes the cache key's
+    inputs (tests/manifest/test_cache.py does, for a moment) while it runs."""
+    with locked(session_dir / CACHE_KEY_LOCK, shared=True):
+        yield
+
+
 @dataclass(frozen=True)
 class DemoRun:
     directory: Path
@@ -219,14 +255,20 @@ class DemoRun:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """``gitorch demo DIR --json`` run once per session, in a subprocess as a user runs it.
-
-    It takes most of a minute; the tests that read it share it (mark them
-    ``xdist_group("demo")`` so that under xdist they share one worker, hence one run).
-    """
-    target = tmp_path_factory.mktemp("demo") / "demo"
-    with hermetic(tmp_path_factory.mktemp("home")) as home:
-        proc = subprocess.run([sys.executable, "-m", "gitorch", "demo", str(target), "--json"],
-                              capture_output=True, text=True, timeout=600, cwd=home)
-    return DemoRun(target, proc.returncode, proc.stdout, proc.stderr)
+def demo_run(session_dir: Path) -> DemoRun:
+    """``gitorch demo DIR --json`` run once per test session, in a subprocess as a user runs
+    it; it takes most of a minute. The first worker to need it runs it, the others read
+    what it recorded."""
+    record = session_dir / "demo-run.json"
+    with locked(session_dir / "demo-run.lock"):
+        if not record.exists():
+            target, home = session_dir / "demo", session_dir / "demo-home"
+            home.mkdir()
+            with hermetic(home):
+                proc = subprocess.run(
+                    [sys.executable, "-m", "gitorch", "demo", str(target), "--json"],
+                    capture_output=True, text=True, timeout=600, cwd=home)
+            record.write_text(json.dumps({"directory": str(target), "returncode": proc.returncode,
+                                          "stdout": proc.stdout, "stderr": proc.stderr}))
+        done = json.loads(record.read_text())
+    return DemoRun(Path(done["directory"]), done["returncode"], done["stdout"], done["stderr"])

@@ -153,8 +153,8 @@ def test_repository_templates_match_the_generator() -> None:
         assert os.access(path, os.X_OK)
 
 
-# tests/manifest/test_cache.py changes the cache key's inputs for a moment: not meanwhile
 @pytest.mark.xdist_group("manifest-cache")
+@pytest.mark.usefixtures("steady_cache_key")
 def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> None:
     c = server.clone
     on_branch(c, "team/alpha")

@@ -19,12 +19,20 @@ from gitorch.manifest import cache as manifest_cache
 from gitorch.manifest.cache import KEEP as KEEP_CACHED
 from gitorch.manifest.cache import Entry
 from gitorch.manifest.loading import load_manifest
-from tests.conftest import MINIMAL_MANIFEST, Cli, GitRepo
+from tests.conftest import CACHE_KEY_LOCK, MINIMAL_MANIFEST, Cli, GitRepo, locked
 
 ALPHA = TeamName("alpha")
 
-# some tests here change the stamp's inputs for a moment: under xdist they share one worker
+# one test here changes the cache key's inputs for a moment: it runs alone (tests that look
+# at cache files anywhere take steady_cache_key); under xdist the group saves the waiting
 pytestmark = pytest.mark.xdist_group("manifest-cache")
+
+
+@pytest.fixture(autouse=True)
+def cache_key(session_dir: Path, request: pytest.FixtureRequest) -> Iterator[None]:
+    changes = request.function.__name__ == "test_any_input_of_the_policy_invalidates_both"
+    with locked(session_dir / CACHE_KEY_LOCK, shared=not changes):
+        yield
 
 
 def _write(tmp_path: Path, text: str) -> Path:
