@@ -179,11 +179,12 @@ def test_html_in_headless_chromium(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text(render(sample_report(), "html"), encoding="utf-8")
     shot = tmp_path / "shot.png"
-    _browse(browser, tmp_path, page.as_uri(), f"--screenshot={shot}", "--window-size=1000,700")
+    # one browser start: the screenshot, and the DOM after scripts ran on stdout
+    dom = _browse(browser, tmp_path, page.as_uri(), f"--screenshot={shot}",
+                  "--window-size=1000,700", "--dump-dom").stdout
     colours = png_colours(shot.read_bytes())
     assert len(colours) > 10, "the screenshot is blank"
     assert bytes((0xCF, 0x22, 0x2E)) in colours or bytes((0xFF, 0xEB, 0xE9)) in colours  # FAILED badge
-    dom = _browse(browser, tmp_path, page.as_uri(), "--dump-dom").stdout
     for figure in ("Gates FAILED", "2 / 4", "72.7%", "83.3% (5 of 6 added statements)",
                    "57.1% (4 of 7 added statements)", "refs/gitorch/dropped/beta/1",
                    "coverage 72.7% &lt; 80% (whole tree)", "1. alpha", "4. delta"):
