@@ -1,9 +1,9 @@
 """Where every team stands: state, commits, lines against target, violations.
 
 Each team's branch is read as the local ``<prefix><team>``, else ``<remote>/<prefix><team>``
-(CONTRACT section 2); everything is measured against the base branch, found the same way.
+(docs/progress.md); everything is measured against the base branch, found the same way.
 
-Choices, documented in README:
+Choices, documented in docs/progress.md:
 - ``commits`` counts the commits on the team branch that the base does not have,
   signal commits (empty commits with a ``Gitorch-State`` trailer) excluded.
 - ``loc_added`` counts lines added since the merge base with the base branch in the
@@ -32,7 +32,6 @@ WORKING = "working"
 BLOCKED = "blocked"
 READY = "ready"
 WAITING = "waiting"
-ALL_STATES = (NOT_STARTED, WORKING, BLOCKED, READY, WAITING)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ merge commits that starts at the base tip (first parent: the chain so far, secon
 team's head). Nothing touches a working tree, an index, HEAD or a team branch; the
 integration branch moves once, at the end, with compare-and-swap.
 
-The --fix policy (documented in README, "Integration"):
+The --fix policy (documented in docs/integrate.md):
 
 * a conflicting hunk goes to the team of higher priority. The chain side of a hunk
   belongs to the merged team whose merge brought its lines (first-parent blame of the
@@ -32,7 +32,6 @@ whose tree holds ``state.json`` and the lost blobs, whose parent is the chain ti
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -64,8 +63,6 @@ from gitorch.records import (
 from gitorch.signals import read_signal
 
 DROPPED_PREFIX = "refs/gitorch/dropped"
-# Test hook: SIGKILL this process right after the Nth per-team checkpoint is written.
-KILL_ENV = "GITORCH_TEST_KILL_AFTER"
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
 
@@ -97,27 +94,55 @@ def integrate(
     runs on the integrated commit.
     """
     command = test_command or manifest.gates.test_command
+    integration_ref = f"refs/heads/{manifest.integration}"
+    _check_options(repo, manifest, command=command, coverage_file=coverage_file,
+                   integration_ref=integration_ref, dry_run=dry_run)
+    state = (_resumable_state(repo, manifest, fix=fix, remote=remote) if resume
+             else _new_state(repo, manifest, fix=bool(fix), remote=remote))
+    checkpoint = git.ref_target(repo, CHECKPOINT_REF)
+    if not dry_run:
+        checkpoint = write_checkpoint(repo, state, checkpoint)
+    checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
+                            progress=progress)
+    merged = [o for o in state.outcomes if o.status == "merged"]
+    quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress)
+               if command else None)
+    if merged and not dry_run:
+        _publish(repo, state, integration_ref)
+    dropped = _save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
+    if not dry_run and checkpoint is not None:
+        git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
+    return IntegrationReport(
+        project=manifest.project, base_ref=state.base_ref, base=state.base,
+        order=tuple(state.order), integration=state.chain if merged else None,
+        integration_ref=integration_ref, teams=tuple(state.outcomes),
+        skipped=tuple(state.skipped), conflicts=tuple(state.conflicts), dropped=dropped,
+        quality=quality, fix=state.fix, dry_run=dry_run, started=state.started,
+        finished=_now(), run_id=state.run_id, resumed=state.resumed,
+    )
+
+
+def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | None,
+                   coverage_file: str | None, integration_ref: str, dry_run: bool) -> None:
+    """Usage errors found before anything is merged."""
     if coverage_file and not command:
         raise UsageError("--coverage-file needs a test command that writes it",
                          hint="pass --test CMD or set gates.test_command in the manifest")
-    integration_ref = f"refs/heads/{manifest.integration}"
     if not dry_run:
         where = git.checked_out_branches(repo).get(integration_ref)
         if where is not None:
             raise UsageError(f"{manifest.integration} is checked out in {where}; gitorch moves "
                              "that branch and never touches a checkout",
                              hint=f"switch {where} to another branch, or use --dry-run")
-    if resume:
-        state = _resumable_state(repo, manifest, fix=fix, remote=remote)
-    else:
-        state = _new_state(repo, manifest, fix=bool(fix), remote=remote)
-    checkpoint = git.ref_target(repo, CHECKPOINT_REF)
-    if not dry_run:
-        checkpoint = write_checkpoint(repo, state, checkpoint)
 
+
+def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
+               checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None
+               ) -> git.Oid | None:
+    """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
+    the line totals. Returns the last checkpoint written."""
     merger = _Merger(repo, manifest, state)
     lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
-    kill_after = int(os.environ.get(KILL_ENV, "0") or 0)
     total = len(state.order)
     try:
         for done, team in enumerate(state.order[len(state.outcomes):],
@@ -128,44 +153,36 @@ def integrate(
             state.outcomes.append(outcome)
             if not dry_run:
                 checkpoint = write_checkpoint(repo, state, checkpoint)
-                kill_after -= 1
-                if kill_after == 0:
-                    os.kill(os.getpid(), signal.SIGKILL)
             if progress:
                 progress(done + 1, total, team, outcome.status)
         state.outcomes = [lines.fill(o) for o in state.outcomes]
     finally:
         lines.close()
+    return checkpoint
 
-    merged = [o for o in state.outcomes if o.status == "merged"]
-    tip = state.chain
-    quality: QualityResult | None = None
-    if command:
-        from gitorch import quality as quality_stage
 
-        if progress:
-            progress(total, total, "tests", f"running {command}")
-        quality = quality_stage.run_quality(
-            repo=repo, manifest=manifest, commit=tip, test_command=command,
-            team_merges={o.team: o.merge_commit for o in merged if o.merge_commit},
-            coverage_file=coverage_file)
-    if merged and not dry_run:
-        current = git.ref_target(repo, integration_ref)
-        if current is None or str(current) != tip:
-            old = git.Oid(hex=state.integration_old) if state.integration_old else None
-            git.update_ref(repo, integration_ref, git.Oid(hex=tip), old,
-                           f"gitorch integrate {state.run_id}")
-    dropped = _save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
-    if not dry_run and checkpoint is not None:
-        git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
-    return IntegrationReport(
-        project=manifest.project, base_ref=state.base_ref, base=state.base,
-        order=tuple(state.order), integration=tip if merged else None,
-        integration_ref=integration_ref, teams=tuple(state.outcomes),
-        skipped=tuple(state.skipped), conflicts=tuple(state.conflicts), dropped=dropped,
-        quality=quality, fix=state.fix, dry_run=dry_run, started=state.started,
-        finished=_now(), run_id=state.run_id, resumed=state.resumed,
-    )
+def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
+             coverage_file: str | None, merged: list[TeamOutcome],
+             progress: Progress | None) -> QualityResult:
+    """The quality stage on the chain's tip: tests under coverage, per-team figures, gates."""
+    from gitorch import quality as quality_stage
+
+    total = len(state.order)
+    if progress:
+        progress(total, total, "tests", f"running {command}")
+    return quality_stage.run_quality(
+        repo=repo, manifest=manifest, commit=state.chain, test_command=command,
+        team_merges={o.team: o.merge_commit for o in merged if o.merge_commit},
+        coverage_file=coverage_file)
+
+
+def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> None:
+    """Move the integration branch to the chain's tip (compare-and-swap against the run's start)."""
+    current = git.ref_target(repo, integration_ref)
+    if current is None or str(current) != state.chain:
+        old = git.Oid(hex=state.integration_old) if state.integration_old else None
+        git.update_ref(repo, integration_ref, git.Oid(hex=state.chain), old,
+                       f"gitorch integrate {state.run_id}")
 
 
 def _now() -> str:
@@ -297,59 +314,94 @@ class _Merger:
         return self._outcome(team, status, **more)
 
     def step(self, team: TeamName) -> TeamOutcome:
+        """Merge ``team`` onto the chain, or skip it; the outcome says which and why."""
+        early = self._before_merge(team)
+        if early is not None:
+            return early
         repo, state = self.repo, self.state
-        head = state.heads.get(team)
-        if team in state.pending:
-            return self._skip(team, state.pending[team])
-        if head is None:
-            return self._skip(team, f"no branch {self.manifest.branch(team)}", status="missing")
+        head = state.heads[team]
+        assert head is not None
         chain = state.chain
         ancestor = git.merge_base(repo, git.Oid(hex=chain), git.Oid(hex=head))
-        if ancestor is None:
-            return self._skip(team, f"{self.manifest.branch(team)} shares no history with "
-                              f"{self.manifest.base}")
-        if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
-            return self._outcome(team, "unchanged")
+        assert ancestor is not None
         new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
-        commits = sum(1 for c in new_commits if read_signal(c) is None)  # as status counts
+        facts: dict[str, Any] = {"commits": sum(1 for c in new_commits if read_signal(c) is None)}
         anc_tree = git.tree_of(repo, ancestor)
-        head_tree = git.tree_of(repo, head)
         chain_tree = git.tree_of(repo, chain)
-        facts: dict[str, Any] = {"commits": commits}
 
-        # the team is charged only with the commits the chain does not have yet
-        outside = sorted({v.path for v in commit_violations(repo, self.manifest, team,
-                                                            new_commits)})
-        lost: list[Lost] = []
-        theirs = head_tree
-        if outside and not state.fix:
-            return self._skip(team, f"changes {len(outside)} path(s) outside its scope",
-                              tuple(outside), **facts)
-        if outside:
-            theirs, lost = self._drop_outside(team, outside, anc_tree, head_tree)
-
+        theirs, lost, skipped = self._within_scope(team, new_commits, anc_tree,
+                                                   git.tree_of(repo, head), facts)
+        if skipped is not None:
+            return skipped
         merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
         resolutions: list[Resolution] = []
         if merge.conflicts and not state.fix:
-            owners = self._chain_owners(merge.conflicts)
-            for conflict, owner in zip(merge.conflicts, owners, strict=True):
-                if conflict.ours is None and conflict.theirs is None:
-                    continue
-                path = _main_path(conflict)
-                resolutions.append(Resolution(path, pair(owner, team), f"skipped {team}",
-                                              _kind(conflict), None))
-            state.conflicts.extend(resolutions)
-            against = ", ".join(dict.fromkeys(r.teams[0] for r in resolutions if len(r.teams) > 1))
-            paths = tuple(dict.fromkeys(r.path for r in resolutions))
-            return self._skip(team, f"merge conflict with {against or 'the chain'}", paths, **facts)
+            return self._skip_conflicts(team, merge, facts)
         if merge.conflicts:
             tree, resolutions, more_lost = self._resolve(team, merge, anc_tree, chain_tree, theirs)
             lost.extend(more_lost)
         else:
             tree = self._write_tree(merge, {})
-        message = self._message(team, commits, resolutions, lost)
-        commit = git.write_commit(repo, tree, [chain, head], message)
-        for path in git.tree_diff_paths(repo, chain_tree, tree):
+        return self._commit(team, tree, chain_tree, resolutions, lost, facts)
+
+    def _before_merge(self, team: TeamName) -> TeamOutcome | None:
+        """The outcome of a team that cannot or need not be merged; None when it can."""
+        state = self.state
+        head = state.heads.get(team)
+        if team in state.pending:
+            return self._skip(team, state.pending[team])
+        if head is None:
+            return self._skip(team, f"no branch {self.manifest.branch(team)}", status="missing")
+        ancestor = git.merge_base(self.repo, git.Oid(hex=state.chain), git.Oid(hex=head))
+        if ancestor is None:
+            return self._skip(team, f"{self.manifest.branch(team)} shares no history with "
+                              f"{self.manifest.base}")
+        if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
+            return self._outcome(team, "unchanged")
+        return None
+
+    def _within_scope(self, team: TeamName, new_commits: list[git.Commit], anc_tree: git.Oid,
+                      head_tree: git.Oid, facts: dict[str, Any]
+                      ) -> tuple[git.Oid, list[Lost], TeamOutcome | None]:
+        """The tree to merge and what it drops; a skip when out-of-scope paths and no --fix.
+
+        The team is charged only with the commits the chain does not have yet.
+        """
+        outside = sorted({v.path for v in commit_violations(self.repo, self.manifest, team,
+                                                            new_commits)})
+        if not outside:
+            return head_tree, [], None
+        if not self.state.fix:
+            return head_tree, [], self._skip(
+                team, f"changes {len(outside)} path(s) outside its scope", tuple(outside), **facts)
+        theirs, lost = self._drop_outside(team, outside, anc_tree, head_tree)
+        return theirs, lost, None
+
+    def _skip_conflicts(self, team: TeamName, merge: git.TreeMerge,
+                        facts: dict[str, Any]) -> TeamOutcome:
+        """Without --fix a conflicting team is skipped; each conflict is recorded."""
+        resolutions: list[Resolution] = []
+        owners = self._chain_owners(merge.conflicts)
+        for conflict, owner in zip(merge.conflicts, owners, strict=True):
+            if conflict.ours is None and conflict.theirs is None:
+                continue
+            resolutions.append(Resolution(_main_path(conflict), pair(owner, team),
+                                          f"skipped {team}", _kind(conflict), None))
+        self.state.conflicts.extend(resolutions)
+        against = ", ".join(dict.fromkeys(r.teams[0] for r in resolutions if len(r.teams) > 1))
+        paths = tuple(dict.fromkeys(r.path for r in resolutions))
+        return self._skip(team, f"merge conflict with {against or 'the chain'}", paths, **facts)
+
+    def _commit(self, team: TeamName, tree: git.Oid, chain_tree: git.Oid,
+                resolutions: list[Resolution], lost: list[Lost],
+                facts: dict[str, Any]) -> TeamOutcome:
+        """The merge commit onto the chain; who changed which path is remembered."""
+        state = self.state
+        head = state.heads[team]
+        assert head is not None
+        message = self._message(team, facts["commits"], resolutions, lost)
+        commit = git.write_commit(self.repo, tree, [state.chain, head], message)
+        for path in git.tree_diff_paths(self.repo, chain_tree, tree):
             state.owners.setdefault(path, []).append(team)
         state.conflicts.extend(resolutions)
         state.lost.extend(lost)
@@ -409,9 +461,9 @@ class _Merger:
                                       owner, favoured_entry)
                        if kind == "content" and len(met) > 1 else None)  # else: one owner
             if by_hunk is not None:
-                chosen[by_hunk[0].path] = by_hunk[0]
-                resolutions.extend(by_hunk[1])
-                lost.extend(by_hunk[2])
+                chosen[by_hunk.entry.path] = by_hunk.entry
+                resolutions.extend(by_hunk.resolutions)
+                lost.extend(by_hunk.lost)
                 continue
             team_wins = owner != BASE_OWNER and priority > self.manifest.teams[owner].priority
             winner, loser = (team, owner) if team_wins else (owner, team)

@@ -11,11 +11,22 @@ the file. Anything that cannot be told exactly falls back to the file's rule in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from gitorch import repo as git
 from gitorch.integrate.runstate import BASE_OWNER, Lost, RunState
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Resolution
+
+
+@dataclass(frozen=True)
+class HunkSettlement:
+    """A conflicting file settled hunk by hunk: the merged file, the conflicts met (one per
+    team), and the losers' versions."""
+
+    entry: git.Entry
+    resolutions: list[Resolution]
+    lost: list[Lost]
 
 
 def pair(owner: TeamName, team: TeamName) -> tuple[TeamName, ...]:
@@ -26,7 +37,7 @@ def pair(owner: TeamName, team: TeamName) -> tuple[TeamName, ...]:
 def settle_by_hunk(repo: git.Repository, manifest: Manifest, state: RunState, team: TeamName,
                    conflict: git.ConflictSides, file_owner: TeamName,
                    favoured_entry: Callable[[str, str], git.Entry | None]
-                   ) -> tuple[git.Entry, list[Resolution], list[Lost]] | None:
+                   ) -> HunkSettlement | None:
     """The merged file with each conflicting hunk settled for the higher-priority team,
     the conflicts met and the losers' versions; ``favoured_entry(side, path)`` is the
     file as libgit2 merges it favouring ``side``.
@@ -69,7 +80,7 @@ def settle_by_hunk(repo: git.Repository, manifest: Manifest, state: RunState, te
     beaten = [x for x, won in zip(owners, wins, strict=True) if not won and x != BASE_OWNER]
     if beaten:
         lost.append(Lost(team, t.path, t, f"lost conflict to {', '.join(dict.fromkeys(beaten))}"))
-    return git.Entry(o.path, blob, o.mode), resolutions, lost
+    return HunkSettlement(git.Entry(o.path, blob, o.mode), resolutions, lost)
 
 
 def _hunk_owners(repo: git.Repository, manifest: Manifest, state: RunState, ours: git.Entry,

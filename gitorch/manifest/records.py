@@ -22,7 +22,7 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
-# kept identical to manifests/gitorch.schema.json (a test compares them)
+# kept identical to gitorch/manifest/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 

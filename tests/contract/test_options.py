@@ -23,8 +23,9 @@ def _options(command: click.Command) -> set[str]:
 
 CONTRACT = {"validate", "owner", "brief", "init-worktrees", "hooks install", "check", "conflicts",
             "integrate", "status", "monitor", "signal", "expand", "gate", "codeowners", "demo"}
-# demo builds its own project and manifest: there is no manifest of the user's to name.
-NO_MANIFEST = {"demo"}
+# demo builds its own project and manifest: there is no manifest of the user's to name;
+# schema prints the schema every manifest is checked against.
+NO_MANIFEST = {"demo", "schema"}
 FINDS_TEAM_BRANCHES = {"check", "conflicts", "integrate", "status", "monitor", "signal", "gate",
                        "init-worktrees"}
 

@@ -22,13 +22,17 @@ def _build(s: Scenario) -> None:
     s.team("delta", {"src/cli/main.py": "d\n"})
 
 
+KILL_DRIVER = Path(__file__).with_name("kill_driver.py")
+
+
 def _gitorch(cwd: Path, *args: str, kill_after: int | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if kill_after is not None:
-        env["GITORCH_TEST_KILL_AFTER"] = str(kill_after)
-    return subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--format", "json",
+    """``gitorch integrate``; with ``kill_after`` N, SIGKILLed right after the Nth team's
+    checkpoint (by a driver that wraps the engine from outside)."""
+    start = ([sys.executable, str(KILL_DRIVER), str(kill_after)] if kill_after is not None
+             else [sys.executable, "-m", "gitorch", "integrate"])
+    return subprocess.run([*start, "--format", "json",
                            "--report", str(cwd.parent / f"{cwd.name}-report.md"), *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=cwd, env=dict(os.environ), capture_output=True, text=True, timeout=120)
 
 
 def test_killed_run_resumes_to_the_same_result(scenario: Scenario, tmp_path: Path) -> None:
