@@ -14,6 +14,7 @@ import click
 
 from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import UsageError
+from gitorch.manifest.pathnames import shown
 
 if TYPE_CHECKING:
     from gitorch.records import IntegrationReport
@@ -175,18 +176,19 @@ def _print_summary(report: IntegrationReport, written: list[Path]) -> None:
             detail = f"{t.commits} commit(s), merge {(t.merge_commit or '')[:8]}"
         elif t.team in reasons:
             skip = reasons[t.team]
-            detail = skip.reason + (f": {', '.join(skip.paths)}" if skip.paths else "")
+            detail = skip.reason + (f": {', '.join(shown(p) for p in skip.paths)}"
+                                    if skip.paths else "")
         else:
             detail = "no commits beyond the chain"
         echo(f"  {t.team:<{width}}  {t.status:<9}  {detail}")
     if report.conflicts:
         echo("Conflicts:")
         for c in report.conflicts:
-            echo(f"  {c.path} ({c.kind}, {' vs '.join(c.teams)}): {c.resolution}")
+            echo(f"  {shown(c.path)} ({c.kind}, {' vs '.join(c.teams)}): {c.resolution}")
     if report.dropped:
         echo("Dropped changes (saved, nothing is lost):")
         for d in report.dropped:
-            echo(f"  {d.team}: {d.path} ({d.reason}) -> {d.saved_as}")
+            echo(f"  {d.team}: {shown(d.path)} ({d.reason}) -> {d.saved_as}")
     if report.quality is not None and report.quality.command:
         verdict = {True: "passed", False: "FAILED", None: "not run"}[report.quality.passed]
         echo(f"Tests: {report.quality.command}: {verdict}")

@@ -76,18 +76,42 @@ def validate(obj: Context, as_json: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1)
+@click.option("-z", "nul", is_flag=True,
+              help="NUL-separated paths on stdin; prints PATH NUL OWNER NUL, nothing quoted.")
 @manifest_option
 @json_option
 @pass_context
-def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
-    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given)."""
+def owner(obj: Context, paths: tuple[str, ...], nul: bool, as_json: bool) -> None:
+    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given).
+
+    A path that a line cannot carry (a tab, a newline, a quote, a byte that is not UTF-8)
+    is printed in double quotes, C-escaped as git quotes it; a line read in double quotes
+    is unquoted the same way, so 'git ls-files | gitorch owner' works. With -z, names go
+    in and out NUL-separated and exactly as they are ('git ls-files -z | gitorch owner -z').
+    """
+    from gitorch.manifest.pathnames import shown, unquoted
+
     ownership = light_manifest(obj).ownership
-    items = list(paths) if paths else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if paths:
+        items = list(paths)
+    else:
+        raw = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+        if nul:
+            items = [p for p in raw.split("\0") if p]
+        else:     # "\n" only: str.splitlines() would also cut at \x1c, \x85, \u2028...
+            items = [unquoted(line.removesuffix("\r")) for line in raw.split("\n")
+                     if line.strip()]
     owners = ownership.owners_of(items)
     if as_json:
         print_json({"owners": [{"path": p, "owner": o} for p, o in zip(items, owners, strict=True)]})
         return
-    sys.stdout.write("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)))
+    if nul:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(f"{p}\0{o}\0".encode("utf-8", errors="surrogateescape")
+                                         for p, o in zip(items, owners, strict=True)))
+        sys.stdout.buffer.flush()
+        return
+    sys.stdout.write("".join(f"{shown(p)}\t{o}\n" for p, o in zip(items, owners, strict=True)))
     sys.stdout.flush()
 
 

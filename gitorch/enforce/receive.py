@@ -20,6 +20,7 @@ from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import UNOWNED
+from gitorch.manifest.pathnames import shown
 from gitorch.manifest.scope import CompiledOwnership
 
 IDENTITY_VARIABLES = (
@@ -58,6 +59,8 @@ class Policy:
     pinned: bool = False
     problem: str | None = None  # one line: why no policy could be read
     compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
+    branch: str | None = None   # the branch whose gitorch.yaml it is (None: pinned, or none)
+    consulted: frozenset[str] = frozenset()     # every branch whose tip decided it
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,9 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                started: hookgit.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
-    ``exclude``: the commits the receiving side already has (default: every ref of
-    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    ``exclude``: the commits the receiving side has judged already (default: the tips of
+    ``repo``'s branches and tags, the refs the hook governs, never refs a hosting server
+    writes itself); what they reach is not judged again. ``check_identity`` False (a client-side
     pre-push, which cannot know the server's identity) skips the rules on who pushes.
     """
     manifest = policy.manifest
@@ -302,6 +306,10 @@ class _Rules:
             return self.team_branch(update, team)
         if ref == f"refs/heads/{m.base}":
             return self.protected(update, f"the base branch {m.base}", base=True)
+        source = self.policy.branch
+        if source is not None and ref == f"refs/heads/{source}":
+            return self.protected(update, f"{source}, the branch the policy (gitorch.yaml) is "
+                                  "read from", base=True)
         if ref == f"refs/heads/{m.integration}":
             return self.protected(update, f"the integration branch {m.integration}")
         if ref.startswith("refs/tags/"):
@@ -389,9 +397,9 @@ def describe(v: Violation) -> str:
     """``path  (owner: beta)`` and, for a collision, the path it collides with."""
     owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
     if v.collides_with:
-        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
-                f"owner: {owner})")
-    return f"{v.path}  (owner: {owner})"
+        return (f"{shown(v.path)}  (same file as {shown(v.collides_with)} on case-insensitive "
+                f"file systems; owner: {owner})")
+    return f"{shown(v.path)}  (owner: {owner})"
 
 
 def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:

@@ -52,6 +52,7 @@ from gitorch.integrate.runstate import (
     write_checkpoint,
 )
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import (
     Dropped,
     IntegrationReport,
@@ -497,10 +498,10 @@ class _Merger:
                  f"{commits} commit(s)."]
         if resolutions:
             lines += ["", "Conflicts resolved:"]
-            lines += [f"  {r.path}: {r.resolution} ({r.kind})" for r in resolutions]
+            lines += [f"  {shown(r.path)}: {r.resolution} ({r.kind})" for r in resolutions]
         if lost:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
-            lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
+            lines += [f"  {shown(x.path)} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
 
 
@@ -535,7 +536,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
     for team, items in by_team.items():
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
         head = state.heads.get(team)
-        body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
+        body = "\n".join(f"- {shown(p)}: {x.reason}" for p, x in items.items())
         commit = git.write_commit(
             repo, tree, [state.chain, *([head] if head else [])],
             f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
@@ -545,7 +546,7 @@ def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | N
         if report_dir is not None:
             target = report_dir / "dropped" / f"{team}.patch"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
+            target.write_bytes(git.tree_patch(repo, final_tree, tree))
             patch = str(target)
         if not dry_run:
             git.update_ref(repo, ref, commit, git.ref_target(repo, ref),

@@ -61,9 +61,6 @@ def schema_path() -> Path:
     return Path(__file__).with_name("gitorch.schema.json")
 
 
-def schema_text() -> str:
-    return schema_path().read_text(encoding="utf-8")
-
 
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitorch.manifest import TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport, QualityResult, TeamOutcome
 
 DASH = "—"
@@ -103,7 +104,7 @@ def team_gate(report: IntegrationReport, team: TeamOutcome) -> str:
 def skip_reason(report: IntegrationReport, team: str) -> str:
     for s in report.skipped:
         if s.team == team:
-            return s.reason + (f" ({', '.join(s.paths)})" if s.paths else "")
+            return s.reason + (f" ({', '.join(shown(p) for p in s.paths)})" if s.paths else "")
     return ""
 
 

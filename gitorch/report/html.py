@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from html import escape
 
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport
 from gitorch.report.common import (
     DASH,
@@ -116,13 +117,13 @@ def render_html(report: IntegrationReport) -> str:
     if report.conflicts:
         parts += ["<h2>Conflicts</h2>", "<table><tr><th>Path</th><th>Teams</th><th>Kind</th>"
                   "<th>Resolution</th></tr>",
-                  *(f"<tr><td><code>{e(c.path)}</code></td><td>{e(', '.join(c.teams))}</td>"
+                  *(f"<tr><td><code>{e(shown(c.path))}</code></td><td>{e(', '.join(c.teams))}</td>"
                     f"<td>{e(c.kind)}</td><td>{e(c.resolution)}</td></tr>" for c in report.conflicts),
                   "</table>"]
     if report.dropped:
         parts += ["<h2>Dropped changes</h2>", "<table><tr><th>Team</th><th>Path</th><th>Reason</th>"
                   "<th>Saved as</th></tr>",
-                  *(f"<tr><td>{e(d.team)}</td><td><code>{e(d.path)}</code></td><td>{e(d.reason)}</td>"
+                  *(f"<tr><td>{e(d.team)}</td><td><code>{e(shown(d.path))}</code></td><td>{e(d.reason)}</td>"
                     f"<td><code>{e(d.saved_as)}</code></td></tr>" for d in report.dropped),
                   "</table>"]
     parts += ["<h2>Tests</h2>"]
@@ -156,9 +157,9 @@ def _teams_table(report: IntegrationReport) -> str:
     for t in report.teams:
         why = skip_reason(report, t.team)
         reason = f'<br><span class="why">{e(why)}</span>' if why else ""
-        conflicts = [f"<code>{e(c.path)}</code>: {e(c.resolution)}"
+        conflicts = [f"<code>{e(shown(c.path))}</code>: {e(c.resolution)}"
                      for c in report.conflicts if t.team in c.teams]
-        dropped = [f"<code>{e(d.path)}</code> → <code>{e(d.saved_as)}</code>"
+        dropped = [f"<code>{e(shown(d.path))}</code> → <code>{e(d.saved_as)}</code>"
                    for d in report.dropped if d.team == t.team]
         rows.append(
             f'<tr class="{e(t.status)}"><td><b>{e(t.team)}</b><br><code>{e(t.branch)}</code></td>'

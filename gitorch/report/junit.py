@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport
 from gitorch.report.common import clean, gate_rows, loc_text, skip_reason
 
@@ -17,13 +18,13 @@ def render_junit(report: IntegrationReport) -> str:
         if t.status == "skipped":
             why = skip_reason(report, t.team) or "skipped"
             ET.SubElement(case, "failure", type="skipped", message=clean(why)).text = clean(
-                "\n".join([why, *(f"{c.path}: {c.resolution}" for c in report.conflicts
+                "\n".join([why, *(f"{shown(c.path)}: {c.resolution}" for c in report.conflicts
                                   if t.team in c.teams)]))
         elif t.status == "missing":
             ET.SubElement(case, "skipped", message=f"no branch {t.branch}")
         else:
             notes = [f"{t.status}; {t.commits} commits; {loc_text(t)} lines added"]
-            notes += [f"dropped {d.path} ({d.reason}), saved as {d.saved_as}"
+            notes += [f"dropped {shown(d.path)} ({d.reason}), saved as {d.saved_as}"
                       for d in report.dropped if d.team == t.team]
             ET.SubElement(case, "system-out").text = clean("\n".join(notes))
     gates = ET.SubElement(root, "testsuite", name="gates")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport, TeamOutcome
 from gitorch.report.common import (
     DASH,
@@ -123,9 +124,10 @@ def render_markdown(report: IntegrationReport) -> str:
 
 def _team_markdown(report: IntegrationReport, t: TeamOutcome) -> list[str]:
     why = skip_reason(report, t.team)
-    conflicts = [f"{_code(c.path)} ({_text(c.kind)}, {', '.join(c.teams)}): {_text(c.resolution)}"
+    conflicts = [f"{_code(shown(c.path))} ({_text(c.kind)}, {', '.join(c.teams)}): "
+                 f"{_text(c.resolution)}"
                  for c in report.conflicts if t.team in c.teams]
-    dropped = [f"{_code(d.path)} ({_text(d.reason)}), saved as {_code(d.saved_as)}"
+    dropped = [f"{_code(shown(d.path))} ({_text(d.reason)}), saved as {_code(d.saved_as)}"
                for d in report.dropped if d.team == t.team]
     rows = [
         ("Status", t.status + (f": {_text(why)}" if why else "")),
