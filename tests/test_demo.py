@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import Cli
+import pytest
+
+from tests.conftest import Cli, DemoRun
 
 
 def test_demo_refuses_a_directory_it_did_not_create(tmp_path: Path, cli: Cli) -> None:
@@ -18,21 +18,21 @@ def test_demo_refuses_a_directory_it_did_not_create(tmp_path: Path, cli: Cli) ->
     assert (target / "notes.txt").read_text() == "precious\n"
 
 
-def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
-    target = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "gitorch", "demo", str(target)],
-                          capture_output=True, text=True, timeout=600)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
-    assert "Traceback" not in out
-    phases = [line for line in proc.stdout.splitlines() if line.startswith("== ")]
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")
+def test_demo_runs_the_whole_flow(demo_run: DemoRun) -> None:
+    walkthrough = demo_run.stderr
+    assert demo_run.returncode == 0, walkthrough
+    assert "Traceback" not in walkthrough
+    phases = [line for line in walkthrough.splitlines() if line.startswith("== ")]
     assert [p.split(":")[0] for p in phases] == [
         "== Phase 0", "== Phase 1", "== Phase 2", "== Phase 3", "== Progress",
         "== Conflict detection before any merge", "== Phase 3, continued", "== Phase 4",
         "== Phase 5"]
     # the out-of-scope push was refused by the server hook, naming the owner
-    assert "src/api/frontend_helpers.py" in out and "beta" in out
-    report = json.loads((target / "reports" / "integration.json").read_text())
+    assert "src/api/frontend_helpers.py" in walkthrough and "beta" in walkthrough
+    reports = demo_run.directory / "reports"
+    report = json.loads((reports / "integration.json").read_text())
     assert report["order"] == ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta",
                                "theta", "iota", "kappa"]
     assert report["merged"] == report["order"]
@@ -44,4 +44,4 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert report["coverage"]["total"] >= 80
     assert report["gates"]["passed"] is True
     for suffix in (".md", ".html", ".json", ".xml"):
-        assert (target / "reports" / f"integration{suffix}").is_file()
+        assert (reports / f"integration{suffix}").is_file()
