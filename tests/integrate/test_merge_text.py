@@ -66,8 +66,10 @@ def test_the_cut_rebuilds_both_favoured_merges(tmp_path: Path, base: list[str],
 def test_marker_like_lines_or_other_encodings_are_not_cut(tmp_path: Path) -> None:
     store = pygit2.init_repository(str(tmp_path / "r"), bare=True)
     base, ours, theirs = "a\nb\nc\n", "a\nB\nc\n", "a\nb2\nc\n"
-    assert git.merge_text(store, *(_entry(store, x) for x in (base, ours, theirs))) is not None
+    a, o, t = (_entry(store, x) for x in (base, ours, theirs))
+    assert git.merge_text(store, a, o, t) is not None
     marked = "a\n=======\nc\n"
-    assert git.merge_text(store, *(_entry(store, x) for x in (base, marked, theirs))) is None
+    a, m, t = (_entry(store, x) for x in (base, marked, theirs))
+    assert git.merge_text(store, a, m, t) is None
     latin = git.Entry("f.txt", git.create_blob(store, b"a\n\xe9\nc\n"), 0o100644)
     assert git.merge_text(store, _entry(store, base), latin, _entry(store, theirs)) is None

@@ -103,8 +103,10 @@ def test_html_failed_coverage_card_is_red_and_long_commands_wrap() -> None:
     assert ('<div class="card bad"><div class="label">Coverage</div>'
             '<div class="figure">72.7%</div>') in page
     assert ".card .sub { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }" in page
+    measured = sample_report().quality
+    assert measured is not None
     passing = dataclasses.replace(sample_report(), quality=dataclasses.replace(
-        sample_report().quality, failures=(), total=85.0))   # type: ignore[arg-type]
+        measured, failures=(), total=85.0))
     assert '<div class="card good"><div class="label">Coverage</div>' in render(passing, "html")
 
 
