@@ -19,11 +19,13 @@ from gitorch.status import (
     BLOCKED,
     NOT_STARTED,
     READY,
+    STALE,
     WAITING,
     WORKING,
     StatusCache,
     StatusReport,
     compute_status,
+    deadlock_lines,
     note,
     percent,
     render_plain,
@@ -36,6 +38,7 @@ STATE_STYLES = {
     BLOCKED: "bold red",
     READY: "bold green",
     WAITING: "yellow",
+    STALE: "magenta",
 }
 
 
@@ -59,6 +62,14 @@ def rich_table(report: StatusReport) -> Table:
             s.last_activity or "-", note(s),
         )
     return table
+
+
+def rich_status(report: StatusReport) -> RenderableType:
+    """The table and, under it, any deadlock in red."""
+    lines = deadlock_lines(report)
+    if not lines:
+        return rich_table(report)
+    return Group(rich_table(report), *(Text(line, style="bold red") for line in lines))
 
 
 def header(report: StatusReport) -> str:
@@ -101,7 +112,7 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
             if first:
                 raise
             return Group(*last, _footer(time.perf_counter() - started, interval, str(exc)))
-        last[:] = [rich_table(report)]
+        last[:] = [rich_status(report)]
         return Group(*last, _footer(time.perf_counter() - started, interval, problem))
 
     if not console.is_terminal:

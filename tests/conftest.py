@@ -20,6 +20,12 @@ PINNED_DATE = "1700000000 +0000"
 def hermetic_env(tmp_path_factory: pytest.TempPathFactory,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("home")
+    isolate(monkeypatch, home)
+    yield home
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """No git, gitorch or CI setting of the machine's reaches a test; HOME is ``home``."""
     for name in list(os.environ):
         if name.startswith(("GIT_", "GITORCH_", "GL_", "GITHUB_")) or name in (
                 "GITEA_PUSHER_NAME", "REMOTE_USER", "CI"):
@@ -39,7 +45,6 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory,
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
-    yield home
 
 
 def git(cwd: Path, *args: str, check: bool = True,

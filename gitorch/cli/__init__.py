@@ -147,6 +147,7 @@ def stdout_is_terminal() -> bool:
 
 # The commands live in submodules, one per stage; importing them registers them.
 from gitorch.cli import (  # noqa: E402
+    agents_cmds,
     conflicts_cmds,
     demo_cmds,
     enforce_cmds,
@@ -158,6 +159,7 @@ from gitorch.cli import (  # noqa: E402
 
 __all__ = [
     "Context",
+    "agents_cmds",
     "conflicts_cmds",
     "demo_cmds",
     "enforce_cmds",

@@ -22,13 +22,14 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+DEFAULT_STALE_AFTER = 15   # minutes without a commit or signal before a working team is stale
 # kept identical to manifests/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "shared", "gates", "teams",
+    "integrators", "shared", "gates", "stale_after", "teams",
 )
 GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
 TEAM_KEYS = (
@@ -71,6 +72,7 @@ class Manifest:
     integrators: tuple[str, ...] = ()
     shared: tuple[str, ...] = ()
     gates: Gates = field(default_factory=Gates)
+    stale_after: int = DEFAULT_STALE_AFTER     # minutes; 0: never stale
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
     attached_ownership: Ownership | None = field(default=None, compare=False, repr=False)
 

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_COVERAGE_OMIT, SHARED, Gates, Manifest, Team, TeamName
-from gitorch.manifest.records import CODEOWNER_RE, GATE_KEYS, TEAM_KEYS, TEAM_NAME_RE, TOP_KEYS
+from gitorch.manifest.records import (
+    CODEOWNER_RE,
+    DEFAULT_STALE_AFTER,
+    GATE_KEYS,
+    TEAM_KEYS,
+    TEAM_NAME_RE,
+    TOP_KEYS,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -207,13 +214,15 @@ class _Checker:
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
+        stale = self.number(data, "stale_after", (), integer=True, low=0, high=10_080)
         teams = self.teams(data.get("teams"))
         if self.problems or project is None:
             return None
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
             branch_prefix=prefix, worktrees=worktrees, integrators=integrators, shared=shared,
-            gates=gates, lines=dict(self.lines),
+            gates=gates, stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
+            lines=dict(self.lines),
         )
 
     def gates(self, data: Any) -> Gates:

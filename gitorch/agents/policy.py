@@ -1,0 +1,149 @@
+"""The guard's policy: ``gitorch.yaml`` at the tip of the base branch, through the one cache.
+
+The manifest in a team's worktree is the team's to edit; the one at the base branch is
+not, so that is the one the guard (and the worktree's commit hooks) obey, as the server
+does. The base is ``git config gitorch.base`` (``gitorch agents setup`` writes it), else
+``main`` or ``master``; the local branch, else ``origin/<base>``. One ``git cat-file``
+names the manifest's blob; the validated manifest and its compiled scopes come from the
+manifest cache (``gitorch.manifest.cache``) under the repository's ``gitorch/cache``,
+keyed by that blob id, so an unchanged manifest costs no YAML and no validation.
+
+A repository without ``gitorch.base`` and without a manifest on ``main`` or ``master`` is
+not a gitorch repository: none of the guard's business. One that names a base whose
+manifest cannot be read has a broken policy, and the guard refuses (fails closed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitorch.agents.locate import Checkout, config_value
+from gitorch.errors import ManifestError
+from gitorch.manifest import cache
+from gitorch.manifest.records import DEFAULT_MANIFEST, Manifest, TeamName
+from gitorch.manifest.scope import CompiledOwnership
+
+BASE_KEY = "gitorch.base"
+
+
+@dataclass(frozen=True)
+class RepoPolicy:
+    common_dir: str
+    manifest: Manifest | None
+    compiled: CompiledOwnership | None
+    source: str                 # "gitorch.yaml on main"
+    problem: str | None = None  # set when the repository uses gitorch but has no readable policy
+
+    @property
+    def governed(self) -> bool:
+        """The repository uses gitorch (its policy may still be unreadable)."""
+        return self.manifest is not None or self.problem is not None
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a checkout is for the guard."""
+
+    checkout: Checkout
+    policy: RepoPolicy
+    team: TeamName | None       # the team whose worktree this is
+    misplaced: TeamName | None  # a team's worktree directory that is not on the team's branch
+
+
+def load_policy(common_dir: str) -> RepoPolicy:
+    configured = config_value(common_dir, "gitorch", "base")
+    candidates = [configured] if configured else ["main", "master"]
+    names = [f"{ref}{c}:{DEFAULT_MANIFEST}" for c in candidates
+             for ref in ("refs/heads/", "refs/remotes/origin/")]
+    found = _batch_check(common_dir, names)
+    for name, answer in zip(names, found, strict=True):
+        if answer is None:
+            continue
+        blob, kind = answer
+        source = f"{DEFAULT_MANIFEST} on {name.split(':', 1)[0].removeprefix('refs/heads/')}"
+        if kind != "blob":
+            return RepoPolicy(common_dir, None, None, source, f"{source} is no file")
+        try:
+            entry = _cached(common_dir, blob, source)
+        except ManifestError as exc:
+            first = exc.problems[0] if exc.problems else str(exc)
+            return RepoPolicy(common_dir, None, None, source, f"invalid manifest: {first}")
+        return RepoPolicy(common_dir, entry.manifest, entry.compiled, source)
+    source = f"{DEFAULT_MANIFEST} on {candidates[0]}"
+    if configured:
+        return RepoPolicy(common_dir, None, None, source,
+                          f"no {DEFAULT_MANIFEST} on {configured} (nor on origin/{configured})")
+    return RepoPolicy(common_dir, None, None, source)
+
+
+def _cached(common_dir: str, blob: str, source: str) -> cache.Entry:
+    def parse() -> Manifest:
+        from gitorch.manifest.loading import parse_manifest
+
+        data = _git(common_dir, "cat-file", "blob", blob)
+        if data is None:
+            raise ManifestError([f"{source}: cannot read blob {blob[:12]}"])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError([f"{source}: not UTF-8 text"]) from None
+        return parse_manifest(text, source)
+
+    return cache.cached(Path(common_dir) / "gitorch" / "cache", blob, parse, Path(source))
+
+
+def _batch_check(common_dir: str, names: list[str]) -> list[tuple[str, str] | None]:
+    """(object id, type) of each ``rev:path`` name, None where git finds none."""
+    out = _git(common_dir, "cat-file", "--batch-check", stdin="".join(f"{n}\n" for n in names))
+    if out is None:
+        raise OSError(f"git cat-file failed in {common_dir}")
+    answers: list[tuple[str, str] | None] = []
+    for line in out.decode("utf-8", errors="replace").splitlines():
+        parts = line.split()
+        answers.append((parts[0], parts[1]) if len(parts) == 3 else None)
+    if len(answers) != len(names):
+        raise OSError(f"git cat-file gave {len(answers)} answers to {len(names)} questions")
+    return answers
+
+
+def _git(git_dir: str, *args: str, stdin: str | None = None) -> bytes | None:
+    proc = subprocess.run(["git", "--git-dir", git_dir, *args], capture_output=True,
+                          input=stdin.encode() if stdin is not None else None,
+                          env=_env())
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _env() -> dict[str, str]:
+    # a hook's GIT_DIR (and the like) must not redirect the --git-dir we name
+    return {k: v for k, v in os.environ.items()
+            if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")}
+
+
+class Policies:
+    """Policies and places met while judging one event, each loaded once."""
+
+    def __init__(self) -> None:
+        self._policies: dict[str, RepoPolicy] = {}
+
+    def policy(self, common_dir: str) -> RepoPolicy:
+        found = self._policies.get(common_dir)
+        if found is None:
+            found = self._policies[common_dir] = load_policy(common_dir)
+        return found
+
+    def place(self, checkout: Checkout) -> Place:
+        policy = self.policy(checkout.common_dir)
+        manifest = policy.manifest
+        if manifest is None:
+            return Place(checkout, policy, None, None)
+        team = manifest.team_of_branch(checkout.branch) if checkout.branch else None
+        misplaced = None
+        if team is None:
+            where = manifest.worktrees_dir(Path(checkout.main_root))
+            name = os.path.basename(checkout.root)
+            if name in manifest.teams and os.path.dirname(checkout.root) == str(where):
+                misplaced = TeamName(name)
+        return Place(checkout, policy, team, misplaced)
