@@ -1,4 +1,4 @@
-"""`gitorch demo`: the seed's whole flow, run for real on a generated sample project.
+"""`gitorch demo`: the ten-team playbook's whole flow, run for real on a generated sample project.
 
 It plays every part itself: the lead who sets up the shared server and the teams'
 worktrees, and ten teams that expand their mega-files, commit and push as their own

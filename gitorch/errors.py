@@ -48,6 +48,7 @@ class ManifestError(GitorchError):
 
 
 class CheckFailed(GitorchError):
-    """The check ran and found a problem: a violation, a conflict, a failed gate (exit 1)."""
+    """The check ran and found a problem: a violation, a conflict, a failed gate (exit 1).
+    With an empty message the command has reported the problem already."""
 
     exit_code = EXIT_PROBLEM

@@ -14,7 +14,10 @@ import sys
 
 def main() -> None:
     try:
-        from gitorch.agents.guard import main as run_guard
+        if sys.argv[1:2] == ["commit"]:
+            from gitorch.agents.commitcheck import main as run_guard
+        else:
+            from gitorch.agents.guard import main as run_guard
     except BaseException as exc:
         first = (str(exc).splitlines() or [""])[0]
         sys.stderr.write(f"gitorch: refused: internal error loading the guard: "

@@ -1,4 +1,4 @@
-"""Mega-files: YAML that expands into many files inside one team's scope (CONTRACT section 5).
+"""Mega-files: YAML that expands into many files inside one team's scope (docs/progress.md, "Mega-files").
 
 ```yaml
 megafile: core_entities
@@ -113,7 +113,7 @@ def load_megafile(path: Path) -> MegaFile:
 
 def parse_megafile(data: Any, path: Path) -> MegaFile:
     def bad(message: str) -> UsageError:
-        return UsageError(f"{path}: {message}", hint="see README, 'Mega-files'")
+        return UsageError(f"{path}: {message}", hint="see docs/progress.md, 'Mega-files'")
 
     if not isinstance(data, dict):
         raise bad("a mega-file is a mapping with 'megafile' and 'rules'")

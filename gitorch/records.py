@@ -2,7 +2,7 @@
 
 The merge engine builds an IntegrationReport; the quality stage fills a QualityResult;
 the report stage renders the record. ``to_dict`` gives the contract's JSON shapes
-(CONTRACT section 4) with more keys where they help.
+(docs/integrate.md and docs/reports.md list the keys) with more keys where they help.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Where every team stands: state, commits, lines against target, violations.
 
 Each team's branch is read as the local ``<prefix><team>``, else ``<remote>/<prefix><team>``
-(CONTRACT section 2); everything is measured against the base branch, found the same way.
+(docs/progress.md); everything is measured against the base branch, found the same way.
 
-Choices, documented in README:
+Choices, documented in docs/progress.md:
 - ``commits`` counts the commits on the team branch that the base does not have,
   signal commits (empty commits with a ``Gitorch-State`` trailer) excluded.
 - ``loc_added`` counts lines added since the merge base with the base branch in the
@@ -40,7 +40,6 @@ BLOCKED = "blocked"
 READY = "ready"
 WAITING = "waiting"
 STALE = "stale"
-ALL_STATES = (NOT_STARTED, WORKING, BLOCKED, READY, WAITING, STALE)
 DEADLOCK_ADVICE = ("each team waits for the next, so none can move. Way out: the teams agree "
                    "on the smallest interface one needs from the other, one of them commits it "
                    "as a shared stub that both build on, and both signal working")

@@ -1,7 +1,7 @@
 """Benchmark: ``gitorch conflicts`` against ``git merge-tree --stdin`` over every pair.
 
-Builds a synthetic repository (scripts/synthrepo.py; by default the seed's scale: 30
-teams of 20 files x 500 lines, 10k lines each, the seed's upper target_loc, and 10
+Builds a synthetic repository (scripts/synthrepo.py; by default the ten-team playbook's scale: 30
+teams of 20 files x 500 lines, 10k lines each, the playbook's upper target_loc, and 10
 shared files of which each team edits 5), then times, in the same run, the whole
 ``gitorch conflicts --json`` process and one ``git merge-tree --stdin`` process
 merging all 435 pairs of team branches. Every run is cold: a fresh process on a fresh

@@ -1,6 +1,6 @@
 """Benchmark: ``gitorch integrate`` against sequential ``git merge --no-ff`` of the same branches.
 
-Builds synthetic repositories with ``git fast-import`` (the seed's scale: 10 teams, about
+Builds synthetic repositories with ``git fast-import`` (the ten-team playbook's scale: 10 teams, about
 500 files and 80,000 lines; then 50 teams to show growth), and in the same run times
 
 * gitorch: ``python -m gitorch integrate --fix`` as a whole process (start-up included),

@@ -1,6 +1,6 @@
 """Benchmark: gitorch's quality stage against coverage.py run by hand on the same tree.
 
-A synthetic project at the seed's scale (10 teams, 500 Python modules, about 80,000
+A synthetic project at the ten-team playbook's scale (10 teams, 500 Python modules, about 80,000
 lines), one merge commit per team on an integration chain. Three timings, same machine,
 same run:
 

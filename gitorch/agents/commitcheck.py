@@ -13,12 +13,16 @@ from __future__ import annotations
 import os
 import subprocess
 
-from gitorch.agents.guard import ADVICE, Outcome
+from gitorch.agents.guard import ADVICE, Outcome, finish
 from gitorch.agents.locate import checkout_of
 from gitorch.agents.policy import Policies
 
 
-def run(args: list[str]) -> Outcome:
+def main() -> None:
+    finish(run())
+
+
+def run() -> Outcome:
     try:
         return check(os.getcwd())
     except Exception as exc:    # fail closed: the commit is refused, in one line

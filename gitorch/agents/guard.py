@@ -172,10 +172,6 @@ class Guard:
         home = checkout_of(self.cwd)
         self.home: Place | None = self.policies.place(home) if home is not None else None
 
-    @property
-    def home_team(self) -> TeamName | None:
-        return self.home.team if self.home is not None else None
-
     def judge_path(self, raw: str, *, follow: bool = True) -> Refusal | None:
         """Why the agent may not write ``raw`` (relative to the event's cwd), or None."""
         path = resolve(raw, self.cwd, follow_last=follow)
@@ -385,12 +381,8 @@ def notify(event: Event, message: str) -> Outcome:
 
 
 def run(argv: Sequence[str], stdin: TextIO) -> Outcome:
-    """``--agent A`` (the hook), or ``commit`` (the worktree's commit hooks)."""
+    """``--agent A``: answer the hook event on ``stdin``."""
     args = list(argv)
-    if args[:1] == ["commit"]:
-        from gitorch.agents import commitcheck
-
-        return commitcheck.run(args[1:])
     agent = "claude"
     if "--agent" in args:
         at = args.index("--agent")
@@ -421,10 +413,21 @@ def fault(agent: str, why: str, kind: str, name: str = "PreToolUse") -> Outcome:
 
 
 def main() -> None:
-    from gitorch.process import leave, short_lived
+    import gc
 
-    short_lived()
-    outcome = run(sys.argv[1:], sys.stdin)
-    sys.stdout.write(outcome.stdout)
-    sys.stderr.write(outcome.stderr)
-    leave(outcome.code)
+    gc.disable()        # a short process (see gitorch.process)
+    finish(run(sys.argv[1:], sys.stdin))
+
+
+def finish(outcome: Outcome) -> None:
+    """Print the outcome and end the process with its code, without the interpreter's
+    teardown (nothing here starts a thread or leaves a file open)."""
+    code = outcome.code
+    try:
+        sys.stdout.write(outcome.stdout)
+        sys.stderr.write(outcome.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):       # the agent closed the pipe: refuse all the same
+        code = code or 2
+    os._exit(code)

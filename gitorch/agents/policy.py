@@ -6,7 +6,9 @@ does. The base is ``git config gitorch.base`` (``gitorch agents setup`` writes i
 ``main`` or ``master``; the local branch, else ``origin/<base>``. One ``git cat-file``
 names the manifest's blob; the validated manifest and its compiled scopes come from the
 manifest cache (``gitorch.manifest.cache``) under the repository's ``gitorch/cache``,
-keyed by that blob id, so an unchanged manifest costs no YAML and no validation.
+keyed by that blob id, so an unchanged manifest costs no YAML and no validation. The
+blob id found for a base tip is remembered there too (``guard-refs``): while the base
+does not move, the guard reads the tip from the ref files and starts no git at all.
 
 A repository without ``gitorch.base`` and without a manifest on ``main`` or ``master`` is
 not a gitorch repository: none of the guard's business. One that names a base whose
@@ -15,8 +17,8 @@ manifest cannot be read has a broken policy, and the guard refuses (fails closed
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from gitorch.manifest.records import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 
 BASE_KEY = "gitorch.base"
+MEMO = "guard-refs"
 
 
 @dataclass(frozen=True)
@@ -56,27 +59,98 @@ class Place:
 def load_policy(common_dir: str) -> RepoPolicy:
     configured = config_value(common_dir, "gitorch", "base")
     candidates = [configured] if configured else ["main", "master"]
-    names = [f"{ref}{c}:{DEFAULT_MANIFEST}" for c in candidates
-             for ref in ("refs/heads/", "refs/remotes/origin/")]
+    refs = [f"{prefix}{c}" for c in candidates for prefix in ("refs/heads/", "refs/remotes/origin/")]
+    memo = _read_memo(common_dir)
+    for ref in refs:
+        tip = read_ref(common_dir, ref)
+        if tip is None:
+            continue
+        known = memo.get(ref)
+        if known is not None and known[0] == tip:
+            return _policy(common_dir, ref, known[1], "blob")
+        break                   # the first base there is has moved: ask git
+    names = [f"{ref}:{DEFAULT_MANIFEST}" for ref in refs]
     found = _batch_check(common_dir, names)
-    for name, answer in zip(names, found, strict=True):
+    for ref, answer in zip(refs, found, strict=True):
         if answer is None:
             continue
         blob, kind = answer
-        source = f"{DEFAULT_MANIFEST} on {name.split(':', 1)[0].removeprefix('refs/heads/')}"
-        if kind != "blob":
-            return RepoPolicy(common_dir, None, None, source, f"{source} is no file")
-        try:
-            entry = _cached(common_dir, blob, source)
-        except ManifestError as exc:
-            first = exc.problems[0] if exc.problems else str(exc)
-            return RepoPolicy(common_dir, None, None, source, f"invalid manifest: {first}")
-        return RepoPolicy(common_dir, entry.manifest, entry.compiled, source)
+        tip = read_ref(common_dir, ref)
+        if tip is not None and kind == "blob":
+            _write_memo(common_dir, {**memo, ref: (tip, blob)})
+        return _policy(common_dir, ref, blob, kind)
     source = f"{DEFAULT_MANIFEST} on {candidates[0]}"
     if configured:
         return RepoPolicy(common_dir, None, None, source,
                           f"no {DEFAULT_MANIFEST} on {configured} (nor on origin/{configured})")
     return RepoPolicy(common_dir, None, None, source)
+
+
+def _policy(common_dir: str, ref: str, blob: str, kind: str) -> RepoPolicy:
+    source = f"{DEFAULT_MANIFEST} on {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
+    if kind != "blob":
+        return RepoPolicy(common_dir, None, None, source, f"{source} is no file")
+    try:
+        entry = _cached(common_dir, blob, source)
+    except ManifestError as exc:
+        first = exc.problems[0] if exc.problems else str(exc)
+        return RepoPolicy(common_dir, None, None, source, f"invalid manifest: {first}")
+    return RepoPolicy(common_dir, entry.manifest, entry.compiled, source)
+
+
+def read_ref(common_dir: str, ref: str) -> str | None:
+    """The object id ``ref`` points at, read from the ref files (loose, then packed-refs);
+    None when it is not there or the repository keeps its refs otherwise (reftable)."""
+    for _ in range(5):                  # a symbolic ref names another; follow a few
+        try:
+            with open(os.path.join(common_dir, ref), encoding="utf-8") as fh:
+                text = fh.read().strip()
+        except (OSError, UnicodeDecodeError):
+            break
+        if text.startswith("ref: "):
+            ref = text[len("ref: "):]
+            continue
+        return text if _is_oid(text) else None
+    try:
+        with open(os.path.join(common_dir, "packed-refs"), encoding="utf-8") as fh:
+            for line in fh:
+                oid, _, name = line.rstrip("\n").partition(" ")
+                if name == ref and _is_oid(oid):
+                    return oid
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def _read_memo(common_dir: str) -> dict[str, tuple[str, str]]:
+    """ref -> (tip, blob id of its gitorch.yaml), as found the last time git was asked."""
+    out: dict[str, tuple[str, str]] = {}
+    try:
+        with open(os.path.join(common_dir, "gitorch", "cache", MEMO), encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 3 and _is_oid(parts[1]) and _is_oid(parts[2]):
+                    out[parts[0]] = (parts[1], parts[2])
+    except (OSError, UnicodeDecodeError):
+        pass
+    return out
+
+
+def _write_memo(common_dir: str, memo: dict[str, tuple[str, str]]) -> None:
+    where = os.path.join(common_dir, "gitorch", "cache")
+    tmp = os.path.join(where, f".{MEMO}.{os.getpid()}")
+    try:
+        os.makedirs(where, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{ref} {tip} {blob}\n" for ref, (tip, blob) in sorted(memo.items())))
+        os.replace(tmp, os.path.join(where, MEMO))
+    except OSError:             # a read-only repository: no memo, git is asked each time
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _cached(common_dir: str, blob: str, source: str) -> cache.Entry:
@@ -110,6 +184,8 @@ def _batch_check(common_dir: str, names: list[str]) -> list[tuple[str, str] | No
 
 
 def _git(git_dir: str, *args: str, stdin: str | None = None) -> bytes | None:
+    import subprocess  # not at the top: while the base does not move, no git is started
+
     proc = subprocess.run(["git", "--git-dir", git_dir, *args], capture_output=True,
                           input=stdin.encode() if stdin is not None else None,
                           env=_env())

@@ -6,7 +6,14 @@ import sys
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import (
+    Context,
+    json_option,
+    main,
+    manifest_option,
+    pass_context,
+    print_json,
+)
 from gitorch.errors import CheckFailed
 
 

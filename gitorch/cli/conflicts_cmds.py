@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context
 from gitorch.manifest import TeamName
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import json_option, main, print_json
+from gitorch.cli.base import json_option, main, print_json
 
 
 @main.command()
@@ -15,7 +15,7 @@ from gitorch.cli import json_option, main, print_json
 @click.option("--verbose", is_flag=True, help="Show every line each step prints.")
 @json_option
 def demo(directory: Path, verbose: bool, as_json: bool) -> None:
-    """Run the seed's whole flow on a generated ten-team project in DIRECTORY."""
+    """Run the whole flow (worktrees, hook, conflicts, integrate) on a generated project in DIRECTORY."""
     from gitorch.demo import run_demo
 
     echo = (lambda _line: None) if as_json else click.echo

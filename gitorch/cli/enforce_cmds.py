@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
-from gitorch.errors import UsageError
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import CheckFailed, UsageError
 
 
 @main.group()
@@ -157,7 +157,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
             lines[0] = f"{name}: {verdict.reason}"
             click.echo("\n".join(lines))
     if not verdict.accepted:
-        raise SystemExit(1)
+        raise CheckFailed("")       # the lines above say why
 
 
 @main.command("init-worktrees")

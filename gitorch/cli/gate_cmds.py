@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.errors import CheckFailed
 
 
 @main.command()
@@ -81,4 +82,4 @@ def gate(obj: Context, base: str | None, head: str | None, team: str | None, tes
             click.echo(f"{omitted} more findings are not annotated: see the step summary")
         click.echo(actions.text_report(result), nl=False)
     if not result.passed:
-        raise SystemExit(1)
+        raise CheckFailed("")       # the report above says why

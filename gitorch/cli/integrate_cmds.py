@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import UsageError
 
 if TYPE_CHECKING:

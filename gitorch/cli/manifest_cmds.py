@@ -1,4 +1,4 @@
-"""Commands on the manifest alone: validate, owner, brief, codeowners.
+"""Commands on the manifest alone: validate, schema, owner, brief, codeowners.
 
 None of them needs the repository's objects, so none of them imports pygit2: `owner`
 is run as a whole process in scripts and hooks, and its start-up time counts.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.loading import load_manifest
@@ -125,3 +125,21 @@ def codeowners(obj: Context, as_json: bool) -> None:
         print_json(result.as_json())
         return
     click.echo(result.text, nl=False)
+
+
+@main.command("schema")
+@json_option
+def schema(as_json: bool) -> None:
+    """Print the manifest's JSON Schema (for editors and CI: save it and point them at it).
+
+    With --json: {"path": where the installed package keeps it, "schema": the schema}.
+    """
+    import json
+
+    from gitorch.manifest.loading import schema_path
+
+    text = schema_path().read_text(encoding="utf-8")
+    if as_json:
+        print_json({"path": str(schema_path()), "schema": json.loads(text)})
+    else:
+        click.echo(text, nl=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli import (
+from gitorch.cli.base import (
     Context,
     json_option,
     main,

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from gitorch.errors import RepoError
 
-ZERO_OID = "0" * 40
 TREE_MODE = b"40000"
 
 

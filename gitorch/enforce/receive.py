@@ -1,7 +1,7 @@
 """The server hook's decision: ref updates in, verdicts out.
 
-``judge_push`` applies CONTRACT section 3 to the ref updates of one push and returns
-one verdict per ref. It reads the repository through ``gitorch.hookgit`` (git itself,
+``judge_push`` applies the server's rules (docs/enforcement.md) to the ref updates of one push and returns
+one verdict per ref. It reads the repository through ``gitorch.enforce.gitread`` (git itself,
 no pygit2: start-up is most of a hook's cost) and never prints, reads stdin or exits:
 ``gitorch.hooks`` does the I/O around it.
 
@@ -73,7 +73,7 @@ class Verdict:
 
 
 def identity(env: Mapping[str, str]) -> str | None:
-    """The pusher: the first identity variable (CONTRACT order) set to a non-empty value."""
+    """The pusher: the first identity variable (in the documented order) set to a non-empty value."""
     for name in IDENTITY_VARIABLES:
         value = env.get(name, "").strip()
         if value:
@@ -105,11 +105,6 @@ def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
     except UnicodeDecodeError:
         raise ManifestError([f"{where}: not UTF-8 text"]) from None
     return parse_manifest(text, where)
-
-
-def collision_key(path: str) -> str:
-    """Equal keys: the same file on a case-insensitive, normalising file system (macOS, Windows)."""
-    return hookgit.collision_key(path)
 
 
 # --------------------------------------------------------------------------- the engine

@@ -5,7 +5,7 @@ merge commits that starts at the base tip (first parent: the chain so far, secon
 team's head). Nothing touches a working tree, an index, HEAD or a team branch; the
 integration branch moves once, at the end, with compare-and-swap.
 
-The --fix policy (documented in README, "Integration"):
+The --fix policy (documented in docs/integrate.md):
 
 * a conflicting hunk goes to the team of higher priority. The chain side of a hunk
   belongs to the merged team whose merge brought its lines (first-parent blame of the

@@ -1,4 +1,4 @@
-"""A team's brief: what the seed playbook pastes into each team's window, from the manifest.
+"""A team's brief: what each team (or its agent) is told at the start, from the manifest.
 
 Mission, the paths the team may write (and the shared ones), its place among sub-teams,
 what it depends on and waits for, its line target, its branch and worktree, and how to

@@ -12,7 +12,6 @@ from pathlib import Path
 from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
-from gitorch.manifest.scope import CompiledOwnership
 
 
 def find_manifest(repo_root: Path | None, explicit: str | os.PathLike[str] | None) -> Path:
@@ -57,6 +56,15 @@ def load_text(data: bytes, path: Path | str, cache_dir: Path | None = None,
     return cache.cached(cache_dir, blob or cache.blob_id(data), parse, Path(path))
 
 
+def schema_path() -> Path:
+    """The manifest's JSON Schema, as shipped inside the package (package data)."""
+    return Path(__file__).with_name("gitorch.schema.json")
+
+
+def schema_text() -> str:
+    return schema_path().read_text(encoding="utf-8")
+
+
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
     from gitorch.manifest.ownership import Ownership
@@ -65,9 +73,3 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     manifest = parse(text, Path(path))
     return manifest.with_ownership(Ownership.from_manifest(manifest))
 
-
-def compiled_of(manifest: Manifest) -> CompiledOwnership:
-    """The manifest's scopes compiled for per-path matching (the hook's form)."""
-    from gitorch.manifest.ownership import Ownership
-
-    return CompiledOwnership(Ownership.from_manifest(manifest))

@@ -419,12 +419,6 @@ def _plainness(path: str) -> tuple[int, bool, int, int, str]:
             -path.count("x"), path)
 
 
-def scope_within(inner: Sequence[str], outer: Sequence[str]) -> str | None:
-    """The first pattern of ``inner`` that can match a path ``outer`` does not, else None."""
-    found = scope_escape(inner, outer)
-    return found[0] if found is not None else None
-
-
 def scope_escape(inner: Sequence[str], outer: Sequence[str]) -> tuple[str, str] | None:
     """(pattern of ``inner``, a path it matches that ``outer`` does not), or None.
 

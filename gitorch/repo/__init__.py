@@ -4,7 +4,7 @@ Everything happens on objects in memory; nothing here touches a working tree or
 index that the user owns. Ref updates are compare-and-swap. Split by seam:
 ``core`` (objects, names, history, refs), ``merge`` (trees and merges in memory),
 ``work`` (throw-away checkouts, worktrees and git's command line). The server hook's
-hot path reads through ``gitorch.hookgit`` instead (git's command line, no pygit2).
+hot path reads through ``gitorch.enforce.gitread`` instead (git's command line, no pygit2).
 """
 
 from __future__ import annotations

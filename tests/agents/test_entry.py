@@ -37,14 +37,17 @@ def test_the_click_command_gives_the_same_answer(shared_shop: Shop, cli: Cli) ->
 
 
 def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
+    """While the base branch does not move, a decision starts no git and imports no
+    subprocess: the tip is read from the ref files, the manifest from the cache."""
     shop = shared_shop
     text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
-    guard_process("claude", text, shop.alpha)          # the manifest is in the cache now
+    guard_process("claude", text, shop.alpha)   # the manifest is cached, the base tip known
     probe = ("import io, sys\n"
              "from gitorch.agents.guard import run\n"
              f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
              "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage'})\n"
+             "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage', "
+             "'subprocess'})\n"
              "print(outcome.code, heavy)\n")
     proc = subprocess.run([sys.executable, "-I", "-c", probe], cwd=shop.alpha,
                           capture_output=True, text=True)

@@ -179,3 +179,18 @@ def test_a_repository_without_gitorch_is_none_of_its_business(tmp_path: Path) ->
     git(other, "commit", "-qm", "x")
     assert_allowed("claude", guard("claude", event("claude-write", cwd=str(other),
                                                    path=f"{other}/anything.py")))
+
+
+def test_a_moved_base_is_read_again(shop: Shop) -> None:
+    path = f"{shop.alpha}/src/api/x.py"
+    assert_refused("claude", guard("claude", event("claude-write", cwd=str(shop.alpha),
+                                                   path=path)))
+    shop.repo.commit("beta's paths go to alpha", {"gitorch.yaml": (
+        shop.main / "gitorch.yaml").read_text().replace('owns: ["src/api/**"]',
+                                                        'owns: ["src/web/**"]').replace(
+        'owns: ["src/core/**"]', 'owns: ["src/core/**", "src/api/**"]')})
+    assert_allowed("claude", guard("claude", event("claude-write", cwd=str(shop.alpha),
+                                                   path=path)))
+    shop.repo.git("pack-refs", "--all")          # the tip now read from packed-refs
+    assert_allowed("claude", guard("claude", event("claude-write", cwd=str(shop.alpha),
+                                                   path=path)))

@@ -20,9 +20,6 @@ from gitorch.manifest.cache import Entry
 from gitorch.manifest.loading import load_manifest
 from tests.conftest import MINIMAL_MANIFEST
 
-# some tests here change the stamp's inputs for a moment: under xdist they share one worker
-pytestmark = pytest.mark.xdist_group("manifest-cache")
-
 
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "gitorch.yaml"
@@ -123,7 +120,22 @@ def _inputs() -> Iterator[Path]:
 
 
 @pytest.fixture
-def both_caches(repo, tmp_path: Path):  # type: ignore[no-untyped-def]
+def stamp_lock() -> Iterator[None]:
+    """Held while a test changes the stamp's inputs for a moment or compares stamps: other
+    xdist workers' tests that do either wait (the rest only see a cache miss)."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "gitorch-tests-stamp.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def both_caches(repo, tmp_path: Path, stamp_lock: None):  # type: ignore[no-untyped-def]
     """A repository whose manifest both the CLI's loader and the hook's reader cache."""
     repo.commit("init", {"gitorch.yaml": MINIMAL_MANIFEST, "README.md": "hi\n"})
     cli_cache = tmp_path / "cli-cache"

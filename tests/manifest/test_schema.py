@@ -1,4 +1,4 @@
-"""The JSON Schema in manifests/ says what the loader accepts; the examples pass both."""
+"""The JSON Schema shipped in the package says what the loader accepts; the examples pass both."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import yaml
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import records as m
-from gitorch.manifest.loading import load_manifest, parse_manifest
+from gitorch.manifest.loading import load_manifest, parse_manifest, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "manifests" / "gitorch.schema.json").read_text())
+SCHEMA = json.loads(schema_text())
 EXAMPLES = [*sorted((ROOT / "manifests").glob("*.yaml")), ROOT / "gitorch.yaml"]
 
 
@@ -88,3 +88,11 @@ def test_schema_and_loader_reject_the_same_documents(data: dict[str, Any]) -> No
     assert schema_errors(data)
     with pytest.raises(ManifestError):
         parse_manifest(yaml.safe_dump(data), "m.yaml")
+
+
+def test_gitorch_schema_prints_the_shipped_schema(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("schema", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == SCHEMA
+    as_json = json.loads(cli("schema", "--json", cwd=tmp_path).stdout)
+    assert as_json["schema"] == SCHEMA and Path(as_json["path"]).is_file()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pathspec import GitIgnoreSpec
 
-from gitorch.manifest.ownership import scope_escape, scope_overlap, scope_within
+from gitorch.manifest.ownership import scope_escape, scope_overlap
 
 
 @pytest.mark.parametrize(("a", "b", "witness"), [
@@ -40,4 +40,3 @@ def test_overlap(a: list[str], b: list[str], witness: str | None) -> None:
 ])
 def test_within(inner: list[str], outer: list[str], escape: tuple[str, str] | None) -> None:
     assert scope_escape(inner, outer) == escape
-    assert scope_within(inner, outer) == (escape[0] if escape else None)

@@ -247,7 +247,7 @@ def test_malformed_megafiles_are_usage_errors(shop: GitRepo, cli: Cli, text: str
     mega = write_megafile(shop, text)
     result = cli("expand", mega, cwd=shop.path)
     assert result.exit_code == 2
-    assert result.output == f"gitorch: mega.yaml: {message}; see README, 'Mega-files'\n"
+    assert result.output == f"gitorch: mega.yaml: {message}; see docs/progress.md, 'Mega-files'\n"
 
 
 def test_unreadable_and_invalid_yaml(shop: GitRepo, cli: Cli) -> None:

@@ -1,0 +1,145 @@
+"""The command layer's shared parts: the group, the context, options, error mapping.
+
+Each command parses its options, opens a context (repository, manifest), calls a
+core function with keyword arguments and prints what comes back. Expected failures
+(GitorchError) become one line on stderr and exit 1 or 2; anything else becomes one
+line plus a pointer to --debug, never a traceback unless asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from gitorch import __version__
+from gitorch.errors import EXIT_USAGE, GitorchError, ManifestError
+from gitorch.manifest import Manifest
+from gitorch.manifest.loading import find_manifest, load_manifest
+
+if TYPE_CHECKING:
+    from gitorch import repo as git
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Context:
+    """What every command needs, opened lazily: the repository and the manifest."""
+
+    manifest_option: str | None = None
+    repo_option: str | None = None
+    debug: bool = False
+    _repo: git.Repository | None = field(default=None, repr=False)
+    _manifest: Manifest | None = field(default=None, repr=False)
+
+    @property
+    def repo(self) -> git.Repository:
+        if self._repo is None:
+            from gitorch.repo import open_repo  # pygit2 is loaded only by commands that need it
+
+            self._repo = open_repo(self.repo_option)
+        return self._repo
+
+    @property
+    def root(self) -> Path:
+        from gitorch.repo import repo_root
+
+        return repo_root(self.repo)
+
+    def manifest_path(self) -> Path:
+        root: Path | None
+        try:
+            root = self.root
+        except GitorchError:
+            root = Path(self.repo_option) if self.repo_option else None
+        return find_manifest(root, self.manifest_option)
+
+    @property
+    def manifest(self) -> Manifest:
+        if self._manifest is None:
+            path = self.manifest_path()
+            # the validated manifest is cached inside the repository it belongs to, when
+            # manifest_path() opened one (it usually has)
+            cache = Path(self._repo.path) / "gitorch" / "cache" if self._repo is not None else None
+            self._manifest = load_manifest(path, cache)
+        return self._manifest
+
+
+class GitorchGroup(click.Group):
+    """Turns expected failures into one line and an exit code; hides tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GitorchError as exc:
+            if isinstance(exc, ManifestError):
+                for line in exc.problems:
+                    click.echo(line, err=True)
+                if exc.hint:
+                    click.echo(f"gitorch: {exc.hint}", err=True)
+            elif str(exc):      # an empty message: the command has said it already
+                click.echo(f"gitorch: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("gitorch: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # the last line of defence: one line, never a traceback
+            obj = ctx.obj
+            if (isinstance(obj, Context) and obj.debug) or os.environ.get("GITORCH_DEBUG"):
+                import traceback
+
+                traceback.print_exc()
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"gitorch: internal error: {type(exc).__name__}: {first}; "
+                       "run again with --debug for details", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=GitorchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--manifest", "manifest_option", metavar="PATH", envvar="GITORCH_MANIFEST",
+              help="Manifest file (default: gitorch.yaml at the repository root).")
+@click.option("--repo", "repo_option", metavar="DIR", help="Repository (default: the current one).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(__version__, prog_name="gitorch")
+@click.pass_context
+def main(ctx: click.Context, manifest_option: str | None, repo_option: str | None,
+         debug: bool) -> None:
+    """Run many parallel teams on one git repository: scopes, overlaps, integration."""
+    ctx.obj = Context(manifest_option=manifest_option, repo_option=repo_option, debug=debug)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON document on stdout.")(func)
+
+
+def manifest_option(func: F) -> F:
+    """Accept --manifest after the command name too (the contract: every command takes it)."""
+    def store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value:
+            obj = ctx.find_object(Context)
+            if obj is not None:
+                obj.manifest_option = value
+                obj._manifest = None
+    return click.option("--manifest", metavar="PATH", expose_value=False, callback=store,
+                        is_eager=True, help="Manifest file.")(func)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
