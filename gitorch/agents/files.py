@@ -41,6 +41,7 @@ BEGIN = "<!-- gitorch:begin (written by 'gitorch agents setup'; rerun it rather 
 END = "<!-- gitorch:end -->"
 GUARD_MARK = "-m gitorch.guard"
 OLD_BRIEF = "TEAM_BRIEF.md"
+CODEX_MAX_BYTES = 32 * 1024      # Codex's project_doc_max_bytes
 
 # the files each agent gets, besides GITORCH.md
 AGENT_FILES = {
@@ -172,7 +173,14 @@ def setup_worktree(manifest: Manifest, team: TeamName, worktree: Path, agents: S
             theirs = own.read_text(encoding="utf-8", errors="replace") if own.is_file() else ""
             body = brief_text + (f"\n---\n\n{theirs}" if theirs.strip() else "")
             override = body.rstrip("\n")
-            writer.write("AGENTS.override.md", functools.partial(_block, body=override))
+            if writer.write("AGENTS.override.md", functools.partial(_block, body=override)):
+                size = (worktree / "AGENTS.override.md").stat().st_size
+                if size > CODEX_MAX_BYTES:
+                    last = writer.done[-1]
+                    writer.done[-1] = Written(last.path, last.action,
+                                              f"{size // 1024} KiB: Codex reads the first 32 KiB "
+                                              "(the brief comes first; the end of AGENTS.md is "
+                                              "cut)")
             writer.write(SETTINGS["codex"], lambda old: _hook_settings("codex", old, python))
         elif agent == "gemini":
             writer.write(SETTINGS["gemini"], lambda old: _gemini_settings(old, python))

@@ -37,6 +37,12 @@ def test_out_of_scope_is_refused_at_commit_even_with_no_verify(shop: Shop) -> No
                                                               "main").stdout
 
 
+def test_commit_a_judges_what_it_stages(shop: Shop) -> None:
+    (shop.alpha / "src" / "api" / "app.py").write_text("app = 2\n")      # not staged yet
+    code, out = commit(shop.alpha, "-a", "-m", "all of it")
+    assert code != 0 and REFUSED in out
+
+
 def test_a_rename_across_scopes_counts_both_paths(shop: Shop) -> None:
     git(shop.alpha, "mv", "src/api/app.py", "src/core/app.py")      # out of beta's paths
     code, out = commit(shop.alpha, "--no-verify", "-m", "take it")

@@ -128,6 +128,20 @@ def test_only_the_agents_named(tmp_path: Path, cli: Cli) -> None:
                           "cursor, aider (comma-separated)\n")
 
 
+def test_a_long_agents_md_is_reported(tmp_path: Path, cli: Cli) -> None:
+    shop = make_shop(tmp_path, cli, agents="codex",
+                     seed={"AGENTS.md": "# Rules\n" + "Keep it tidy.\n" * 3000})
+    text = cli("agents", "setup", "--agent", "codex", "--json", cwd=shop.main).output
+    files = {f["path"]: f for w in json.loads(text)["worktrees"] for f in w["files"]}
+    override = files[str(shop.alpha / "AGENTS.override.md")]
+    assert override["action"] == "unchanged"
+    assert override["note"] == ("44 KiB: Codex reads the first 32 KiB (the brief comes first; "
+                                "the end of AGENTS.md is cut)")
+    assert (shop.alpha / "AGENTS.override.md").read_text().startswith(
+        "<!-- gitorch:begin (written by 'gitorch agents setup'; rerun it rather than edit) -->\n"
+        "# Team ALPHA")
+
+
 def test_the_old_brief_goes(tmp_path: Path, cli: Cli) -> None:
     shop = make_shop(tmp_path, cli, agents="claude")
     old = shop.alpha / "TEAM_BRIEF.md"
