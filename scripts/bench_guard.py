@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -91,26 +92,35 @@ def main() -> None:
         }
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         times: dict[str, list[float]] = {name: [] for name in cases}
+        cpus: dict[str, list[float]] = {name: [] for name in cases}
         for round_ in range(args.runs + 2):        # two warm-up rounds fill the caches
             for name, (command, stdin, code) in cases.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 started = time.perf_counter()
                 proc = subprocess.run(command, input=stdin, cwd=tree, capture_output=True,
                                       text=True, env=env)
                 elapsed = time.perf_counter() - started
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 if proc.returncode != code:
                     raise SystemExit(f"{name}: exit {proc.returncode}, expected {code}: "
                                      f"{proc.stderr.strip()}")
                 if round_ >= 2:
                     times[name].append(elapsed)
+                    cpus[name].append(cpu)
         base = statistics.median(times["python -I -c pass (baseline)"])
+        base_cpu = statistics.median(cpus["python -I -c pass (baseline)"])
         print(f"{args.teams} teams, {args.runs} interleaved rounds; load average "
               f"{os.getloadavg()[0]:.2f}")
-        print(f"{'case':<52} {'best':>8} {'median':>8} {'x base':>7}")
+        print(f"{'case':<52} {'wall best':>9} {'median':>8} {'x base':>7}   "
+              f"{'CPU median':>10} {'x base':>7}")
         worst = 0.0
         for name, found in times.items():
             median = statistics.median(found)
-            print(f"{name:<52} {min(found) * 1000:7.1f}ms {median * 1000:7.1f}ms "
-                  f"{median / base:6.2f}x")
+            cpu_median = statistics.median(cpus[name])
+            print(f"{name:<52} {min(found) * 1000:7.1f}ms {median * 1000:6.1f}ms "
+                  f"{median / base:6.2f}x   {cpu_median * 1000:8.1f}ms "
+                  f"{cpu_median / base_cpu:6.2f}x")
             if name.startswith("guard entry"):
                 worst = max(worst, median)
         print(f"target: median <= {TARGET * 1000:.0f} ms per decision; slowest guard case "

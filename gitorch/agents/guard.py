@@ -22,8 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from gitorch.agents.locate import checkout_of, inside, relative, resolve
 from gitorch.agents.policy import Place, Policies
@@ -59,14 +58,12 @@ SHELL_ADVICE = ("What to do: run the command without that part. Commit through t
 MAX_LISTED = 12
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     path: str            # as the agent gave it
     follow: bool = True  # False: the file itself goes (a deletion, a move's source)
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     agent: str
     kind: str                    # PRE, POST or STOP
     name: str                    # the hook event's own name
@@ -78,19 +75,17 @@ class Event:
     unreadable: str | None = None  # a write whose target cannot be told
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     code: int
     stdout: str = ""
     stderr: str = ""
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     text: str
     owner: str | None = None       # the team that owns the path, for '--on'
     team: TeamName | None = None   # the team whose scope was applied
-    place: Place | None = field(default=None, compare=False)
+    place: Place | None = None
     advice: str | None = None      # what to do instead, when the general advice does not fit
 
 
@@ -313,7 +308,7 @@ def decide(event: Event) -> Outcome:
             refusals += guard.judge_command(event.command)
         if not refusals:
             return allow(event)
-        return deny(event, refusal_message(list(dict.fromkeys(refusals))))
+        return deny(event, refusal_message(list({r.text: r for r in refusals}.values())))
     return after(event, guard)
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitorch.agents.locate import Checkout, config_value
 from gitorch.errors import ManifestError
@@ -32,8 +32,7 @@ BASE_KEY = "gitorch.base"
 MEMO = "guard-refs"
 
 
-@dataclass(frozen=True)
-class RepoPolicy:
+class RepoPolicy(NamedTuple):
     common_dir: str
     manifest: Manifest | None
     compiled: CompiledOwnership | None
@@ -46,8 +45,7 @@ class RepoPolicy:
         return self.manifest is not None or self.problem is not None
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """What a checkout is for the guard."""
 
     checkout: Checkout

@@ -17,7 +17,7 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitorch.manifest.records import Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
@@ -60,8 +60,7 @@ def simple_commands(command: str) -> Iterator[list[str]]:
         yield current
 
 
-@dataclass(frozen=True)
-class ShellContext:
+class ShellContext(NamedTuple):
     team: TeamName
     manifest: Manifest
     compiled: CompiledOwnership
@@ -185,8 +184,7 @@ def _push_problems(args: list[str], ctx: ShellContext) -> list[str]:
 # --------------------------------------------------------------------------- after a command
 
 
-@dataclass(frozen=True)
-class Changed:
+class Changed(NamedTuple):
     path: str
     owner: str
     status: str          # git status's two letters: "??" untracked, "A " staged new, " M" ...
