@@ -299,6 +299,8 @@ def may_write_line(place: Place, team: TeamName) -> str:
 
 def decide(event: Event) -> Outcome:
     """The answer to one event, in the agent's own format."""
+    if event.kind == PRE and not (event.targets or event.command or event.unreadable):
+        return allow(event)        # a tool that writes nothing (a read, a search): no policy
     guard = Guard(event.cwd)
     if event.kind == PRE:
         refusals = [Refusal(event.unreadable)] if event.unreadable else []
