@@ -26,6 +26,7 @@ from gitorch.status import (
     StatusReport,
     compute_status,
     deadlock_lines,
+    integrated,
     note,
     percent,
     render_plain,
@@ -49,8 +50,11 @@ def rich_table(report: StatusReport) -> Table:
                   title_justify="left", expand=False)
     for name, justify in (("Team", "left"), ("State", "left"), ("Progress", "left"),
                           ("", "right"), ("LOC", "right"), ("Commits", "right"),
-                          ("Violations", "right"), ("Last activity", "left"), ("Note", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "Note")   # type: ignore[arg-type]
+                          ("Violations", "right"), ("Last activity", "left"),
+                          *((("Last integration", "left"),) if integrated(report) else ()),
+                          ("Note", "left")):
+        table.add_column(name, justify=justify,
+                         no_wrap=name not in ("Note", "Last integration"))
     for s in report.teams:
         progress: RenderableType = (
             ProgressBar(total=1.0, completed=min(1.0, s.progress), width=20)
@@ -59,7 +63,8 @@ def rich_table(report: StatusReport) -> Table:
             s.team, Text(s.state, style=STATE_STYLES.get(s.state, "")), progress,
             percent(s.progress), target_text(s), str(s.commits),
             Text(str(s.violations), style="bold red" if s.violations else ""),
-            s.last_activity or "-", note(s),
+            s.last_activity or "-",
+            *((s.last_integration or "-",) if integrated(report) else ()), note(s),
         )
     return table
 

@@ -110,6 +110,64 @@ class Dropped:
 TeamState = Literal["merged", "skipped", "missing", "unchanged"]
 
 
+# --------------------------------------------------------------------------- keep green
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One execution of the test command on one commit (``integrate --keep-green``)."""
+
+    __test__ = False                # not a pytest class
+
+    commit: str
+    teams: tuple[TeamName, ...]     # the teams merged into it, in merge order
+    passed: bool
+    failed_tests: tuple[str, ...] = ()
+    seconds: float = 0.0
+    purpose: str = ""               # tip, base, search, alone, pair, retry
+    timed_out: bool = False         # killed at the test timeout: counts as failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commit": self.commit, "teams": list(self.teams), "passed": self.passed,
+                "failed_tests": list(self.failed_tests), "seconds": round(self.seconds, 3),
+                "purpose": self.purpose, "timed_out": self.timed_out}
+
+
+@dataclass(frozen=True)
+class Culprit:
+    """A team whose merge made tests fail, and the team left out for it."""
+
+    team: TeamName
+    kind: Literal["alone", "interaction"]
+    with_: tuple[TeamName, ...]     # interaction: the earlier team(s) it fails with
+    failing_tests: tuple[str, ...]
+    decided_by: str                 # the rule that chose the team left out
+    left_out: TeamName              # the team left out (with its dependents)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"team": self.team, "kind": self.kind, "with": list(self.with_),
+                "failing_tests": list(self.failing_tests), "decided_by": self.decided_by,
+                "left_out": self.left_out}
+
+
+@dataclass(frozen=True)
+class KeepGreen:
+    """What ``integrate --keep-green`` found: culprits, flaky tests, every test run."""
+
+    culprits: tuple[Culprit, ...] = ()
+    flaky_tests: tuple[str, ...] = ()
+    test_runs: tuple[TestRun, ...] = ()
+    base_failures: tuple[str, ...] | None = None  # the base fails its own tests: these
+    green: bool = True              # the chain to publish passed its tests
+    jobs: int = 1
+    retries: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"green": self.green, "base_fails": self.base_failures is not None,
+                "base_failed_tests": list(self.base_failures or ()),
+                "jobs": self.jobs, "retries": self.retries}
+
+
 @dataclass(frozen=True)
 class TeamOutcome:
     team: TeamName
@@ -143,6 +201,7 @@ class IntegrationReport:
     finished: str = ""
     run_id: str = ""                # names the run's refs/gitorch/dropped/<run_id>/ refs
     resumed: bool = False           # finished by --resume after an interruption
+    keep_green: KeepGreen | None = None   # --keep-green: the search and its evidence
 
     @property
     def merged(self) -> tuple[TeamName, ...]:
@@ -151,6 +210,12 @@ class IntegrationReport:
     @property
     def gate_failures(self) -> tuple[str, ...]:
         failures = list(self.quality.failures if self.quality else ())
+        kg = self.keep_green
+        if kg is not None and kg.base_failures is not None:
+            failures.insert(0, "the base fails its own tests"
+                            + (f": {', '.join(kg.base_failures)}" if kg.base_failures else ""))
+        elif kg is not None and not kg.green:
+            failures.insert(0, "no green chain found: nothing published")
         if self.quality is not None and self.quality.passed is False:
             failures.insert(0, "tests failed")
         return tuple(dict.fromkeys(failures))
@@ -189,4 +254,13 @@ class IntegrationReport:
             "fix": self.fix, "dry_run": self.dry_run,
             "started": self.started, "finished": self.finished,
             "run_id": self.run_id, "resumed": self.resumed,
+            **(self._keep_green_dict() if self.keep_green is not None else {}),
         }
+
+    def _keep_green_dict(self) -> dict[str, Any]:
+        kg = self.keep_green
+        assert kg is not None
+        return {"culprits": [c.to_dict() for c in kg.culprits],
+                "flaky_tests": list(kg.flaky_tests),
+                "test_runs": [r.to_dict() for r in kg.test_runs],
+                "keep_green": kg.to_dict()}

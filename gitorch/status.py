@@ -12,7 +12,10 @@ Choices, documented in docs/progress.md:
 - ``blocked`` lasts until the team's next signal, even if it commits meanwhile (a blocked
   team may still do side work); ``ready`` lasts until the next commit or signal, also
   once the branch has been merged into the base (its tip is then the ready signal).
-- ``violations`` counts commits (not paths) that change a path the team may not change.
+- ``violations`` counts the commits (not paths) the server hook would refuse: those the
+  branch has beyond what the server already has (``gitorch.enforce.verdict``: the base,
+  the other teams' branches, the remote's branches) that change a path the team may not
+  change. ``check``, ``gate`` and the hook give the same verdict on the same commits.
 - a ``working`` team is ``stale`` when its branch has had no commit or signal for the
   manifest's ``stale_after`` minutes (default 15; 0: never): the tip's committer time
   against the clock of the machine that asks.
@@ -25,14 +28,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.enforce.commits import commit_violations
+from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError
 from gitorch.manifest import Manifest, TeamName
 from gitorch.signals import State, read_recorded
+from gitorch.verdicts import read_verdicts
 
 NOT_STARTED = "not-started"
 WORKING = "working"
@@ -75,10 +79,12 @@ class TeamStatus:
     waiting_on: tuple[TeamName, ...]
     last_activity: str | None
     violations: int
+    last_integration: str | None = None   # its verdict in the last integration run here
     idle_minutes: int | None = None     # minutes since the last commit or signal
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        more = {"last_integration": self.last_integration} if self.last_integration else {}
+        return {**more,
             "team": self.team, "branch": self.branch, "ref": self.ref, "head": self.head,
             "commits": self.commits, "loc_added": self.loc_added,
             "target_loc": list(self.target_loc) if self.target_loc else None,
@@ -123,6 +129,8 @@ class StatusCache:
     """Facts per (team, head, base tip): a monitor round only re-reads branches that moved."""
 
     facts: MutableMapping[tuple[str, str, str], BranchFacts] = field(default_factory=dict)
+    # offending commits per (team, head, base tip, every branch tip the verdict depends on)
+    offending: MutableMapping[tuple[str, str, str, str], int] = field(default_factory=dict)
 
 
 def find_branch(repo: git.Repository, branch: str, remote: str | None) -> tuple[str, git.Commit] | None:
@@ -147,27 +155,43 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
     base_tip = base_found[1]
     cache = cache if cache is not None else StatusCache()
     partial: dict[TeamName, tuple[str | None, str | None, BranchFacts | None]] = {}
-    for name in manifest.teams:
-        found = find_branch(repo, manifest.branch(name), remote)
-        if found is None:
-            partial[name] = (None, None, None)
-            continue
-        ref, head = found
-        key = (name, str(head.id), str(base_tip.id))
-        facts = cache.facts.get(key)
-        if facts is None:
-            facts = _branch_facts(repo, manifest, name, head, base_tip)
-            cache.facts[key] = facts
-        partial[name] = (ref, str(head.id), facts)
+    with gitread.Git(repo.path) as reader:
+        tips = reader.run("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads",
+                          *([f"refs/remotes/{remote}"] if remote else [])) or ""
+        for stale in [k for k in cache.offending if k[3] != tips]:
+            del cache.offending[stale]      # some branch moved: every verdict may have changed
+        for name in manifest.teams:
+            found = find_branch(repo, manifest.branch(name), remote)
+            if found is None:
+                partial[name] = (None, None, None)
+                continue
+            ref, head = found
+            key = (name, str(head.id), str(base_tip.id))
+            facts = cache.facts.get(key)
+            if facts is None:
+                facts = _branch_facts(repo, manifest, name, head, base_tip)
+                cache.facts[key] = facts
+            seen = (*key, tips)
+            offending = cache.offending.get(seen)
+            if offending is None:
+                head_ref = f"refs/heads/{ref}" if ref == manifest.branch(name) \
+                    else f"refs/remotes/{ref}"
+                offending = cache.offending[seen] = verdict.judge_in_clone(
+                    reader, manifest, name, str(head.id), head_ref=head_ref,
+                    base=str(base_tip.id), remote=remote).offending
+            partial[name] = (ref, str(head.id), replace(facts, violations=offending))
 
     states: dict[TeamName, TeamStatus] = {}
     clock = time.time() if now is None else now
     for name in manifest.merge_order():   # dependencies first: 'waiting' reads their state
         read, tip, facts = partial[name]
         states[name] = _team_status(manifest, name, read, tip, facts, states, clock)
+    verdicts = read_verdicts(repo) or {}
     return StatusReport(project=manifest.project, base=manifest.base,
                         base_commit=str(base_tip.id),
-                        teams=tuple(states[name] for name in manifest.teams),
+                        teams=tuple(replace(states[name], last_integration=verdicts[name].text())
+                                    if name in verdicts else states[name]
+                                    for name in manifest.teams),
                         deadlocks=find_deadlocks({n: s.waiting_on for n, s in states.items()}),
                         stale_after=manifest.stale_after)
 
@@ -220,12 +244,11 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
         loc = _loc_from_root(repo, head, own)
     else:
         loc = git.added_line_total(repo, start.id, head.id, own)
-    offending = {v.commit for v in commit_violations(repo, manifest, team, commits)}
     active = bool(commits or signal)
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,
                        last_activity=git.commit_time_iso(head) if active else None,
-                       violations=len(offending),
+                       violations=0,     # filled in by compute_status: it depends on other refs
                        last_time=int(head.commit_time) if active else None, waits_on=waits)
 
 
@@ -331,16 +354,27 @@ def deadlock_lines(report: StatusReport) -> list[str]:
 HEADERS = ("TEAM", "STATE", "PROGRESS", "", "LOC", "COMMITS", "VIOLATIONS", "LAST ACTIVITY", "NOTE")
 
 
+LAST_RUN = "LAST INTEGRATION"     # a column shown once an integration has run here
+
+
+def integrated(report: StatusReport) -> bool:
+    """Whether a last integration run is known (the table then shows its verdicts)."""
+    return any(s.last_integration for s in report.teams)
+
+
 def rows(report: StatusReport) -> Iterator[tuple[str, ...]]:
+    last = integrated(report)
     for s in report.teams:
         yield (s.team, s.state, bar(s.progress), percent(s.progress), target_text(s),
-               str(s.commits), str(s.violations), s.last_activity or "-", note(s))
+               str(s.commits), str(s.violations), s.last_activity or "-",
+               *((s.last_integration or "-",) if last else ()), note(s))
 
 
 def render_plain(report: StatusReport) -> str:
     """A fixed-width table for pipes and logs: one line per team, no colour."""
-    table = [HEADERS, *rows(report)]
-    widths = [max(len(r[i]) for r in table) for i in range(len(HEADERS))]
+    headers = (*HEADERS[:-1], LAST_RUN, HEADERS[-1]) if integrated(report) else HEADERS
+    table = [headers, *rows(report)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
     right = {3, 5, 6}
     lines = []
     for r in table:

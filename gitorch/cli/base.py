@@ -20,8 +20,8 @@ import click
 
 from gitorch import __version__
 from gitorch.errors import EXIT_USAGE, GitorchError, ManifestError
-from gitorch.manifest import Manifest
-from gitorch.manifest.loading import find_manifest, load_manifest
+from gitorch.manifest import MANIFEST_ENV, Manifest
+from gitorch.manifest.loading import BasePolicy, find_manifest, load_manifest, load_policy
 
 if TYPE_CHECKING:
     from gitorch import repo as git
@@ -38,6 +38,7 @@ class Context:
     debug: bool = False
     _repo: git.Repository | None = field(default=None, repr=False)
     _manifest: Manifest | None = field(default=None, repr=False)
+    policy: BasePolicy | None = field(default=None, repr=False)    # where the manifest came from
 
     @property
     def repo(self) -> git.Repository:
@@ -61,15 +62,48 @@ class Context:
             root = Path(self.repo_option) if self.repo_option else None
         return find_manifest(root, self.manifest_option)
 
+    def cache_dir(self) -> Path | None:
+        """``gitorch/cache`` in the common git directory (shared by every worktree)."""
+        if self._repo is None:
+            return None
+        from gitorch.repo import git_common_dir
+
+        return git_common_dir(self._repo) / "gitorch" / "cache"
+
     @property
     def manifest(self) -> Manifest:
+        """The policy every judging command uses: ``--manifest``/``$GITORCH_MANIFEST`` when
+        given, else ``gitorch.yaml`` at the tip of the base branch (local, else a remote's),
+        as the server reads it; the working file only while the base has none."""
         if self._manifest is None:
             path = self.manifest_path()
-            # the validated manifest is cached inside the repository it belongs to, when
-            # manifest_path() opened one (it usually has)
-            cache = Path(self._repo.path) / "gitorch" / "cache" if self._repo is not None else None
-            self._manifest = load_manifest(path, cache)
+            if self.manifest_option or os.environ.get(MANIFEST_ENV):
+                self._manifest = load_manifest(path, self.cache_dir())
+            else:
+                self.policy = self._base_policy(path)
+                self._manifest = self.policy.manifest
         return self._manifest
+
+    def _base_policy(self, working: Path) -> BasePolicy:
+        try:
+            repo = self.repo
+        except GitorchError:        # no repository: the file is all there is
+            manifest = load_manifest(working)
+            return BasePolicy(manifest, str(working), None)
+        from gitorch import repo as git
+
+        def candidates(base: str) -> list[str]:
+            remotes = sorted(repo.remotes.names(), key=lambda r: (r != "origin", r))
+            return [f"refs/heads/{base}", *(f"refs/remotes/{r}/{base}" for r in remotes)]
+
+        def read(rev: str, path: str) -> tuple[str, bytes] | None:
+            target = git.ref_target(repo, rev)
+            if target is None:
+                return None
+            commit = git.resolve_commit(repo, str(target))
+            return git.read_file_blob(repo, commit, path)
+
+        return load_policy(working, candidates, read, self.cache_dir())
 
 
 class GitorchGroup(click.Group):

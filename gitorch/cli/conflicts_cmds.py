@@ -9,6 +9,7 @@ import click
 
 from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context
 from gitorch.manifest import TeamName
+from gitorch.manifest.pathnames import shown
 
 if TYPE_CHECKING:
     from gitorch.overlap import ConflictReport
@@ -74,12 +75,12 @@ def render(report: ConflictReport, *, overlaps_only: bool = False) -> str:
         if overlaps_only and c.kind != "overlap":
             continue
         if c.path != last_path:
-            out.append(f"{c.path} (owner {c.owner})")
+            out.append(f"{shown(c.path)} (owner {c.owner})")
             last_path = c.path
         out.extend(_conflict_lines(report, c))
     for team, paths in report.violations.items():
         for path in paths:
-            out.append(f"outside scope: {team} changed {path}")
+            out.append(f"outside scope: {team} changed {shown(path)}")
     overlaps = len(report.overlaps)
     same = len(report.conflicts) - overlaps
     if report.conflicts:

@@ -25,11 +25,14 @@ def hooks() -> None:
 @click.option("--local", "local", is_flag=True,
               help="Install pre-commit and pre-push in the current clone.")
 @click.option("--force", is_flag=True, help="Replace hooks that gitorch did not write.")
+@click.option("--integrators", "integrators", metavar="NAMES", multiple=True,
+              help="With --server: who may push the first gitorch.yaml onto an existing base "
+                   "(stored as git config gitorch.integrators; comma-separated or repeated).")
 @manifest_option
 @json_option
 @pass_context
 def install(obj: Context, server: str | None, policy: str | None, local: bool, force: bool,
-            as_json: bool) -> None:
+            integrators: tuple[str, ...], as_json: bool) -> None:
     """Write hook scripts that run gitorch with this Python interpreter.
 
     With --server, a --manifest PATH given on the command line pins PATH as --policy does.
@@ -39,8 +42,8 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
     if bool(server) == local:
         raise UsageError("say where: --server BARE_REPO or --local",
                          hint="see 'gitorch hooks install --help'")
-    if policy and not server:
-        raise UsageError("--policy applies to --server only")
+    if (policy or integrators) and not server:
+        raise UsageError(f"{'--policy' if policy else '--integrators'} applies to --server only")
     explicit = _manifest_on_command_line(obj)
     if explicit and local:
         raise UsageError("the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) "
@@ -55,26 +58,29 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
             raise UsageError(f"{obj.root} is a bare repository: client hooks need a clone",
                              hint="run it in a clone, or use --server for the shared repository")
     problem = None
+    advice: list[str] = []
     if server:
         done = [hook_files.install_server(Path(server), policy=Path(policy) if policy else None,
-                                          force=force)]
+                                          force=force, integrators=integrators)]
         rule = f"policy: {Path(policy).resolve()}" if policy else \
             "policy: gitorch.yaml on the base branch"
         problem = hook_files.policy_problem(Path(server), Path(policy) if policy else None)
+        advice = hook_files.adoption_advice(Path(server), problem) if problem else []
     else:
         done = hook_files.install_local(obj.root, force=force)
         rule = "policy: gitorch.yaml of this clone"
     if as_json:
         print_json({"installed": [str(d.path) for d in done], "python": sys.executable,
                     "policy": str(Path(policy).resolve()) if policy else None,
-                    "policy_problem": problem})
+                    "policy_problem": problem, "what_to_do": advice})
         return
     for item in done:
         click.echo(f"{'updated' if item.replaced else 'installed'} {item.path}")
     click.echo(f"python: {sys.executable}; {rule}")
-    if problem:
-        click.echo(f"note: no readable policy yet ({problem}): every push is refused except "
-                   "the one that creates the base branch with a valid gitorch.yaml")
+    if advice:
+        click.echo(f"note: {advice[0]}")
+        for line in advice[1:]:
+            click.echo(line)
 
 
 def _manifest_on_command_line(obj: Context) -> str | None:
@@ -114,18 +120,26 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
     """Run the server hook's scope check on REV (default HEAD) against the base branch."""
     from gitorch import repo as git
     from gitorch.enforce import gitread as hookgit
-    from gitorch.enforce import receive
+    from gitorch.enforce import receive, verdict
     from gitorch.manifest import TeamName
 
     manifest = obj.manifest
     repo = obj.repo
     name = rev or git.symbolic_head(repo) or "HEAD"
     head = None
+    head_ref: str | None = f"refs/heads/{name}" if rev is None and name != "HEAD" else None
     if rev is not None and manifest.team_of_branch(rev) is not None:
         # The contract's lookup of a team branch: the local one, else REMOTE/<branch>.
         head = git.branch_commit(repo, rev, remote)
+        local = git.ref_target(repo, f"refs/heads/{rev}") is not None
+        head_ref = f"refs/heads/{rev}" if local else f"refs/remotes/{remote}/{rev}"
     if head is None:
         head = git.resolve_commit(repo, rev or "HEAD")
+    if rev is not None and head_ref is None:
+        for candidate in (rev, f"refs/heads/{rev}", f"refs/remotes/{rev}"):
+            if candidate.startswith("refs/") and git.ref_target(repo, candidate) is not None:
+                head_ref = candidate
+                break
     if team is None:
         found = manifest.team_of_branch(name)
         if found is None and name.startswith("refs/remotes/"):
@@ -141,22 +155,28 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
                          hint=f"teams: {', '.join(sorted(manifest.teams))}")
     base = git.branch_commit(repo, manifest.base, remote)
     with hookgit.Git(repo.path) as reader:
-        verdict = receive.check_branch(reader, manifest, TeamName(team), str(head.id),
-                                       str(base.id) if base is not None else None, name)
+        judged = verdict.judge_in_clone(reader, manifest, TeamName(team), str(head.id),
+                                        head_ref=head_ref, remote=remote or None,
+                                        base=str(base.id) if base is not None else None)
+    result = verdict.check_verdict(judged, manifest, name, base_known=base is not None)
     if as_json:
         print_json({"team": team, "rev": name, "head": str(head.id),
                     "base": str(base.id) if base is not None else None,
-                    "commits": verdict.commits, "ok": verdict.accepted,
-                    "violations": [receive.violation_json(v) for v in verdict.violations]})
+                    "commits": result.commits, "ok": result.accepted,
+                    "offending_commits": judged.offending,
+                    "policy": obj.policy.source if obj.policy else str(manifest.path),
+                    "violations": [receive.violation_json(v) for v in result.violations]})
     else:
-        lines = receive.render([verdict], verbose_accept=True)
-        if verdict.accepted:
-            click.echo(f"{name}: {verdict.reason}")
+        lines = receive.render([result], verbose_accept=True)
+        if result.accepted:
+            click.echo(f"{name}: {result.reason}")
         else:
             lines = lines[:-1]      # not a push: no "push rejected" line
-            lines[0] = f"{name}: {verdict.reason}"
+            lines[0] = f"{name}: {result.reason}"
             click.echo("\n".join(lines))
-    if not verdict.accepted:
+        if obj.policy is not None and obj.policy.note:
+            click.echo(f"note: {obj.policy.note}", err=True)
+    if not result.accepted:
         raise CheckFailed("")       # the lines above say why
 
 

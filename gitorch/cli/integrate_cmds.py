@@ -14,6 +14,7 @@ import click
 
 from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import UsageError
+from gitorch.manifest.pathnames import shown
 
 if TYPE_CHECKING:
     from gitorch.records import IntegrationReport
@@ -45,20 +46,44 @@ DEFAULT_REPORT = "gitorch-report.md"
 @click.option("--interval", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
               metavar="SECONDS", help="With --watch: how often to look at the team branches.")
 @click.option("--fetch", is_flag=True, help="With --watch: fetch REMOTE before each look.")
+@click.option("--keep-green", is_flag=True,
+              help="When the tests fail, find the teams that broke them and leave them out "
+                   "(with their dependents); publish only a chain whose tests pass.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="With --keep-green: test runs at once, each in its own worktree.")
+@click.option("--retries", default=1, show_default=True, type=click.IntRange(min=0),
+              metavar="K", help="With --keep-green: retries of a failing run before it counts "
+                                "(a test that fails, then passes is flaky).")
+@click.option("--junit-file", metavar="FILE",
+              help="With --keep-green: JUnit XML the test command writes, to name failing "
+                   "tests (pytest is asked for one itself).")
+@click.option("--test-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Kill a test run after this long; it counts as failed "
+                   "(default: gates.test_timeout, else none).")
 @json_option
 @manifest_option
 @pass_context
 def integrate(obj: Context, fix: bool | None, test_command: str | None, report_path: str | None,
               formats: str, dry_run: bool, resume: bool, coverage_file: str | None, remote: str,
-              watch: bool, interval: float, fetch: bool, as_json: bool) -> None:
+              watch: bool, interval: float, fetch: bool, keep_green: bool, jobs: int,
+              retries: int, junit_file: str | None, test_timeout: float | None,
+              as_json: bool) -> None:
     """Merge every team branch, in order, into the integration branch."""
     from gitorch import integrate as engine
     from gitorch import report as reporting
+    from gitorch.integrate.keepgreen import Options
     from gitorch.repo import git_common_dir
+    from gitorch.verdicts import write_verdicts
 
     if (fetch or interval != 60.0) and not watch:
         raise UsageError("--interval and --fetch go with --watch",
                          hint="add --watch, or leave them out")
+    if (jobs != 1 or retries != 1 or junit_file) and not keep_green:
+        raise UsageError("--jobs, --retries and --junit-file go with --keep-green",
+                         hint="add --keep-green, or leave them out")
+    if keep_green and resume:
+        raise UsageError("--keep-green and --resume do not go together",
+                         hint="finish the interrupted run with --resume first")
     if watch and resume:
         raise UsageError("--watch and --resume do not go together",
                          hint="finish the interrupted run with --resume first")
@@ -81,13 +106,18 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
                          f"{exc.strerror or exc}",
                          hint="pass --report PATH in a folder you can write") from None
 
+    green = Options(jobs=jobs, retries=retries, junit_file=junit_file) if keep_green else None
+
     def run_once(target: Path) -> IntegrationReport:
         with _progress_bar(enabled=sys.stderr.isatty()) as progress:
             report = engine.integrate(
                 repo, manifest, fix=fix, dry_run=dry_run, resume=resume, remote=remote,
                 test_command=test_command, coverage_file=coverage_file,
-                report_dir=target.parent, progress=progress)
+                report_dir=target.parent, progress=progress, keep_green=green,
+                test_timeout=test_timeout)
         written = reporting.write_reports(report, target, wanted)
+        if not dry_run:
+            write_verdicts(repo, report)
         if as_json and watch:   # a stream of runs: one compact document a line (JSON Lines)
             click.echo(json.dumps(report.to_dict(), default=str))
         elif as_json:
@@ -175,21 +205,23 @@ def _print_summary(report: IntegrationReport, written: list[Path]) -> None:
             detail = f"{t.commits} commit(s), merge {(t.merge_commit or '')[:8]}"
         elif t.team in reasons:
             skip = reasons[t.team]
-            detail = skip.reason + (f": {', '.join(skip.paths)}" if skip.paths else "")
+            detail = skip.reason + (f": {', '.join(shown(p) for p in skip.paths)}"
+                                    if skip.paths else "")
         else:
             detail = "no commits beyond the chain"
         echo(f"  {t.team:<{width}}  {t.status:<9}  {detail}")
     if report.conflicts:
         echo("Conflicts:")
         for c in report.conflicts:
-            echo(f"  {c.path} ({c.kind}, {' vs '.join(c.teams)}): {c.resolution}")
+            echo(f"  {shown(c.path)} ({c.kind}, {' vs '.join(c.teams)}): {c.resolution}")
     if report.dropped:
         echo("Dropped changes (saved, nothing is lost):")
         for d in report.dropped:
-            echo(f"  {d.team}: {d.path} ({d.reason}) -> {d.saved_as}")
+            echo(f"  {d.team}: {shown(d.path)} ({d.reason}) -> {d.saved_as}")
     if report.quality is not None and report.quality.command:
         verdict = {True: "passed", False: "FAILED", None: "not run"}[report.quality.passed]
         echo(f"Tests: {report.quality.command}: {verdict}")
+    _print_keep_green(report)
     for failure in report.gate_failures:
         echo(f"Gate failed: {failure}")
     name = report.integration_ref.removeprefix("refs/heads/")
@@ -201,3 +233,18 @@ def _print_summary(report: IntegrationReport, written: list[Path]) -> None:
         echo(f"Integration: {name} -> {report.integration[:8]}")
     for target in written:
         echo(f"Report: {target}")
+
+
+def _print_keep_green(report: IntegrationReport) -> None:
+    kg = report.keep_green
+    if kg is None:
+        return
+    echo = click.echo
+    echo(f"Keep green: {len(kg.test_runs)} test run(s), "
+         + ("green" if kg.green else "no green chain: nothing published"))
+    for c in kg.culprits:
+        kind = c.kind + (f" with {', '.join(c.with_)}" if c.with_ else "")
+        echo(f"  {c.team} ({kind}) breaks {', '.join(c.failing_tests)}: "
+             f"{c.left_out} left out ({c.decided_by})")
+    if kg.flaky_tests:
+        echo(f"  flaky, not blamed: {', '.join(kg.flaky_tests)}")

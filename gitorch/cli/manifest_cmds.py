@@ -16,6 +16,7 @@ import click
 from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
+from gitorch.manifest.cache import blob_id
 from gitorch.manifest.loading import load_manifest
 
 
@@ -66,28 +67,91 @@ def validate(obj: Context, as_json: bool) -> None:
                             if match else {"file": None, "line": None, "message": line})
         print_json({"valid": False, "problems": problems})
         raise SystemExit(2) from None
+    policy = base_manifest_blob(obj, manifest.base)
+    differs = None
+    if policy is not None and isinstance(manifest.path, Path):
+        try:
+            differs = blob_id(manifest.path.read_bytes()) != policy[1]
+        except OSError:
+            differs = None
     if as_json:
-        print_json({"manifest": str(manifest.path), "valid": True, "project": manifest.project,
-                    "teams": sorted(manifest.teams)})
+        doc: dict[str, object] = {"manifest": str(manifest.path), "valid": True,
+                                  "project": manifest.project, "teams": sorted(manifest.teams)}
+        if not (obj.manifest_option or os.environ.get(MANIFEST_ENV)):
+            doc.update(policy=policy[0] if policy is not None else None,
+                       differs_from_policy=differs)
+        print_json(doc)
         return
     click.echo(f"{manifest.path}: valid ({len(manifest.teams)} teams, project "
                f"{manifest.project})")
+    if policy is None and work_tree_root(obj) is not None:
+        click.echo(f"note: the base branch {manifest.base} has no {DEFAULT_MANIFEST} yet: "
+                   "commit this one there to make it the policy")
+    elif differs:
+        click.echo(f"note: this file differs from {policy[0] if policy else ''}, the policy in "
+                   "force: check, gate, status, conflicts and integrate (and the server) judge "
+                   "by that one until this change is merged into the base")
+
+
+def base_manifest_blob(obj: Context, base: str) -> tuple[str, str] | None:
+    """(``main:gitorch.yaml``, its blob id) at the tip of the base branch (local, else a
+    remote's), without opening the repository through pygit2; None when there is none."""
+    from gitorch.enforce.gitread import Git
+
+    if obj.manifest_option or os.environ.get(MANIFEST_ENV):
+        return None
+    root = work_tree_root(obj)
+    if root is None:
+        return None
+    reader = Git(str(root / ".git"))
+    remotes = (reader.run("remote") or "").split()
+    for name in ["heads/" + base, *(f"remotes/{r}/{base}" for r in
+                                   sorted(remotes, key=lambda r: (r != "origin", r)))]:
+        found = reader.run("rev-parse", "--verify", "-q", f"refs/{name}:{DEFAULT_MANIFEST}")
+        if found:
+            return f"{name.removeprefix('heads/').removeprefix('remotes/')}:{DEFAULT_MANIFEST}", \
+                found.strip()
+    return None
 
 
 @main.command()
 @click.argument("paths", nargs=-1)
+@click.option("-z", "nul", is_flag=True,
+              help="NUL-separated paths on stdin; prints PATH NUL OWNER NUL, nothing quoted.")
 @manifest_option
 @json_option
 @pass_context
-def owner(obj: Context, paths: tuple[str, ...], as_json: bool) -> None:
-    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given)."""
+def owner(obj: Context, paths: tuple[str, ...], nul: bool, as_json: bool) -> None:
+    """Print PATH<TAB>OWNER for each path (stdin, one a line, when none is given).
+
+    A path that a line cannot carry (a tab, a newline, a quote, a byte that is not UTF-8)
+    is printed in double quotes, C-escaped as git quotes it; a line read in double quotes
+    is unquoted the same way, so 'git ls-files | gitorch owner' works. With -z, names go
+    in and out NUL-separated and exactly as they are ('git ls-files -z | gitorch owner -z').
+    """
+    from gitorch.manifest.pathnames import shown, unquoted
+
     ownership = light_manifest(obj).ownership
-    items = list(paths) if paths else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if paths:
+        items = list(paths)
+    else:
+        raw = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+        if nul:
+            items = [p for p in raw.split("\0") if p]
+        else:     # "\n" only: str.splitlines() would also cut at \x1c, \x85, \u2028...
+            items = [unquoted(line.removesuffix("\r")) for line in raw.split("\n")
+                     if line.strip()]
     owners = ownership.owners_of(items)
     if as_json:
         print_json({"owners": [{"path": p, "owner": o} for p, o in zip(items, owners, strict=True)]})
         return
-    sys.stdout.write("".join(f"{p}\t{o}\n" for p, o in zip(items, owners, strict=True)))
+    if nul:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(b"".join(f"{p}\0{o}\0".encode("utf-8", errors="surrogateescape")
+                                         for p, o in zip(items, owners, strict=True)))
+        sys.stdout.buffer.flush()
+        return
+    sys.stdout.write("".join(f"{shown(p)}\t{o}\n" for p, o in zip(items, owners, strict=True)))
     sys.stdout.flush()
 
 

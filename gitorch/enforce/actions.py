@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gitorch import repo as git
-from gitorch.enforce.gate import MANIFEST_OWNER, GateResult
+from gitorch.enforce.commits import MANIFEST_OWNER
+from gitorch.enforce.gate import GateResult
+from gitorch.manifest.pathnames import shown
 from gitorch.records import PredictedConflict, QualityResult
 
 ANNOTATION_LIMIT = 10          # GitHub shows at most ten annotations of a kind per step
@@ -30,8 +32,8 @@ def escape_property(value: str) -> str:
 
 
 def workflow_command(name: str, message: str, **props: str | int | None) -> str:
-    shown = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
-    return f"::{name}{' ' + shown if shown else ''}::{escape_data(message)}"
+    given = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    return f"::{name}{' ' + given if given else ''}::{escape_data(message)}"
 
 
 Level = Literal["error", "warning", "notice"]
@@ -59,16 +61,17 @@ def all_annotations(result: GateResult) -> list[Annotation]:
         if p.owner == MANIFEST_OWNER:
             out.append(Annotation(
                 "error", "manifest edited",
-                f"{p.path} belongs to the integrators: a team branch may not change it "
-                f"(commits {shas}). This pull request is judged by {p.path} as {result.base_ref} "
-                f"has it; ask an integrator to change it there.", p.path, p.line))
+                f"{shown(p.path)} belongs to the integrators: a team branch may not change it "
+                f"(commits {shas}). This pull request is judged by {shown(p.path)} as "
+                f"{result.base_ref} has it; ask an integrator to change it there.",
+                _file(p.path), p.line))
         else:
             whose = f"belongs to team {p.owner}" if p.owner != "-" else "is owned by no team"
             out.append(Annotation(
                 "error", f"outside team {team}'s scope",
-                f"{p.path} {whose}; team {team} may not change it (commits {shas}). Move the "
-                f"change to the owner's branch, or ask an integrator to change {result.manifest_path}.",
-                p.path, p.line))
+                f"{shown(p.path)} {whose}; team {team} may not change it (commits {shas}). Move "
+                f"the change to the owner's branch, or ask an integrator to change "
+                f"{result.manifest_path}.", _file(p.path), p.line))
     out.extend(Annotation("error", "gitorch gate", f) for f in result.failures)
     for c in result.overlaps:
         others = [t for t in c.teams if t != result.team]
@@ -76,21 +79,32 @@ def all_annotations(result: GateResult) -> list[Annotation]:
                 else "in different places")
         out.append(Annotation(
             "warning", f"overlap with {', '.join(others)}",
-            f"teams {', '.join(c.teams)} all change {c.path} ({_ranges(c)}): {what}; "
-            "agree on who changes what before the merge.", c.path, result.overlap_lines.get(c.path)))
+            f"teams {', '.join(c.teams)} all change {shown(c.path)} ({_ranges(c)}): {what}; "
+            "agree on who changes what before the merge.", _file(c.path),
+            result.overlap_lines.get(c.path)))
     out.extend(Annotation("notice", "gitorch gate", n) for n in result.notices)
     return out
+
+
+def _file(path: str) -> str | None:
+    """An annotation's ``file=``: the path itself (the runner unescapes line breaks), unless
+    it holds bytes that are not UTF-8, which no workflow command can carry."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return path
 
 
 def annotation_commands(result: GateResult, limit: int = ANNOTATION_LIMIT) -> tuple[list[str], int]:
     """The workflow commands to print, at most ``limit`` per level, and how many were left out."""
     seen: dict[str, int] = {}
-    shown: list[str] = []
+    kept: list[str] = []
     for a in all_annotations(result):
         seen[a.level] = seen.get(a.level, 0) + 1
         if seen[a.level] <= limit:
-            shown.append(a.command())
-    return shown, sum(max(0, n - limit) for n in seen.values())
+            kept.append(a.command())
+    return kept, sum(max(0, n - limit) for n in seen.values())
 
 
 def _ranges(c: PredictedConflict) -> str:
@@ -107,7 +121,7 @@ def outputs(result: GateResult) -> dict[str, str]:
         "team": result.team or "",
         "commits": str(result.commits),
         "overlaps": str(len(result.overlaps)),
-        "paths": "\n".join(p.path for p in result.problems),
+        "paths": "\n".join(shown(p.path) for p in result.problems),   # one a line, quoted
     }
 
 
@@ -181,7 +195,7 @@ def summary_markdown(result: GateResult, omitted: int = 0) -> str:
         out += [f"### {len(result.problems)} path{'s' if len(result.problems) != 1 else ''} "
                 f"outside team {md_text(result.team or '-')}'s scope", "",
                 "| Path | Owner | Commits |", "| --- | --- | --- |"]
-        out += [f"| {md_code(p.path)} | {_md_owner(p.owner)} | "
+        out += [f"| {md_code(shown(p.path))} | {_md_owner(p.owner)} | "
                 + "<br>".join(f"{md_code(git.short(c))} {md_text(s)}" for c, s in p.commits) + " |"
                 for p in result.problems]
         out += ["", f"Each path belongs to its owner's branch; {md_code(result.manifest_path)} "
@@ -191,7 +205,7 @@ def summary_markdown(result: GateResult, omitted: int = 0) -> str:
     if result.overlaps:
         out += ["### Overlaps with other team branches (warnings)", "",
                 "| Path | Teams | Kind | Lines |", "| --- | --- | --- | --- |"]
-        out += [f"| {md_code(c.path)} | {md_text(', '.join(c.teams))} | {c.kind} | "
+        out += [f"| {md_code(shown(c.path))} | {md_text(', '.join(c.teams))} | {c.kind} | "
                 f"{md_text(_ranges(c))} |" for c in result.overlaps]
         out.append("")
     if result.quality is not None:
@@ -208,12 +222,12 @@ def _md_owner(owner: str) -> str:
 
 def _quality_markdown(result: GateResult, q: QualityResult) -> list[str]:
     cov = q.teams.get(result.team) if result.team is not None else None
-    shown = "n/a" if cov is None or cov.diff_coverage is None else f"{cov.diff_coverage:.1f}%"
+    diff_cov = "n/a" if cov is None or cov.diff_coverage is None else f"{cov.diff_coverage:.1f}%"
     gate = "none" if result.diff_coverage_gate is None else f"{result.diff_coverage_gate:g}%"
     tests = {True: "passed", False: f"failed (exit {q.returncode})", None: "not run"}[q.passed]
     out = ["### Tests and diff coverage", "", "| Command | Tests | Diff coverage | Gate |",
            "| --- | --- | --- | --- |",
-           f"| {md_code(q.command or '')} | {tests} | {shown} | {gate} |", ""]
+           f"| {md_code(q.command or '')} | {tests} | {diff_cov} | {gate} |", ""]
     if q.output_tail:
         run = max((len(m) for m in re.findall(r"`+", q.output_tail)), default=0)
         fence = "`" * max(3, run + 1)
@@ -233,10 +247,10 @@ def text_report(result: GateResult) -> str:
         if v.commit != current:
             current = v.commit
             lines.append(f"  {git.short(v.commit)} {v.subject}")
-        lines.append(f"    {v.path}  (owner: {v.owner})")
+        lines.append(f"    {shown(v.path)}  (owner: {v.owner})")
     lines += [f"error: {f}" for f in result.failures]
     lines += [f"warning: overlap with {', '.join(t for t in c.teams if t != result.team)} in "
-              f"{c.path} ({_ranges(c)})" for c in result.overlaps]
+              f"{shown(c.path)} ({_ranges(c)})" for c in result.overlaps]
     lines += [f"notice: {n}" for n in result.notices]
     if result.violations:
         lines.append(f"{len(result.violations)} violation{'s' if len(result.violations) != 1 else ''}"

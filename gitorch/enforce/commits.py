@@ -1,15 +1,14 @@
-"""Commits judged against a team's scope: the engine behind the hook, check, gate and status."""
+"""What a scope check finds: one path one commit changed outside a team's scope.
+
+The rule itself is ``gitorch.enforce.receive.ScopeJudge``; ``gitorch.enforce.verdict``
+applies it wherever a verdict is asked (hook, check, gate, status, integrate).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from gitorch.manifest import Manifest, TeamName
-
-if TYPE_CHECKING:
-    from gitorch import repo as git
+MANIFEST_OWNER = "integrators"   # the owner of the policy file: no team may change it
 
 
 @dataclass(frozen=True)
@@ -22,20 +21,3 @@ class Violation:
     owner: str
     collides_with: str | None = None   # the other team's path this one equals case-folded (NFC)
 
-
-def commit_violations(
-    repo: git.Repository, manifest: Manifest, team: TeamName, commits: Iterable[git.Commit]
-) -> list[Violation]:
-    """Every (commit, path) among ``commits`` that ``team`` may not change."""
-    from gitorch import repo as git  # not at import: the hook imports Violation without pygit2
-
-    ownership = manifest.ownership
-    out: list[Violation] = []
-    for commit in commits:
-        for path in sorted(git.changed_paths(repo, commit)):
-            if not ownership.may_change(team, path):
-                out.append(Violation(
-                    commit=str(commit.id), subject=git.subject(commit), path=path,
-                    owner=ownership.owner_of(path),
-                ))
-    return out

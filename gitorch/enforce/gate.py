@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.enforce.commits import Violation, commit_violations
+from gitorch.enforce import gitread, verdict
+from gitorch.enforce.commits import Violation
 from gitorch.errors import GitorchError, ManifestError, UsageError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.records import PredictedConflict, QualityResult
 
-MANIFEST_OWNER = "integrators"
 FETCH_HINT = "check out with full history (actions/checkout with fetch-depth: 0) or fetch the branch"
 
 
@@ -238,14 +238,31 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
         return _no_team(result, manifest, refs, who, _head_policy_problems(repo, base, head,
                                                                            refs, manifest_path))
 
-    violations = commit_violations(repo, manifest, named, commits)
-    violations = _with_manifest_edits(repo, violations, commits, manifest_path)
+    with gitread.Git(repo.path) as reader:
+        judged = verdict.judge_in_clone(reader, manifest, named, str(head.id),
+                                        head_ref=_head_ref(repo, refs, remote, event is not None),
+                                        base=str(base.id), remote=remote,
+                                        policy_path=manifest_path)
+    violations = list(judged.violations)
     lines = git.added_lines(repo, merge_base, head)
     result = replace(result, team=named, violations=tuple(violations),
                      problems=_problems(violations, lines))
     if overlaps:
         result = _with_overlaps(result, repo, manifest, named, remote)
     return result
+
+
+def _head_ref(repo: git.Repository, refs: GateRefs, remote: str | None, from_event: bool
+              ) -> str | None:
+    """The ref the head was read from: it is what is judged, so it never counts as already there."""
+    if refs.head.startswith("refs/"):
+        return refs.head
+    local = f"refs/heads/{refs.head}"
+    if not from_event and git.ref_target(repo, local) is not None:
+        return local
+    if remote:
+        return f"refs/remotes/{remote}/{refs.head_branch or refs.head}"
+    return None
 
 
 def _no_team(result: GateResult, manifest: Manifest, refs: GateRefs, who: str | None,
@@ -274,24 +291,6 @@ def _head_policy_problems(repo: git.Repository, base: git.Commit, head: git.Comm
     except ManifestError as exc:
         return tuple(exc.problems)
     return ()
-
-
-def _with_manifest_edits(repo: git.Repository, violations: list[Violation],
-                         commits: list[git.Commit], path: str) -> list[Violation]:
-    """Charge every commit that edits the manifest to the integrators, shared or not."""
-    by_commit: dict[str, list[Violation]] = {}
-    for v in violations:
-        if v.path != path:
-            by_commit.setdefault(v.commit, []).append(v)
-    out: list[Violation] = []
-    for commit in commits:
-        sha = str(commit.id)
-        mine = by_commit.get(sha, [])
-        if path in git.changed_paths(repo, commit):
-            mine = sorted([*mine, Violation(commit=sha, subject=git.subject(commit), path=path,
-                                            owner=MANIFEST_OWNER)], key=lambda v: v.path)
-        out.extend(mine)
-    return out
 
 
 def _problems(violations: list[Violation], lines: Mapping[str, frozenset[int]]

@@ -40,13 +40,21 @@ class CommitInfo:
 # --------------------------------------------------------------------------- commits
 
 
-def log_command(git_dir: str, exclude_all: bool) -> list[str]:
-    """``git log`` of the revisions on its stdin (see ``log_input``), minus every ref when
-    ``exclude_all``. Revisions go through stdin: a push may name thousands."""
+# The refs whose commits count as judged: those the hook governs. Not ``--all``: hosting
+# servers write refs of their own outside pre-receive (refs/pull/N/head on GitHub
+# Enterprise and Gitea, refs/merge-requests/N/head and refs/keep-around/ on GitLab,
+# refs/changes/ on Gerrit), and what only they reach has never been judged.
+JUDGED_REFS = ("--branches", "--tags")
+
+
+def log_command(git_dir: str, exclude_judged: bool) -> list[str]:
+    """``git log`` of the revisions on its stdin (see ``log_input``), minus what any branch
+    or tag reaches when ``exclude_judged``. Revisions go through stdin: a push may name
+    thousands."""
     return ["git", "--git-dir", git_dir, "log", "-z", "--topo-order", "--reverse",
             "--no-renames", "--no-ext-diff", "--no-textconv", "-c", "--root", "--name-status",
-            "--format=%x01%H %P%x02%s", "--stdin", *(["--not", "--all"] if exclude_all else []),
-            "--"]
+            "--format=%x01%H %P%x02%s", "--stdin",
+            *(["--not", *JUDGED_REFS] if exclude_judged else []), "--"]
 
 
 def log_input(heads: Sequence[str], exclude: Sequence[str] | None) -> bytes:
@@ -183,9 +191,13 @@ class Git:
         return out
 
     def _exchange(self, names: Sequence[str]) -> list[tuple[str, str, bytes] | None]:
+        """Ask ``git cat-file --batch`` for ``names`` and read each reply by its documented
+        format: ``<oid> SP <type> SP <size> LF <contents> LF``, or ``<name> SP missing LF``
+        (``ambiguous``). A name is never split on spaces: it may hold any."""
         proc = self._batch()
         assert proc.stdin is not None and proc.stdout is not None
-        asked = [n for n in names if "\n" not in n]
+        # git reads one name a line and drops a CR before the LF: such names are walked.
+        asked = [n for n in names if not _unaskable(n)]
         proc.stdin.write(b"".join(n.encode("utf-8", errors="surrogateescape") + b"\n"
                                   for n in asked))
         proc.stdin.flush()
@@ -194,14 +206,36 @@ class Git:
             header = proc.stdout.readline()
             if not header:
                 raise RepoError(f"git cat-file stopped while reading {name!r}")
-            parts = header.split()
-            if len(parts) != 3:
-                answers[name] = None    # "<name> missing" or "ambiguous"
+            found = _found(header)
+            if found is None:
+                raw = name.encode("utf-8", errors="surrogateescape")
+                if header not in (raw + b" missing\n", raw + b" ambiguous\n"):
+                    raise RepoError(f"git cat-file answered {header[:80]!r} for {name!r}")
+                answers[name] = None
                 continue
-            data = proc.stdout.read(int(parts[2]))
+            data = proc.stdout.read(found[2])
             proc.stdout.read(1)
-            answers[name] = (parts[0].decode(), parts[1].decode(), data)
-        return [answers.get(n) for n in names]
+            answers[name] = (found[0], found[1], data)
+        for name in names:
+            if _unaskable(name):
+                answers[name] = self._walk(name)
+        return [answers[n] for n in names]
+
+    def _walk(self, name: str) -> tuple[str, str, bytes] | None:
+        """``rev:path`` for a path that cannot go on a line: read from ``rev``'s root tree
+        entry by entry, each object asked for by its id."""
+        rev, colon, path = name.partition(":")
+        if not colon or _unaskable(rev):
+            return None
+        found = self._exchange([f"{rev}^{{tree}}"])[0]
+        for part in path.split("/") if path else ():
+            if found is None or found[1] != "tree":
+                return None
+            oid = next((e.oid for e in _parse_tree(found[0], found[2]) if e.name == part), None)
+            if oid is None:
+                return None
+            found = self._exchange([oid])[0]
+        return found
 
     def _batch(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
@@ -264,7 +298,8 @@ class Git:
 
     def new_commits(self, heads: Sequence[str], exclude: Sequence[str] | None = None,
                     *, started: Started | None = None) -> list[CommitInfo]:
-        """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no ref),
+        """Commits reachable from ``heads`` and from none of ``exclude`` (None: from no branch
+        and no tag, the refs the hook governs),
         oldest first, with their changed and added paths. ``started``: the same question
         already put to git for a superset of ``heads``; its answer is used if git gave one.
         """
@@ -283,6 +318,23 @@ class Git:
             return parse_log(proc.stdout)
         except ValueError as exc:
             raise RepoError(str(exc)) from None
+
+
+OBJECT_TYPES = frozenset({b"blob", b"tree", b"commit", b"tag"})
+
+
+def _unaskable(name: str) -> bool:
+    """A name ``git cat-file --batch`` cannot take on one line (it ends a line at LF, CRLF)."""
+    return "\n" in name or name.endswith("\r")
+
+
+def _found(header: bytes) -> tuple[str, str, int] | None:
+    """(oid, type, size) from a ``<oid> SP <type> SP <size> LF`` header, else None."""
+    parts = header[:-1].split(b" ") if header.endswith(b"\n") else []
+    if (len(parts) != 3 or parts[1] not in OBJECT_TYPES or not parts[2].isdigit()
+            or len(parts[0]) not in (40, 64) or parts[0].strip(b"0123456789abcdef")):
+        return None
+    return parts[0].decode(), parts[1].decode(), int(parts[2])
 
 
 def _parse_tree(oid: str, data: bytes) -> list[TreeEntry]:

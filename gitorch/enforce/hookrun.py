@@ -19,19 +19,25 @@ from gitorch.manifest import DEFAULT_MANIFEST, Manifest
 
 if TYPE_CHECKING:
     from gitorch.enforce.gitread import Git
-    from gitorch.enforce.receive import Policy
+    from gitorch.enforce.receive import Policy, RefUpdate, Verdict
     from gitorch.manifest.scope import CompiledOwnership
 
 
 # --------------------------------------------------------------------------- policies
 
 
-def server_policy(repo: Git, pinned: Path | None) -> Policy:
+def server_policy(repo: Git, pinned: Path | None,
+                  moved: Mapping[str, str | None] | None = None) -> Policy:
     """The policy of a server repository: the pinned file, else gitorch.yaml at the base tip.
 
     The base is ``git config gitorch.base`` when set, else the branch HEAD names, else
     ``main`` or ``master`` (servers such as gitolite create repositories with HEAD at
-    ``master``), whichever exists first; a manifest naming another existing base wins.
+    ``master``), whichever exists first; a manifest naming another existing base wins,
+    if that base's manifest names itself (else the policy is ambiguous: none).
+
+    ``moved`` (branch -> new tip, None for a deletion): the policy the server would read
+    once a push has moved those branches. The answer's ``consulted`` lists every branch
+    whose tip went into it: a push that moves none of them leaves the policy as it is.
     """
     from gitorch.enforce.receive import Policy
     from gitorch.manifest.loading import load_manifest
@@ -41,23 +47,71 @@ def server_policy(repo: Git, pinned: Path | None) -> Policy:
             return Policy(load_manifest(pinned), str(pinned), pinned=True)
         except ManifestError as exc:
             return Policy(None, str(pinned), pinned=True, problem=_first(exc))
+    consulted: dict[str, None] = {}
+
+    def tip(branch: str) -> str | None:
+        consulted[branch] = None
+        if moved is not None and branch in moved:
+            new = moved[branch]
+            return repo.commit(new) if new is not None else None
+        return repo.branch(branch)
+
+    def seen() -> frozenset[str]:
+        return frozenset(consulted)
+
     configured = repo.config("gitorch.base")
     candidates = [configured] if configured else [repo.head_branch() or "main", "main", "master"]
-    base = next((b for b in candidates if repo.branch(b) is not None), candidates[0])
-    source = f"gitorch.yaml on {base}"
+    base = next((b for b in candidates if tip(b) is not None), candidates[0])
+    route: list[str] = []
     for _ in range(2):      # HEAD (or gitorch.base) names the base; its manifest may name another
-        commit = repo.branch(base)
+        commit = tip(base)
         source = f"gitorch.yaml on {base}"
         if commit is None:
-            return Policy(None, source, problem=f"the base branch {base} does not exist yet")
+            return Policy(None, source, problem=f"the base branch {base} does not exist yet",
+                          consulted=seen())
         try:
             manifest, compiled = cached_manifest(repo, commit)
         except ManifestError as exc:
-            return Policy(None, source, problem=_first(exc))
-        if manifest.base == base or repo.branch(manifest.base) is None:
-            return Policy(manifest, source, compiled=compiled)
+            return Policy(None, source, problem=_first(exc), consulted=seen())
+        route.append(f"gitorch.yaml on {base} names {manifest.base}")
+        if manifest.base == base or tip(manifest.base) is None:
+            return Policy(manifest, source, compiled=compiled, branch=base, consulted=seen())
         base = manifest.base
-    return Policy(None, source, problem="HEAD and gitorch.yaml disagree on the base branch")
+    who = f"gitorch.base ({configured})" if configured else "HEAD"
+    return Policy(None, source, problem=f"{who} and gitorch.yaml disagree on the base branch: "
+                  f"{', '.join(route)}", consulted=seen())
+
+
+POLICY_MOVE_ADVICE = (
+    "the server reads gitorch.yaml on the branch HEAD names (else main, else master), then on "
+    "the base that file names if that branch exists, which must name itself; push so that "
+    "this ends in a valid gitorch.yaml (a new base starts from a commit whose gitorch.yaml "
+    "names it)")
+
+
+def keep_policy(repo: Git, policy: Policy, updates: Sequence[RefUpdate],
+                verdicts: list[Verdict]) -> list[Verdict]:
+    """``verdicts``, with the refs refused that would leave the server without a readable
+    policy: the policy the server would read after the push is decided now, on the refs
+    the push would leave, by ``server_policy`` itself. Only a push that moves a branch the
+    policy was read through (or a push while there is none) can change it."""
+    from dataclasses import replace
+
+    if policy.pinned or not any(v.accepted for v in verdicts):
+        return verdicts
+    moved = {u.ref[len("refs/heads/"):]: (None if u.deleted else u.new) for u in updates
+             if u.ref.startswith("refs/heads/")}
+    if policy.manifest is not None and not moved.keys() & policy.consulted:
+        return verdicts
+    after = server_policy(repo, None, moved)
+    if after.manifest is not None:
+        return verdicts
+    blamed = moved.keys() & (policy.consulted | after.consulted) or moved.keys()
+    refs = {f"refs/heads/{b}" for b in blamed}
+    reason = (f"after this push the server would have no readable policy in {after.source}: "
+              f"{after.problem}")
+    return [replace(v, accepted=False, reason=reason, violations=(), advice=POLICY_MOVE_ADVICE)
+            if v.ref in refs else v for v in verdicts]
 
 
 def cached_manifest(repo: Git, commit: str) -> tuple[Manifest, CompiledOwnership]:
@@ -102,9 +156,10 @@ def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
     updates = receive.parse_updates(text)
     with hookgit.Git(git_dir) as repo:
         policy = server_policy(repo, pinned)
-        verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
-                                      started=started)
-    if policy.manifest is None and not any(v.accepted for v in verdicts):
+        judged = receive.judge_push(repo, policy, updates, receive.identity(env),
+                                    started=started)
+        verdicts = keep_policy(repo, policy, updates, judged)
+    if policy.manifest is None and not any(v.accepted for v in judged):
         out.write(f"gitorch: push rejected: no readable policy in {policy.source}: "
                   f"{policy.problem}; {receive.NO_POLICY_ADVICE}\n")
         return 1

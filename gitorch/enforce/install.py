@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,12 @@ def _write_hook(path: Path, text: str, force: bool) -> Installed:
 
 
 def install_server(bare: Path, *, policy: Path | None = None, force: bool = False,
-                   python: str | None = None) -> Installed:
-    """Write ``BARE/hooks/pre-receive``. A pinned policy must exist and validate now."""
+                   python: str | None = None, integrators: Sequence[str] = ()) -> Installed:
+    """Write ``BARE/hooks/pre-receive``. A pinned policy must exist and validate now.
+
+    ``integrators``: stored as ``git config gitorch.integrators`` in ``bare``, the
+    pushers who may bring an existing base branch its first gitorch.yaml.
+    """
     from gitorch import repo as git
     from gitorch.manifest.loading import load_manifest
 
@@ -74,6 +79,9 @@ def install_server(bare: Path, *, policy: Path | None = None, force: bool = Fals
     if policy is not None:
         pinned = policy.resolve()
         load_manifest(pinned)
+    names = [n for item in integrators for n in item.replace(",", " ").split()]
+    if names:
+        git.git_cli(Path(repo.path), "config", "gitorch.integrators", " ".join(names))
     hooks_dir = git.git_path(Path(repo.path), "hooks")     # honours core.hooksPath
     return _write_hook(hooks_dir / "pre-receive",
                        hook_script("pre-receive", python or sys.executable, pinned), force)
@@ -87,6 +95,31 @@ def policy_problem(bare: Path, policy: Path | None = None) -> str | None:
     with Git(str(bare)) as repo:
         found = server_policy(repo, policy.resolve() if policy is not None else None)
     return None if found.manifest is not None else f"{found.source}: {found.problem}"
+
+
+def adoption_advice(bare: Path, problem: str) -> list[str]:
+    """What to do when the hook finds no policy in ``bare``: the exact ways out."""
+    from gitorch.enforce.gitread import Git
+    from gitorch.enforce.hookrun import server_policy
+    from gitorch.enforce.receive import BOOTSTRAP_CONFIG, bootstrap_integrators
+
+    with Git(str(bare)) as repo:
+        source = server_policy(repo, None).source
+        base = source.removeprefix("gitorch.yaml on ")
+        fresh = repo.branch(base) is None
+        allowed = bootstrap_integrators(repo)
+    if fresh:
+        return [f"no readable policy yet ({problem}): every push is refused except the one that "
+                "creates the base branch with a valid gitorch.yaml"]
+    who = (f"one of {', '.join(allowed)} (git config {BOOTSTRAP_CONFIG})" if allowed else
+           f"an integrator; name them first: rerun with --integrators NAME (it sets git config "
+           f"{BOOTSTRAP_CONFIG} here)")
+    return [f"no readable policy yet ({problem}): every push is refused until {base} has a "
+            "valid gitorch.yaml. To adopt this repository, either:",
+            f"  1. push the manifest first: {who} commits a valid gitorch.yaml onto {base} and "
+            f"pushes it as a fast-forward (GITORCH_USER or your server's identity names the "
+            "pusher); the hook accepts that push and judges by that manifest from then on",
+            f"  2. or pin a policy now: gitorch hooks install --server {bare} --policy FILE"]
 
 
 def install_local(root: Path, *, force: bool = False, python: str | None = None) -> list[Installed]:

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitorch.enforce import gitread as hookgit
-from gitorch.enforce.commits import Violation
+from gitorch.enforce.commits import MANIFEST_OWNER, Violation
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import UNOWNED
+from gitorch.manifest.pathnames import shown
 from gitorch.manifest.scope import CompiledOwnership
 
 IDENTITY_VARIABLES = (
@@ -58,6 +59,8 @@ class Policy:
     pinned: bool = False
     problem: str | None = None  # one line: why no policy could be read
     compiled: CompiledOwnership | None = None   # the manifest's scopes, compiled (cached)
+    branch: str | None = None   # the branch whose gitorch.yaml it is (None: pinned, or none)
+    consulted: frozenset[str] = frozenset()     # every branch whose tip decided it
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,14 @@ class ScopeJudge:
     """Judges commits against one manifest's scopes; caches each path's owner across refs."""
 
     def __init__(self, repo: hookgit.Git, manifest: Manifest, existing: Iterable[str] = (),
-                 compiled: CompiledOwnership | None = None):
+                 compiled: CompiledOwnership | None = None, policy_path: str = DEFAULT_MANIFEST):
         self.repo = repo
         self.manifest = manifest
         self._compiled = compiled if compiled is not None \
             else CompiledOwnership(manifest.ownership)
-        self._owner: dict[str, str] = {}
+        # the policy itself belongs to the integrators, whatever the scopes say
+        self._policy_path = policy_path
+        self._owner: dict[str, str] = {policy_path: MANIFEST_OWNER}
         self._base = list(existing)
         self._twins = hookgit.FoldedTrees(repo)
 
@@ -131,6 +136,8 @@ class ScopeJudge:
 
     def may_change(self, team: TeamName, path: str) -> bool:
         owner = self.owner(path)
+        if path == self._policy_path:
+            return False
         if owner in ("shared", team):
             return True
         return owner != UNOWNED and team in self._compiled.ancestors.get(TeamName(owner), ())
@@ -193,17 +200,19 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
                started: hookgit.Started | None = None) -> list[Verdict]:
     """One verdict per update, in order. The push is to be accepted only if all are.
 
-    ``exclude``: the commits the receiving side already has (default: every ref of
-    ``repo``); what they reach is not judged. ``check_identity`` False (a client-side
+    ``exclude``: the commits the receiving side has judged already (default: the tips of
+    ``repo``'s branches and tags, the refs the hook governs, never refs a hosting server
+    writes itself); what they reach is not judged again. ``check_identity`` False (a client-side
     pre-push, which cannot know the server's identity) skips the rules on who pushes.
     """
     manifest = policy.manifest
     bootstrap: RefUpdate | None = None
     if manifest is None:
-        bootstrap, manifest = _bootstrap(repo, updates)
+        bootstrap, manifest = _bootstrap(repo, updates, user if check_identity else None)
         if manifest is None:
-            reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only the push "
-                      "that creates the base branch with a valid gitorch.yaml is accepted")
+            reason = (f"no readable policy ({policy.problem or 'unknown reason'}); only a push "
+                      "that brings the base branch a valid gitorch.yaml is accepted (creating "
+                      f"it, or a fast-forward by a name in git config {BOOTSTRAP_CONFIG})")
             return [Verdict(u.ref, False, reason, advice=NO_POLICY_ADVICE) for u in updates]
     existing = [c for c in (repo.branch(manifest.base),) if c is not None]
     compiled = policy.compiled if manifest is policy.manifest else None
@@ -213,23 +222,42 @@ def judge_push(repo: hookgit.Git, policy: Policy, updates: Sequence[RefUpdate],
     verdicts = []
     for update in updates:
         if update is bootstrap:
-            verdicts.append(Verdict(update.ref, True, f"creates the base branch "
-                                    f"{manifest.base} with a valid gitorch.yaml"))
+            reason = (f"creates the base branch {manifest.base} with a valid gitorch.yaml"
+                      if update.created else
+                      f"adds a valid gitorch.yaml to the base branch {manifest.base} (pushed "
+                      f"by {user}, named in git config {BOOTSTRAP_CONFIG}): the policy from now on")
+            verdicts.append(Verdict(update.ref, True, reason))
         else:
             verdicts.append(rules.judge(update))
     return verdicts
 
 
-NO_POLICY_ADVICE = ("an administrator must make gitorch.yaml on the base branch valid (in the "
-                     "server repository, hook bypassed) or pin one with 'gitorch hooks install "
-                     "--server BARE --policy FILE'")
+NO_POLICY_ADVICE = ("an integrator named in the server's 'git config gitorch.integrators' (set "
+                     "it with 'gitorch hooks install --server BARE --integrators NAME') pushes a "
+                     "commit that adds a valid gitorch.yaml to the base branch (a fast-forward); "
+                     "or an administrator pins a policy with 'gitorch hooks install --server "
+                     "BARE --policy FILE'")
+BOOTSTRAP_CONFIG = "gitorch.integrators"
 
 
-def _bootstrap(repo: hookgit.Git,
-               updates: Sequence[RefUpdate]) -> tuple[RefUpdate | None, Manifest | None]:
-    """With no policy: the update that creates the base branch its own valid gitorch.yaml names."""
+def bootstrap_integrators(repo: hookgit.Git) -> tuple[str, ...]:
+    """Who may push the first gitorch.yaml onto an existing base: ``git config
+    gitorch.integrators`` in the server repository (names separated by commas or spaces)."""
+    found = repo.config(BOOTSTRAP_CONFIG) or ""
+    return tuple(n for n in found.replace(",", " ").split() if n)
+
+
+def _bootstrap(repo: hookgit.Git, updates: Sequence[RefUpdate], user: str | None
+               ) -> tuple[RefUpdate | None, Manifest | None]:
+    """With no policy: the update that brings the base branch its first valid gitorch.yaml.
+
+    Creating the base that way is open to anyone (a fresh repository has nothing to
+    protect). Moving an existing base (adopting a repository with history) needs a
+    pusher named in ``git config gitorch.integrators`` and a fast-forward: history the
+    server has is never rewritten on the way in.
+    """
     for update in updates:
-        if not update.created or update.deleted or not update.ref.startswith("refs/heads/"):
+        if update.deleted or not update.ref.startswith("refs/heads/"):
             continue
         commit = repo.commit(update.new)
         if commit is None:
@@ -238,7 +266,12 @@ def _bootstrap(repo: hookgit.Git,
             manifest = manifest_at(repo, commit)
         except ManifestError:
             continue
-        if update.ref == f"refs/heads/{manifest.base}":
+        if update.ref != f"refs/heads/{manifest.base}":
+            continue
+        if update.created:
+            return update, manifest
+        if (user is not None and user in bootstrap_integrators(repo)
+                and repo.run("merge-base", "--is-ancestor", update.old, commit) is not None):
             return update, manifest
     return None, None
 
@@ -302,15 +335,24 @@ class _Rules:
             return self.team_branch(update, team)
         if ref == f"refs/heads/{m.base}":
             return self.protected(update, f"the base branch {m.base}", base=True)
+        source = self.policy.branch
+        if source is not None and ref == f"refs/heads/{source}":
+            return self.protected(update, f"{source}, the branch the policy (gitorch.yaml) is "
+                                  "read from", base=True)
         if ref == f"refs/heads/{m.integration}":
             return self.protected(update, f"the integration branch {m.integration}")
         if ref.startswith("refs/tags/"):
             return self.protected(update, "tags")
+        if ref.startswith("refs/heads/") and m.is_protected(ref[len("refs/heads/"):]):
+            return self.protected(update, f"the protected branch {ref[len('refs/heads/'):]}")
         teams = ", ".join(sorted(m.teams))
+        more = f", {', '.join(m.protected)}" if m.protected else ""
         return Verdict(ref, False, f"not a team branch: gitorch accepts "
                        f"refs/heads/{m.branch_prefix}<team> (teams: {teams})",
                        advice=f"push your work to refs/heads/{m.branch_prefix}<team>; "
-                       f"{m.base}, {m.integration} and tags are for integrators ({self.integrators()})")
+                       f"{m.base}, {m.integration}{more} and tags are for integrators "
+                       f"({self.integrators()}); another branch for integrators goes under "
+                       "'protected:' in gitorch.yaml")
 
     def protected(self, update: RefUpdate, what: str, *, base: bool = False) -> Verdict:
         if self.check_identity and not self.is_integrator():
@@ -389,9 +431,9 @@ def describe(v: Violation) -> str:
     """``path  (owner: beta)`` and, for a collision, the path it collides with."""
     owner = "nobody (no team owns it)" if v.owner == UNOWNED else v.owner
     if v.collides_with:
-        return (f"{v.path}  (same file as {v.collides_with} on case-insensitive file systems; "
-                f"owner: {owner})")
-    return f"{v.path}  (owner: {owner})"
+        return (f"{shown(v.path)}  (same file as {shown(v.collides_with)} on case-insensitive "
+                f"file systems; owner: {owner})")
+    return f"{shown(v.path)}  (owner: {owner})"
 
 
 def render(verdicts: Sequence[Verdict], *, verbose_accept: bool = True) -> list[str]:
@@ -427,25 +469,3 @@ def to_json(verdicts: Sequence[Verdict]) -> list[dict[str, object]]:
 def violation_json(v: Violation) -> dict[str, object]:
     return {"commit": v.commit, "subject": v.subject, "path": v.path, "owner": v.owner,
             "collides_with": v.collides_with}
-
-
-
-def check_branch(repo: hookgit.Git, manifest: Manifest, team: TeamName, head: str,
-                 base: str | None, ref: str) -> Verdict:
-    """``gitorch check``: the hook's scope rules on the commits ``head`` has beyond ``base``."""
-    judge = ScopeJudge(repo, manifest, [base] if base is not None else [])
-    exclude = [base] if base is not None else []
-    commits = repo.new_commits([head], exclude)
-    count, violations = judge.commits(team, commits)
-    beyond = f"beyond {manifest.base}" if base is not None else "(no base branch)"
-    plural = "s" if count != 1 else ""
-    if not violations:
-        return Verdict(ref, True, f"{count} commit{plural} {beyond}, all within team {team}'s "
-                       "scope", commits=count)
-    offending = len({v.commit for v in violations})
-    return Verdict(ref, False, f"{offending} commit{'s' if offending != 1 else ''} of {count} "
-                   f"{beyond} change{'s' if offending == 1 else ''} paths outside team "
-                   f"{team}'s scope", violations=tuple(violations), commits=count,
-                   advice=f"take these changes out of your commits (git rebase -i "
-                   f"{manifest.base}) and leave them to their owners; the server refuses "
-                   "this push as it is")

@@ -4,6 +4,7 @@
 ``runstate`` keeps a run's state and its checkpoint; ``watch`` repeats runs as branches move.
 """
 
-from gitorch.integrate.engine import DROPPED_PREFIX, integrate
+from gitorch.integrate.dropped import DROPPED_PREFIX
+from gitorch.integrate.engine import integrate
 
 __all__ = ["DROPPED_PREFIX", "integrate"]

@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.enforce.commits import commit_violations
+from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError, UsageError
+from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import pair, settle_by_hunk
+from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -51,18 +53,18 @@ from gitorch.integrate.runstate import (
     read_checkpoint,
     write_checkpoint,
 )
+from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import (
-    Dropped,
     IntegrationReport,
+    KeepGreen,
     QualityResult,
     Resolution,
     Skipped,
     TeamOutcome,
 )
 from gitorch.signals import read_signal
-
-DROPPED_PREFIX = "refs/gitorch/dropped"
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
 
@@ -82,6 +84,8 @@ def integrate(
     coverage_file: str | None = None,
     report_dir: Path | None = None,
     progress: Progress | None = None,
+    keep_green: Options | None = None,
+    test_timeout: float | None = None,
 ) -> IntegrationReport:
     """Build the integration chain from every team branch and return what happened.
 
@@ -91,40 +95,56 @@ def integrate(
     is kept under ``refs/gitorch/checkpoint`` until the run completes. Patches of dropped
     changes go to ``report_dir/dropped/`` when ``report_dir`` is given. With a test
     command (``test_command``, else ``manifest.gates.test_command``), the quality stage
-    runs on the integrated commit.
+    runs on the integrated commit (killed after ``test_timeout`` s, else gates.test_timeout).
+    With ``keep_green``, teams whose merge breaks the tests are left out first
+    (``gitorch.integrate.keepgreen``); a chain that cannot be made green is not published.
     """
     command = test_command or manifest.gates.test_command
+    timeout = test_timeout if test_timeout is not None else manifest.gates.test_timeout
     integration_ref = f"refs/heads/{manifest.integration}"
     _check_options(repo, manifest, command=command, coverage_file=coverage_file,
-                   integration_ref=integration_ref, dry_run=dry_run)
+                   integration_ref=integration_ref, dry_run=dry_run, keep_green=keep_green)
     state = (_resumable_state(repo, manifest, fix=fix, remote=remote) if resume
              else _new_state(repo, manifest, fix=bool(fix), remote=remote))
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress)
+                            progress=progress, remote=remote)
+    found = None
+    if keep_green is not None and command:
+        state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
+                                   remote)
     merged = [o for o in state.outcomes if o.status == "merged"]
-    quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress)
-               if command else None)
-    if merged and not dry_run:
+    green = found is None or found.green
+    quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
+               if command and green else None)
+    if found is not None and quality is not None:
+        found, quality = settle_measure(found, quality)
+    if merged and not dry_run and green:
         _publish(repo, state, integration_ref)
-    dropped = _save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
+    dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
     if not dry_run and checkpoint is not None:
         git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
     return IntegrationReport(
         project=manifest.project, base_ref=state.base_ref, base=state.base,
-        order=tuple(state.order), integration=state.chain if merged else None,
+        order=tuple(state.order), integration=state.chain if merged and green else None,
         integration_ref=integration_ref, teams=tuple(state.outcomes),
         skipped=tuple(state.skipped), conflicts=tuple(state.conflicts), dropped=dropped,
         quality=quality, fix=state.fix, dry_run=dry_run, started=state.started,
-        finished=_now(), run_id=state.run_id, resumed=state.resumed,
+        finished=_now(), run_id=state.run_id, resumed=state.resumed, keep_green=found,
     )
 
 
 def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | None,
-                   coverage_file: str | None, integration_ref: str, dry_run: bool) -> None:
+                   coverage_file: str | None, integration_ref: str, dry_run: bool,
+                   keep_green: Options | None) -> None:
     """Usage errors found before anything is merged."""
+    if keep_green is not None:
+        if not command:
+            raise UsageError("--keep-green needs a test command",
+                             hint="pass --test CMD or set gates.test_command in the manifest")
+        check_command(command)
     if coverage_file and not command:
         raise UsageError("--coverage-file needs a test command that writes it",
                          hint="pass --test CMD or set gates.test_command in the manifest")
@@ -137,11 +157,11 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 
 
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
-               checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None
-               ) -> git.Oid | None:
+               checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
+               remote: str | None = "origin") -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = _Merger(repo, manifest, state)
+    merger = _Merger(repo, manifest, state, remote)
     lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     total = len(state.order)
     try:
@@ -163,7 +183,7 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
 
 def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
              coverage_file: str | None, merged: list[TeamOutcome],
-             progress: Progress | None) -> QualityResult:
+             progress: Progress | None, timeout: float | None) -> QualityResult:
     """The quality stage on the chain's tip: tests under coverage, per-team figures, gates."""
     from gitorch import quality as quality_stage
 
@@ -173,7 +193,37 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
     return quality_stage.run_quality(
         repo=repo, manifest=manifest, commit=state.chain, test_command=command,
         team_merges={o.team: o.merge_commit for o in merged if o.merge_commit},
-        coverage_file=coverage_file)
+        coverage_file=coverage_file, timeout=timeout)
+
+
+def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
+                options: Options, timeout: float | None, progress: Progress | None,
+                remote: str | None = "origin") -> tuple[RunState, KeepGreen]:
+    """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
+    rebuilds the chain without them, and merges one team onto a prefix of it."""
+    remove_stale_worktrees(repo)
+    runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
+                        timeout=timeout, junit_file=options.junit_file)
+
+    def rebuild(left_out: dict[TeamName, str]) -> RunState:
+        fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
+                        pending={}, left_out=left_out, chain=state.base)
+        _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
+                   remote=remote)
+        return fresh
+
+    def merge_onto(chain: RunState, upto: int, team: TeamName) -> str | None:
+        merged = [o for o in chain.outcomes if o.merge_commit][:upto]
+        probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
+                        left_out={}, chain=(merged[-1].merge_commit or "") if merged else chain.base)
+        probe.owners = chain_owners(repo, probe)
+        return _Merger(repo, manifest, probe, remote).step(team).merge_commit
+
+    def say(runs: int, what: str) -> None:
+        if progress:
+            progress(runs, runs + 1, "keep green", what)
+
+    return keep_green(runner, manifest, state, rebuild=rebuild, merge_onto=merge_onto, say=say)
 
 
 def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> None:
@@ -286,10 +336,12 @@ class _LineTotals:
 class _Merger:
     """Merges one team at a time onto ``state.chain``, applying the skip or fix policy."""
 
-    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState):
+    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
+                 remote: str | None = "origin"):
         self.repo = repo
         self.manifest = manifest
         self.state = state
+        self.remote = remote
         self._tip: git.ChainTree | None = None
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
@@ -306,9 +358,10 @@ class _Merger:
                            depends_on=info.depends_on, priority=info.priority, **more)
 
     def _skip(self, team: TeamName, reason: str, paths: tuple[str, ...] = (),
-              status: str = "skipped", **more: Any) -> TeamOutcome:
+              status: str = "skipped", left_out: bool = False, **more: Any) -> TeamOutcome:
         self.state.skipped.append(Skipped(team, reason, paths))
-        why = {"missing": "has no branch"}.get(status, "was skipped")
+        why = "was left out" if left_out else {"missing": "has no branch"}.get(status,
+                                                                               "was skipped")
         for dependent in sorted(self.manifest.dependents(team)):
             self.state.pending.setdefault(dependent, f"depends on {team}, which {why}")
         return self._outcome(team, status, **more)
@@ -329,7 +382,7 @@ class _Merger:
         anc_tree = git.tree_of(repo, ancestor)
         chain_tree = git.tree_of(repo, chain)
 
-        theirs, lost, skipped = self._within_scope(team, new_commits, anc_tree,
+        theirs, lost, skipped = self._within_scope(team, head, anc_tree,
                                                    git.tree_of(repo, head), facts)
         if skipped is not None:
             return skipped
@@ -348,6 +401,8 @@ class _Merger:
         """The outcome of a team that cannot or need not be merged; None when it can."""
         state = self.state
         head = state.heads.get(team)
+        if team in state.left_out:
+            return self._skip(team, state.left_out[team], left_out=True)
         if team in state.pending:
             return self._skip(team, state.pending[team])
         if head is None:
@@ -360,15 +415,24 @@ class _Merger:
             return self._outcome(team, "unchanged")
         return None
 
-    def _within_scope(self, team: TeamName, new_commits: list[git.Commit], anc_tree: git.Oid,
+    def _within_scope(self, team: TeamName, head: str, anc_tree: git.Oid,
                       head_tree: git.Oid, facts: dict[str, Any]
                       ) -> tuple[git.Oid, list[Lost], TeamOutcome | None]:
         """The tree to merge and what it drops; a skip when out-of-scope paths and no --fix.
 
-        The team is charged only with the commits the chain does not have yet.
+        The hook's verdict (``verdict.judge_in_clone``) on the commits the chain and the
+        other teams' branches do not have yet: what the server accepted, this accepts.
         """
-        outside = sorted({v.path for v in commit_violations(self.repo, self.manifest, team,
-                                                            new_commits)})
+        branch = self.manifest.branch(team)
+        local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
+        head_ref = f"refs/heads/{branch}" if local or not self.remote \
+            else f"refs/remotes/{self.remote}/{branch}"
+        others = [h for t, h in self.state.heads.items() if t != team and h is not None]
+        with gitread.Git(self.repo.path) as reader:
+            judged = verdict.judge_in_clone(reader, self.manifest, team, head, head_ref=head_ref,
+                                            base=self.state.base, remote=self.remote,
+                                            also_there=[self.state.chain, *others])
+        outside = sorted({v.path for v in judged.violations})
         if not outside:
             return head_tree, [], None
         if not self.state.fix:
@@ -497,10 +561,10 @@ class _Merger:
                  f"{commits} commit(s)."]
         if resolutions:
             lines += ["", "Conflicts resolved:"]
-            lines += [f"  {r.path}: {r.resolution} ({r.kind})" for r in resolutions]
+            lines += [f"  {shown(r.path)}: {r.resolution} ({r.kind})" for r in resolutions]
         if lost:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
-            lines += [f"  {x.path} of {x.team}: {x.reason}" for x in lost]
+            lines += [f"  {shown(x.path)} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
 
 
@@ -517,40 +581,3 @@ def _kind(conflict: git.ConflictSides) -> str:
     if a and (o is None) != (t is None):
         return "modify/delete"
     return "rename"
-
-
-# --------------------------------------------------------------------------- nothing lost
-
-
-def _save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | None,
-                  dry_run: bool) -> tuple[Dropped, ...]:
-    """Keep every team's losing versions in a commit (ref unless dry run) and a patch file."""
-    by_team: dict[TeamName, dict[str, Lost]] = {}
-    for lost in state.lost:
-        by_team.setdefault(lost.team, {})[lost.path] = lost
-    if not by_team:
-        return ()
-    final_tree = git.tree_of(repo, state.chain)
-    out: list[Dropped] = []
-    for team, items in by_team.items():
-        tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})
-        head = state.heads.get(team)
-        body = "\n".join(f"- {p}: {x.reason}" for p, x in items.items())
-        commit = git.write_commit(
-            repo, tree, [state.chain, *([head] if head else [])],
-            f"Changes of team {team} that did not reach {state.integration_ref}\n\n"
-            f"gitorch integrate run {state.run_id}:\n{body}\n")
-        ref = f"{DROPPED_PREFIX}/{state.run_id}/{team}"
-        patch: str | None = None
-        if report_dir is not None:
-            target = report_dir / "dropped" / f"{team}.patch"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(git.tree_patch(repo, final_tree, tree), encoding="utf-8")
-            patch = str(target)
-        if not dry_run:
-            git.update_ref(repo, ref, commit, git.ref_target(repo, ref),
-                        f"gitorch integrate {state.run_id}")
-        saved_as = ref if not dry_run else (patch or f"(dry run: commit {git.short(commit)})")
-        out.extend(Dropped(team, p, saved_as, x.reason, patch) for p, x in items.items())
-    return tuple(out)
-

@@ -54,6 +54,7 @@ class RunState:
     lost: list[Lost] = field(default_factory=list)
     owners: dict[str, list[TeamName]] = field(default_factory=dict)  # path -> teams that changed it, in order
     pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
+    left_out: dict[TeamName, str] = field(default_factory=dict)  # --keep-green: team -> why
     resumed: bool = False
     lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
 
@@ -64,7 +65,7 @@ class RunState:
             "base_ref": self.base_ref, "base": self.base,
             "integration_ref": self.integration_ref, "integration_old": self.integration_old,
             "order": self.order, "heads": self.heads, "chain": self.chain,
-            "started": self.started, "pending": self.pending,
+            "started": self.started, "pending": self.pending, "left_out": self.left_out,
             "outcomes": [plain(o) for o in self.outcomes],
             "skipped": [plain(x) for x in self.skipped],
             "conflicts": [plain(c) for c in self.conflicts],
@@ -78,6 +79,7 @@ class RunState:
         data = json.loads(text)
         if data.pop("version", None) != STATE_VERSION:
             raise ValueError("unknown checkpoint version")
+        data.setdefault("left_out", {})
         data["outcomes"] = [TeamOutcome(**{**o, "depends_on": tuple(o["depends_on"]),
                                            "target_loc": tuple(o["target_loc"])
                                            if o["target_loc"] else None})

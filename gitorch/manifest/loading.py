@@ -7,11 +7,15 @@ not just the first; a valid manifest gets its compiled ``Ownership`` attached.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
+
+DEFAULT_BASE = "main"
 
 
 def find_manifest(repo_root: Path | None, explicit: str | os.PathLike[str] | None) -> Path:
@@ -61,9 +65,6 @@ def schema_path() -> Path:
     return Path(__file__).with_name("gitorch.schema.json")
 
 
-def schema_text() -> str:
-    return schema_path().read_text(encoding="utf-8")
-
 
 def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
@@ -73,3 +74,62 @@ def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     manifest = parse(text, Path(path))
     return manifest.with_ownership(Ownership.from_manifest(manifest))
 
+
+@dataclass(frozen=True)
+class BasePolicy:
+    """The manifest commands judge by, where it was read, and the working copy's, if it differs."""
+
+    manifest: Manifest
+    source: str                 # "main:gitorch.yaml", "origin/main:gitorch.yaml" or a file path
+    note: str | None = None     # one line a judging command should show, when it matters
+
+
+BlobReader = Callable[[str, str], "tuple[str, bytes] | None"]   # (rev, path) -> (blob id, data)
+
+
+def base_name(working: Path) -> str:
+    """The base branch the working copy's manifest names (``base:``), ``main`` by default.
+
+    Only the one key is read (no validation): the working file may be broken or old,
+    and the base's own manifest is what is judged by.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(working.read_bytes())
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return DEFAULT_BASE
+    found = data.get("base") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and found.strip() else DEFAULT_BASE
+
+
+def load_policy(working: Path, candidates: Callable[[str], list[str]], read: BlobReader,
+                cache_dir: Path | None = None) -> BasePolicy:
+    """``gitorch.yaml`` at the tip of the base branch, as the server reads it.
+
+    ``working`` is the work tree's manifest: it names the base (``base:``, default
+    ``main``). ``candidates(base)`` lists the revisions to try, the local branch first,
+    then remote-tracking ones; the first with a manifest wins and is loaded through the
+    one cache (by blob id). With none (a fresh repository before its first commit of
+    gitorch.yaml) the working file is the policy, and ``note`` says so.
+    """
+    base = base_name(working)
+    for rev in candidates(base):
+        found = read(rev, DEFAULT_MANIFEST)
+        if found is None:
+            continue
+        blob, data = found
+        source = f"{rev.removeprefix('refs/heads/').removeprefix('refs/remotes/')}:{DEFAULT_MANIFEST}"
+        entry = load_text(data, source, cache_dir, blob=blob)
+        note = None
+        try:
+            if cache.blob_id(working.read_bytes()) != blob:
+                note = (f"{working.name} in this work tree differs from {source}; "
+                        f"judging by {source}, as the server does")
+        except OSError:
+            pass
+        return BasePolicy(entry.manifest, source, note)
+    manifest = load_manifest(working, cache_dir)
+    return BasePolicy(manifest, str(working),
+                      f"the base branch {base} has no {DEFAULT_MANIFEST} yet: judging by "
+                      f"{working} (commit it to {base} to make it the policy)")

@@ -27,11 +27,31 @@ DEFAULT_STALE_AFTER = 15   # minutes without a commit or signal before a working
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
+def branch_glob(pattern: str) -> re.Pattern[str]:
+    """A ``protected`` entry as a regular expression over branch names."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "shared", "gates", "stale_after", "teams",
+    "integrators", "protected", "shared", "gates", "stale_after", "teams",
 )
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "test_timeout")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -57,6 +77,7 @@ class Gates:
     coverage: float | None = None
     diff_coverage: float | None = None
     coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT
+    test_timeout: float | None = None   # seconds; a test run still going then is killed
 
 
 @dataclass(frozen=True)
@@ -70,6 +91,7 @@ class Manifest:
     branch_prefix: str = "team/"
     worktrees: str | None = None
     integrators: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()     # branch globs only integrators may push (stable, release/*)
     shared: tuple[str, ...] = ()
     gates: Gates = field(default_factory=Gates)
     stale_after: int = DEFAULT_STALE_AFTER     # minutes; 0: never stale
@@ -78,6 +100,13 @@ class Manifest:
 
     def branch(self, team: TeamName) -> str:
         return f"{self.branch_prefix}{team}"
+
+    def is_protected(self, branch: str) -> bool:
+        """Only integrators push it: the base, the integration branch, a ``protected`` glob
+        (``*`` matches within one name part, ``**`` across ``/``)."""
+        if branch in (self.base, self.integration):
+            return True
+        return any(branch_glob(pattern).fullmatch(branch) for pattern in self.protected)
 
     def team_of_branch(self, branch: str) -> TeamName | None:
         """The team whose branch this is (``team/x`` or ``refs/heads/team/x``), else None."""

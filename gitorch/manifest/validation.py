@@ -20,6 +20,7 @@ from gitorch.manifest.records import (
     TEAM_KEYS,
     TEAM_NAME_RE,
     TOP_KEYS,
+    branch_glob,
 )
 
 if TYPE_CHECKING:
@@ -210,20 +211,39 @@ class _Checker:
         prefix = self.string(data, "branch_prefix", (), "team/") or "team/"
         worktrees = self.string(data, "worktrees", (), None)
         integrators = self.string_list(data, "integrators", ())
+        protected = self.string_list(data, "protected", ())
         shared = self.patterns(data, "shared", ())
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
         stale = self.number(data, "stale_after", (), integer=True, low=0, high=10_080)
         teams = self.teams(data.get("teams"))
+        self.protected_branches(protected, prefix, teams)
         if self.problems or project is None:
             return None
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
-            branch_prefix=prefix, worktrees=worktrees, integrators=integrators, shared=shared,
-            gates=gates, stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
+            branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
+            protected=protected, shared=shared, gates=gates,
+            stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
             lines=dict(self.lines),
         )
+
+    def protected_branches(self, protected: tuple[str, ...], prefix: str,
+                           teams: Mapping[TeamName, Team]) -> None:
+        """Branch names or globs, never a team's branch (a team must be able to push it)."""
+        for i, pattern in enumerate(protected):
+            key: tuple[str | int, ...] = ("protected", i)
+            if not pattern.strip() or pattern.startswith(("refs/", "/")) or pattern.endswith("/"):
+                self.problem(key, f"protected entry {pattern!r} is not a branch name or glob: "
+                                  "write it as 'stable' or 'release/*' (no refs/heads/)")
+                continue
+            rx = branch_glob(pattern)
+            hit = next((t for t in teams if rx.fullmatch(f"{prefix}{t}")), None)
+            if hit is not None:
+                self.problem(key, f"protected entry {pattern!r} matches team {hit}'s branch "
+                                  f"{prefix}{hit}: a team must be able to push its own branch; "
+                                  "narrow the pattern")
 
     def gates(self, data: Any) -> Gates:
         if data is None:
@@ -239,8 +259,16 @@ class _Checker:
             test_command=self.string(data, "test_command", key, None),
             coverage=self.number(data, "coverage", key, integer=False, low=0, high=100),
             diff_coverage=self.number(data, "diff_coverage", key, integer=False, low=0, high=100),
-            coverage_omit=omit,
+            coverage_omit=omit, test_timeout=self.timeout(data, key),
         )
+
+    def timeout(self, data: Mapping[str, Any], key: tuple[str | int, ...]) -> float | None:
+        value = self.number(data, "test_timeout", key, integer=False)
+        if value is not None and value <= 0:
+            self.problem((*key, "test_timeout"),
+                         f"'test_timeout' must be a positive number of seconds, not {value:g}")
+            return None
+        return value
 
     def teams(self, data: Any) -> dict[TeamName, Team]:
         if data is None:

@@ -110,6 +110,18 @@ def read_file(repo: Repository, commit: Commit, path: str) -> bytes | None:
     return None
 
 
+def read_file_blob(repo: Repository, commit: Commit, path: str) -> tuple[str, bytes] | None:
+    """(blob id, content) of ``path`` in the commit's tree, or None when absent or not a file."""
+    try:
+        entry = commit.tree[path]
+    except KeyError:
+        return None
+    obj = repo.get(entry.id)
+    if isinstance(obj, pygit2.Blob):
+        return str(obj.id), obj.data
+    return None
+
+
 def subject(commit: Commit) -> str:
     return commit.message.split("\n", 1)[0].strip()
 

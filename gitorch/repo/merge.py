@@ -272,12 +272,13 @@ def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str
     return _diff_paths(repo, a, b)
 
 
-def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> str:
-    """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes."""
+def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> bytes:
+    """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes, as bytes
+    (names and contents need not be UTF-8)."""
     a, b = repo.get(old), repo.get(new)
     assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
     diff = a.diff_to_tree(b, flags=pygit2.enums.DiffOption.SHOW_BINARY)
-    return diff.patch or ""
+    return b"".join(patch.data for patch in diff if patch is not None)
 
 
 def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitorch.manifest import TeamName
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport, QualityResult, TeamOutcome
 
 DASH = "—"
@@ -103,7 +104,7 @@ def team_gate(report: IntegrationReport, team: TeamOutcome) -> str:
 def skip_reason(report: IntegrationReport, team: str) -> str:
     for s in report.skipped:
         if s.team == team:
-            return s.reason + (f" ({', '.join(s.paths)})" if s.paths else "")
+            return s.reason + (f" ({', '.join(shown(p) for p in s.paths)})" if s.paths else "")
     return ""
 
 
@@ -141,3 +142,34 @@ def clean(text: str) -> str:
 
 def short(sha: str | None) -> str:
     return sha[:12] if sha else DASH
+
+
+def left_out_rows(report: IntegrationReport) -> list[tuple[str, str, str]]:
+    """``--keep-green``: (team, why it was left out, the rule that decided), in merge order."""
+    kg = report.keep_green
+    if kg is None:
+        return []
+    rows: dict[str, tuple[str, str, str]] = {}
+    for c in kg.culprits:
+        tests = ", ".join(c.failing_tests)
+        if c.kind == "alone":
+            why = f"{c.team} breaks {tests}, also merged alone on the base"
+        else:
+            why = f"{c.team} breaks {tests} only with {', '.join(c.with_)}"
+        rows.setdefault(c.left_out, (c.left_out, why, c.decided_by))
+    for s in report.skipped:
+        if s.team not in rows and s.reason.endswith("which was left out"):
+            rows[s.team] = (s.team, s.reason, "a team goes with the team it depends on")
+    order: dict[str, int] = {t: i for i, t in enumerate(report.order)}
+    return sorted(rows.values(), key=lambda r: order.get(r[0], len(order)))
+
+
+def run_rows(report: IntegrationReport) -> list[tuple[str, str, str, str, str, str]]:
+    """``--keep-green``: each test run as (n, commit, teams, purpose, result, seconds)."""
+    kg = report.keep_green
+    out = []
+    for i, r in enumerate(kg.test_runs if kg else (), 1):
+        teams = (f"base + {len(r.teams)} (last: {r.teams[-1]})" if r.teams else "base")
+        result = "passed" if r.passed else "failed: " + ", ".join(r.failed_tests)
+        out.append((str(i), short(r.commit), teams, r.purpose, result, f"{r.seconds:.1f}"))
+    return out

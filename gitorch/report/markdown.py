@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 import re
 
+from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport, TeamOutcome
 from gitorch.report.common import (
     DASH,
     clean,
     coverage_text,
     gate_rows,
+    left_out_rows,
     loc_text,
     pct,
+    run_rows,
     short,
     skip_reason,
     team_gate,
@@ -112,6 +115,7 @@ def render_markdown(report: IntegrationReport) -> str:
             fence = "`" * max(3, max((len(m) for m in re.findall(r"`{3,}", tail)), default=0) + 1)
             out += ["", "<details><summary>Output (last lines)</summary>", "",
                     f"{fence}text", tail, fence, "", "</details>"]
+    out += _keep_green_markdown(report)
     out += ["", "## Gates", "", "| Gate | Threshold | Value | Verdict |", "|---|---|---|---|"]
     for g in gate_rows(report):
         mark = {True: "passed", False: "FAILED", None: "not checked"}[g.passed]
@@ -123,9 +127,10 @@ def render_markdown(report: IntegrationReport) -> str:
 
 def _team_markdown(report: IntegrationReport, t: TeamOutcome) -> list[str]:
     why = skip_reason(report, t.team)
-    conflicts = [f"{_code(c.path)} ({_text(c.kind)}, {', '.join(c.teams)}): {_text(c.resolution)}"
+    conflicts = [f"{_code(shown(c.path))} ({_text(c.kind)}, {', '.join(c.teams)}): "
+                 f"{_text(c.resolution)}"
                  for c in report.conflicts if t.team in c.teams]
-    dropped = [f"{_code(d.path)} ({_text(d.reason)}), saved as {_code(d.saved_as)}"
+    dropped = [f"{_code(shown(d.path))} ({_text(d.reason)}), saved as {_code(d.saved_as)}"
                for d in report.dropped if d.team == t.team]
     rows = [
         ("Status", t.status + (f": {_text(why)}" if why else "")),
@@ -143,3 +148,32 @@ def _team_markdown(report: IntegrationReport, t: TeamOutcome) -> list[str]:
     ]
     return [f"### {t.team} — {t.status}", "", "| | |", "|---|---|",
             *(f"| {k} | {_cell(v)} |" for k, v in rows)]
+
+
+def _keep_green_markdown(report: IntegrationReport) -> list[str]:
+    kg = report.keep_green
+    if kg is None:
+        return []
+    out = ["", "## Keep green", ""]
+    if kg.base_failures is not None:
+        out.append("The base fails its own tests"
+                   + (f" ({_text(', '.join(kg.base_failures))})" if kg.base_failures else "")
+                   + ": nothing was published.")
+    elif not kg.green:
+        out.append("No green chain was found: nothing was published.")
+    else:
+        out.append(f"The published chain passed its tests; {len(kg.test_runs)} test run(s).")
+    rows = left_out_rows(report)
+    if rows:
+        out += ["", "### Why each team was left out", "", "| Team | Why | Decided by |",
+                "|---|---|---|", *(f"| {_cell(t)} | {_cell(_text(w))} | {_cell(_text(r))} |"
+                                   for t, w, r in rows)]
+    if kg.flaky_tests:
+        out += ["", "Flaky tests (failed, then passed on the same tree; never blamed): "
+                + ", ".join(_code(t) for t in kg.flaky_tests)]
+    if kg.test_runs:
+        out += ["", "<details><summary>Test runs</summary>", "",
+                "| # | Commit | Teams | Purpose | Result | Seconds |", "|---|---|---|---|---|---|",
+                *("| " + " | ".join(_cell(_text(c)) for c in row) + " |"
+                  for row in run_rows(report)), "", "</details>"]
+    return out

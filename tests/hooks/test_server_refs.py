@@ -152,6 +152,7 @@ def test_any_other_ref_is_refused_naming_the_pattern(server: Server, ref: str) -
         f"gitorch: REFUSED {ref}: not a team branch: gitorch accepts refs/heads/team/<team> "
         "(teams: alpha, beta, docs)",
         "  what to do: push your work to refs/heads/team/<team>; main, integration and tags "
-        "are for integrators (lead)",
+        "are for integrators (lead); another branch for integrators goes under 'protected:' "
+        "in gitorch.yaml",
         ONE_REFUSED]
     assert server.ref(ref) is None

@@ -158,7 +158,7 @@ def test_policy_comes_from_the_server_never_from_the_pushed_commits(server: Serv
     result = push(c, "team/alpha")
     assert result.code == 1
     assert result.remote[1:4] == [f"  {short(bad)} Widen my scope",
-                                  "    gitorch.yaml  (owner: nobody (no team owns it))",
+                                  "    gitorch.yaml  (owner: integrators)",
                                   "    src/api/app.py  (owner: beta)"]
 
 

@@ -12,10 +12,10 @@ import yaml
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import records as m
-from gitorch.manifest.loading import load_manifest, parse_manifest, schema_text
+from gitorch.manifest.loading import load_manifest, parse_manifest, schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads(schema_text())
+SCHEMA = json.loads(schema_path().read_text())
 EXAMPLES = [*sorted((ROOT / "manifests").glob("*.yaml")), ROOT / "gitorch.yaml"]
 
 

@@ -180,3 +180,18 @@ def test_invalid_manifest_as_json(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {"valid": False, "problems": [
         {"file": "m.yaml", "line": 4, "message": "team 'a' depends on 'b', which is no team"}]}
+
+
+def test_gates_test_timeout_is_a_positive_number_of_seconds(cli: Cli, tmp_path: Path) -> None:
+    good = "version: 1\nproject: p\ngates:\n  test_timeout: 90\nteams:\n  a:\n    owns: [a/**]\n"
+    code, lines = validate(cli, tmp_path, good)
+    assert code == 0, lines
+    from gitorch.manifest.loading import load_manifest
+
+    assert load_manifest(tmp_path / "m.yaml").gates.test_timeout == 90.0
+    for value, problem in (("0", "a positive number of seconds, not 0"),
+                           ("-3", "a positive number of seconds, not -3"),
+                           ("soon", "'test_timeout' must be a number, not a string ('soon')")):
+        code, lines = validate(cli, tmp_path, good.replace("90", value))
+        assert code == 2
+        assert problem in lines[0], lines

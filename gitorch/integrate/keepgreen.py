@@ -1,0 +1,307 @@
+"""``integrate --keep-green``: find the teams that broke the tests and leave them out.
+
+The chain the engine built is base + one merge commit per merged team, in merge order:
+its commits are exactly the prefixes to test (prefix 0 is the base, prefix n the tip).
+
+1. Test the tip. It passes: nothing changes. It fails: test the base; when the base
+   fails too, nothing is published ("the base fails its own tests").
+2. Search the prefixes for the first one on which each failing test fails. One search
+   serves every failing test: each test keeps its own suspect range (last prefix known
+   to pass it, first known to fail it) and every run narrows every range it falls in, so
+   culprits that break different tests are found together. With ``jobs`` N, N prefixes
+   of the widest ranges run at once (N-ary search); the number of runs grows with the
+   logarithm of the number of teams.
+3. Each culprit X is then tested merged alone on the base. Fails alone: kind ``alone``,
+   X is left out. Passes alone: an ``interaction``; the prefixes before X, each with X
+   merged on top, are searched the same way for the earlier team Y that X fails with.
+   Of X and Y, the dependent is left out when one depends on the other, else the lower
+   priority (equal priorities: the later in merge order, X); ``decided_by`` says which.
+4. The teams left out take every team that depends on them along (the engine skips
+   those, naming the team). The chain is rebuilt in memory and tested again, until green.
+
+Flaky tests (failed, then passed on the same tree) are never a reason to leave a team
+out; see ``gitorch.integrate.testruns``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from gitorch.integrate.runstate import RunState
+from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
+from gitorch.manifest import Manifest, TeamName
+from gitorch.records import Culprit, KeepGreen, QualityResult
+
+Rebuild = Callable[[dict[TeamName, str]], RunState]          # left-out team -> reason
+MergeOnto = Callable[[RunState, int, TeamName], str | None]   # team onto prefix k
+MEASURED = "(the test command, in the measured run)"    # failed there, passed when searched
+Say = Callable[[int, str], None]                              # (runs so far, what happens)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to search: parallel runs, retries of a failing run, a JUnit file to read."""
+
+    jobs: int = 1
+    retries: int = 1
+    junit_file: str | None = None
+
+
+@dataclass
+class _Prefixes:
+    """Commits to search: index 0 .. n, with the teams in each (for the report). A commit
+    not made yet (None) is made by ``make`` when first needed; "" cannot be made."""
+
+    commits: list[str | None]
+    teams: list[tuple[TeamName, ...]]
+    make: Callable[[int], str | None] | None = None
+
+    def commit(self, index: int) -> str:
+        if self.commits[index] is None:
+            self.commits[index] = (self.make(index) if self.make else None) or ""
+        return self.commits[index] or ""
+
+
+def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebuild: Rebuild,
+               merge_onto: MergeOnto, say: Say | None = None) -> tuple[RunState, KeepGreen]:
+    """Test ``state``'s chain; leave culprits out until it is green. Returns the chain to
+    publish (``green`` False in the record: publish nothing) and what was found."""
+    left_out: dict[TeamName, str] = {}
+    culprits: list[Culprit] = []
+    base_checked = False
+
+    def record(green: bool, base_failures: tuple[str, ...] | None = None) -> KeepGreen:
+        return KeepGreen(culprits=tuple(culprits), flaky_tests=tuple(sorted(runner.flaky)),
+                         test_runs=tuple(runner.runs), base_failures=base_failures,
+                         green=green, jobs=runner.jobs, retries=runner.retries)
+
+    def note(what: str) -> None:
+        if say is not None:
+            say(len(runner.runs), what)
+
+    for _ in range(len(state.order) + 1):
+        chain = _prefixes(state)
+        n = len(chain.commits) - 1
+        if n == 0:
+            return state, record(True)
+        note(f"testing the tip ({n} team merges)")
+        tip_run = (chain.commit(n), chain.teams[n], "tip")
+        base_run = (state.base, (), "base")
+        tip = runner.verdicts([tip_run], confirm=False)[0]
+        if _tracked(tip, runner) and runner.jobs > 1 and not base_checked:
+            tip, base = runner.verdicts([tip_run, base_run])   # the retry beside the base
+            base_checked = True
+            if _tracked(tip, runner) and not base.passed:
+                return state, record(False, tuple(sorted(base.failed)))
+        tip = runner.verdicts([tip_run])[0]
+        tests = _tracked(tip, runner)
+        if not tests:
+            return state, record(True)
+        if not base_checked:
+            note("testing the base")
+            base = runner.verdicts([base_run])[0]
+            base_checked = True
+            if not base.passed:
+                return state, record(False, tuple(sorted(base.failed)))
+        first = _first_failing(runner, chain, tests, 0, n, "search", note)
+        by_index: dict[int, list[str]] = {}
+        for test, index in sorted(first.items()):
+            if test not in runner.flaky:
+                by_index.setdefault(index, []).append(test)
+        beside = []     # --jobs > 1: the chain without every culprit, tested beside them
+        if runner.jobs > 1:
+            guess = rebuild({**left_out, **{chain.teams[i][-1]: "" for i in by_index}})
+            ahead = _prefixes(guess)
+            beside.append((ahead.commit(len(ahead.commits) - 1), ahead.teams[-1], "tip"))
+        found = _judge(runner, manifest, state, chain, by_index, merge_onto, note, beside)
+        if not found:
+            continue    # every failure was flaky: the tip is tested (known) again
+        culprits.extend(found)
+        for culprit in found:
+            left_out.setdefault(culprit.left_out, _reason(culprit))
+        note(f"leaving out {', '.join(c.left_out for c in found)}; rebuilding the chain")
+        state = rebuild(dict(left_out))
+    return state, record(False)
+
+
+def settle_measure(found: KeepGreen, quality: QualityResult) -> tuple[KeepGreen, QualityResult]:
+    """The measured run (under coverage) of a tree the search saw pass, failing: flaky."""
+    if not found.green or quality.passed is not False or quality.returncode is None:
+        return found, quality
+    flaky = (*found.flaky_tests, MEASURED)
+    return (replace(found, flaky_tests=flaky),
+            replace(quality, passed=True,
+                    failures=tuple(f for f in quality.failures if f != "tests failed")))
+
+
+def _prefixes(state: RunState) -> _Prefixes:
+    commits: list[str | None] = [state.base]
+    teams: list[tuple[TeamName, ...]] = [()]
+    so_far: tuple[TeamName, ...] = ()
+    for outcome in state.outcomes:
+        if outcome.merge_commit:
+            so_far = (*so_far, outcome.team)
+            commits.append(outcome.merge_commit)
+            teams.append(so_far)
+    return _Prefixes(commits, teams)
+
+
+def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
+    """The tip's failing tests that are not flaky (UNNAMED: failures without names)."""
+    if tip.passed:
+        return set()
+    tests = set(tip.failed) - runner.flaky
+    return {UNNAMED} if UNNAMED in tests else tests
+
+
+def _still_failing(runner: TestRunner, prefixes: _Prefixes, index: int,
+                   tests: list[str]) -> list[str]:
+    """The tests that fail prefix ``index`` again when it is retried (the others are flaky)."""
+    verdict = runner.verdicts([(prefixes.commit(index), prefixes.teams[index], "confirm")])[0]
+    return [t for t in tests if t not in runner.flaky and _fails(t, verdict)]
+
+
+def _fails(test: str, verdict: Verdict) -> bool:
+    """A test fails on a tree: by name, or the run failed without names (all fail)."""
+    return not verdict.passed and (test in verdict.failed or UNNAMED in verdict.failed)
+
+
+def _first_failing(runner: TestRunner, prefixes: _Prefixes, tests: Iterable[str], lo: int,
+                   hi: int, purpose: str, note: Callable[[str], None]) -> dict[str, int]:
+    """For each test, the first prefix in (lo, hi] that fails it (lo passes, hi fails).
+
+    Prefix commits of None cannot be built: they count as passing.
+    """
+    low = dict.fromkeys(tests, lo)
+    high = dict.fromkeys(tests, hi)
+    while True:
+        ranges = sorted({(low[t], high[t]) for t in low if high[t] - low[t] > 1 and
+                         t not in runner.flaky}, key=lambda r: (r[0] - r[1], r[0]))
+        if not ranges:
+            return high
+        points = _points(ranges, max(1, runner.jobs))
+        wide = ranges[0]
+        note(f"suspects {_names(prefixes, wide)}, testing {len(points)} prefix(es)")
+        wanted = [i for i in points if prefixes.commit(i)]
+        verdicts = dict(zip(wanted, runner.verdicts(
+            [(prefixes.commit(i), prefixes.teams[i], purpose) for i in wanted], confirm=False),
+            strict=True))
+        for i in points:
+            verdict = verdicts.get(i, Verdict(True, frozenset()))
+            for test in low:
+                if low[test] < i < high[test]:
+                    if _fails(test, verdict):
+                        high[test] = i
+                    else:
+                        low[test] = i
+
+
+def _points(ranges: list[tuple[int, int]], slots: int) -> list[int]:
+    """Up to ``slots`` prefixes cutting the ranges (widest first) into equal parts."""
+    count = dict.fromkeys(ranges, 0)
+    while sum(count.values()) < slots:
+        grew = False
+        for r in ranges:
+            if sum(count.values()) < slots and count[r] < r[1] - r[0] - 1:
+                count[r] += 1
+                grew = True
+        if not grew:
+            break
+    points: set[int] = set()
+    for (lo, hi), k in count.items():
+        points.update(lo + (j * (hi - lo)) // (k + 1) for j in range(1, k + 1))
+    return sorted(p for p in points if any(lo < p < hi for lo, hi in ranges))
+
+
+def _names(prefixes: _Prefixes, span: tuple[int, int]) -> str:
+    lo, hi = span
+    first, last = prefixes.teams[lo + 1][-1], prefixes.teams[hi][-1]
+    return first if first == last else f"{first} .. {last} ({hi - lo} teams)"
+
+
+def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
+           by_index: dict[int, list[str]], merge_onto: MergeOnto,
+           note: Callable[[str], None],
+           beside: list[tuple[str, tuple[TeamName, ...], str]]) -> list[Culprit]:
+    """Alone or interaction for each culprit, and the team to leave out for it.
+
+    A culprit's failure is confirmed before it counts: by failing again on a second tree
+    that holds the culprit (merged alone on the base), else by a retry of its prefix.
+    """
+    culprits = {index: chain.teams[index][-1] for index in by_index}
+    note(f"testing {', '.join(culprits.values())} merged alone on the base")
+    alone = {index: merge_onto(state, 0, team) for index, team in culprits.items()}
+    wanted = [i for i in by_index if alone[i]]
+    verdicts = dict(zip(wanted, runner.verdicts(
+        [(alone[i] or "", (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
+        strict=False))
+    out: list[Culprit] = []
+    for index, tests in sorted(by_index.items()):
+        team = culprits[index]
+        verdict = verdicts.get(index)
+        if verdict is not None and any(_fails(t, verdict) for t in tests):
+            out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
+                               "fails alone on the base: the team that broke the tests", team))
+            continue
+        tests = _still_failing(runner, chain, index, tests)
+        if not tests:
+            continue                        # flaky: failed, then passed on the same tree
+        if verdict is None:
+            out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
+                               "its merge breaks the tests (it cannot be merged alone on the "
+                               "base)", team))
+            continue
+        out.append(_interaction(runner, manifest, state, chain, index, tests, alone[index],
+                                merge_onto, note))
+    return out
+
+
+def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
+                 index: int, tests: list[str], alone: str | None, merge_onto: MergeOnto,
+                 note: Callable[[str], None]) -> Culprit:
+    """The earlier team(s) the culprit at ``index`` fails with, and which of the pair goes."""
+    team = chain.teams[index][-1]
+    # pair k: prefix k with the culprit merged on top; pair index-1 is prefix index
+    pairs = _Prefixes([alone] + [None] * (index - 2) + [chain.commit(index)],
+                      [(*chain.teams[k], team) for k in range(index)],
+                      _onto(merge_onto, state, team))
+    found = _first_failing(runner, pairs, tests, 0, index - 1, "pair", note)
+    partners: set[TeamName] = set()
+    for k in sorted(set(found.values())):
+        mine = [t for t, at in found.items() if at == k]
+        if k == index - 1 or _still_failing(runner, pairs, k, mine):
+            partners.add(chain.teams[k][-1])
+    with_ = tuple(sorted(partners, key=chain.teams[-1].index)) or (chain.teams[index - 1][-1],)
+    loser, rule = decide(manifest, team, with_[0])
+    return Culprit(team, "interaction", with_, tuple(sorted(tests)), rule, loser)
+
+
+def _onto(merge_onto: MergeOnto, state: RunState, team: TeamName
+          ) -> Callable[[int], str | None]:
+    return lambda k: merge_onto(state, k, team)
+
+
+def decide(manifest: Manifest, team: TeamName, partner: TeamName) -> tuple[TeamName, str]:
+    """Of a pair that fails only together (``partner`` merged first), the team left out and why."""
+    mine, theirs = manifest.teams[team].priority, manifest.teams[partner].priority
+    if team in manifest.dependents(partner):
+        return team, f"dependency: {team} depends on {partner}, the dependent is left out"
+    if partner in manifest.dependents(team):
+        return partner, f"dependency: {partner} depends on {team}, the dependent is left out"
+    if mine < theirs:
+        return team, f"priority: {team} ({mine}) is below {partner} ({theirs})"
+    if theirs < mine:
+        return partner, f"priority: {partner} ({theirs}) is below {team} ({mine})"
+    return team, f"equal priority ({mine}): the later in merge order, {team}, is left out"
+
+
+def _reason(culprit: Culprit) -> str:
+    tests = ", ".join(culprit.failing_tests)
+    if culprit.kind == "alone":
+        return f"left out: its merge breaks the tests ({tests}), also merged alone on the base"
+    if culprit.left_out == culprit.team:
+        return (f"left out: breaks the tests ({tests}) only with {', '.join(culprit.with_)}; "
+                f"{culprit.decided_by}")
+    return (f"left out: {culprit.team} breaks the tests ({tests}) only with it; "
+            f"{culprit.decided_by}")
