@@ -18,3 +18,11 @@ manifest_cmds.validate
 errors.EXIT_OK          # the exit codes are named together, 0 included
 records.QualityResult.gates_passed   # a record's public property (reports, tests)
 manifest_cmds.schema
+from gitorch.cli import integrate_cmds
+from gitorch.manifest import records as manifest_records
+from gitorch.report import html
+
+integrate_cmds.prune
+manifest_cmds.init
+manifest_records.Gates.coverage_omit_defaults   # kept on the record: the manifest said so
+html._Card.figure                               # read by the page template

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from unidiff.patch import PatchSet
@@ -28,6 +28,7 @@ from unidiff.patch import PatchSet
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.ownership import union_rule
 from gitorch.records import LineRange, PredictedConflict
 
 # Symlinks and submodules are never merged line by line: two different results conflict.
@@ -378,7 +379,7 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
         unknown = sorted(set(teams) - set(manifest.teams))
         if unknown:
             raise UsageError(f"no team named {', '.join(unknown)} in the manifest",
-                             hint="list the teams with 'gitorch status'")
+                             hint=f"use one of: {', '.join(sorted(manifest.teams))}")
     base_ref = base or manifest.base
     if base is not None:
         base_commit = git.resolve_commit(repo, base)
@@ -404,6 +405,8 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
             heads[team] = head
     files = Files(repo)
     conflicts = list(_pair_conflicts(repo, manifest, heads, files))
+    if manifest.merge_engine == "git":
+        conflicts = _as_git_merges(repo, manifest, heads, conflicts)
     position = {t: i for i, t in enumerate(order)}
     conflicts.sort(key=lambda c: (c.path, [position[t] for t in c.teams]))
     violations: dict[TeamName, tuple[str, ...]] = {}
@@ -443,6 +446,7 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
     for a, b in itertools.combinations(heads, 2):
         groups.setdefault(git.merge_base(repo, heads[a].id, heads[b].id), set()).add((a, b))
     owners: dict[str, str] = {}
+    driver = merge_drivers(repo, manifest)
     for base, pairs in groups.items():
         members = sorted({t for pair in pairs for t in pair}, key=rank.__getitem__)
         diffs = {t: files.diff(base, heads[t].id) for t in members}
@@ -475,11 +479,84 @@ def _pair_conflicts(repo: git.Repository, manifest: Manifest, heads: Mapping[Tea
                     if (a, b) in pairs:
                         found.append((path, a, b, Verdict("overlap", "file/directory", (), ())))
         for path, a, b, v in found:
+            v = _with_driver(v, driver(path), diffs[a], diffs[b], path, files)
+            renamed = {t: c.new_path for t in (a, b)
+                       if (c := diffs[t].by_old.get(path)) is not None and c.status == "R"
+                       and c.new_path is not None and c.new_path != path}
             yield PredictedConflict(path=path, teams=(a, b), kind=v.kind,
                                     ranges={a: v.ours, b: v.theirs},
                                     owner=owners.get(path) or owners.setdefault(
                                         path, manifest.ownership.owner_of(path)),
-                                    detail=v.detail)
+                                    detail=v.detail, renamed_to=renamed)
+
+
+def _as_git_merges(repo: git.Repository, manifest: Manifest,
+                   heads: Mapping[TeamName, git.Commit],
+                   predicted: list[PredictedConflict]) -> list[PredictedConflict]:
+    """The prediction for ``merge: {engine: git}``: git's own merge of every pair (one
+    ``git merge-tree --stdin``) decides which meetings conflict; the line ranges and
+    details come from the per-team hunks. A path git stops at that no hunk explains
+    (a rename git scores differently, say) is added as a whole-file overlap."""
+    pairs = list(itertools.combinations(heads, 2))
+    stops = dict(zip(pairs, git.git_conflicting_paths(
+        repo, [(str(heads[a].id), str(heads[b].id)) for a, b in pairs], manifest.union),
+        strict=True))
+    out: list[PredictedConflict] = []
+    explained: set[tuple[TeamName, TeamName, str]] = set()
+    for c in predicted:
+        a, b = c.teams[0], c.teams[1]
+        paths = stops.get((a, b), set()) | stops.get((b, a), set())
+        hit = {c.path, *c.renamed_to.values()} & paths
+        explained |= {(a, b, p) for p in hit} | {(b, a, p) for p in hit}
+        out.append(replace(c, kind="overlap" if hit else "same-file"))
+    for (a, b), paths in stops.items():
+        for path in sorted(paths):
+            if (a, b, path) not in explained:
+                out.append(PredictedConflict(path=path, teams=(a, b), kind="overlap",
+                                             ranges={a: (), b: ()},
+                                             owner=manifest.ownership.owner_of(path),
+                                             detail="git"))
+    return out
+
+
+def merge_drivers(repo: git.Repository, manifest: Manifest) -> Callable[[str], str]:
+    """The merge driver each path gets, as the merge ``integrate`` makes decides it: the
+    manifest's ``union`` paths, then the attributes libgit2 reads ("union", "binary" or
+    "text")."""
+    cache: dict[str, str] = {}
+    is_union = union_rule(manifest)
+
+    def driver(path: str) -> str:
+        found = cache.get(path)
+        if found is None:
+            found = cache[path] = ("union" if is_union(path)
+                                   else git.merge_driver(repo, path))
+        return found
+    return driver
+
+
+def _with_driver(v: Verdict, driver: str, da: TeamDiff, db: TeamDiff, path: str,
+                 files: Files) -> Verdict:
+    """A verdict of the text driver changed for the path's own driver: union keeps both
+    sides' lines of a text file (no conflict), binary stops wherever both changed it."""
+    if driver == "text":
+        return v
+    ca = da.by_old.get(path) or da.by_new.get(path)
+    cb = db.by_old.get(path) or db.by_new.get(path)
+    if ca is None or cb is None or "R" in (ca.status, cb.status) \
+            or ca.status == "D" or cb.status == "D":
+        return v
+    if driver == "union":
+        text = all(c.new_mode in (0o100644, 0o100755) and c.new_mode == cb.new_mode
+                   and (blob := files.blob(c.new_id)) is not None and b"\0" not in blob.data[:8000]
+                   for c in (ca, cb))
+        if v.kind == "overlap" and v.detail in ("", "add/add") and text:
+            return Verdict("same-file", "union", v.ours, v.theirs)
+        return v
+    if v.kind == "same-file" and (ca.new_id, ca.new_mode) != (cb.new_id, cb.new_mode) \
+            and ca.old_id != ca.new_id and cb.old_id != cb.new_id:
+        return Verdict("overlap", "binary driver", v.ours, v.theirs)   # -merge: no line merge
+    return v
 
 
 def describe(ranges: Sequence[LineRange]) -> str:

@@ -52,7 +52,7 @@ from typing import IO
 import pathspec
 
 from gitorch import repo as git
-from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.manifest.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
 from gitorch.repo import Repository
@@ -75,12 +75,10 @@ import os as _os
 import sys as _sys
 
 
-def _gitorch_start():
-    settings = _os.environ.get("GITORCH_COVERAGE")
-    if not settings:
-        return None
-    with open(settings, encoding="utf-8") as f:
-        cfg = _json.load(f)
+def _gitorch_start(cfg):
+    started = _sys.modules.get("coverage")
+    if started is not None and getattr(started.process_startup, "coverage", None) is not None:
+        return None         # this Python's own coverage.pth started it from COVERAGE_PROCESS_START
     try:
         import coverage
     except ImportError:
@@ -95,6 +93,20 @@ def _gitorch_start():
     return cov
 
 
+def _gitorch_imports(cfg):
+    # Which of the tree's own top-level modules this process took from elsewhere.
+    root = cfg["root"] + _os.sep
+    found = {}
+    for name in cfg["watch"]:
+        path = getattr(_sys.modules.get(name), "__file__", None)
+        if path and not _os.path.abspath(path).startswith(root):
+            found[name] = _os.path.abspath(path)
+    if found:
+        target = _os.path.join(cfg["imports_dir"], "%d.json" % _os.getpid())
+        with open(target, "w", encoding="utf-8") as f:
+            _json.dump(found, f)
+
+
 def _gitorch_chain():
     here = _os.path.dirname(_os.path.abspath(__file__))
     rest = [p for p in _sys.path if _os.path.abspath(p or _os.curdir) != here]
@@ -104,10 +116,20 @@ def _gitorch_chain():
         spec.loader.exec_module(module)
 
 
-_gitorch_coverage = _gitorch_start()
+def _gitorch_main():
+    settings = _os.environ.get("GITORCH_COVERAGE")
+    if not settings:
+        return None
+    with open(settings, encoding="utf-8") as f:
+        cfg = _json.load(f)
+    import atexit
+    atexit.register(_gitorch_imports, cfg)
+    return _gitorch_start(cfg)
+
+
+_gitorch_coverage = _gitorch_main()
 _gitorch_chain()
 '''
-
 
 @dataclass(frozen=True)
 class FileCoverage:
@@ -155,6 +177,7 @@ def run_quality(
     sha = str(git.resolve_commit(repo, commit).id)
     show = sys.stderr.isatty() if progress is None else progress
     failures: list[str] = []
+    warnings: tuple[str, ...] = ()
     files: list[FileCoverage] | None
     run: CommandRun
     with temp_worktree(repo, sha) as (root, scratch):
@@ -165,7 +188,12 @@ def run_quality(
         else:
             wanted = sorted(p for p in git.tree_files(repo, git.resolve_commit(repo, sha))
                             if p.endswith(".py") and measured(manifest, p))
-            run, files = _run_measured(test_command, root, scratch, wanted, timeout, show)
+            run, measurement = _run_measured(test_command, root, scratch, wanted, timeout, show)
+            files, warnings = measurement.files, measurement.warnings
+            if files is None and (gates.coverage is not None or gates.diff_coverage is not None):
+                failures.append(measurement.unmeasured)
+            elif files is None:
+                warnings = (*warnings, measurement.unmeasured)
     passed = run.returncode == 0
     if not passed:
         failures.insert(0, "tests failed")
@@ -175,6 +203,7 @@ def run_quality(
         added_lines = lines_added_by_merges(repo, commit=sha, team_merges=dict(team_merges or {}),
                                             paths=[f.path for f in files or ()])
     total, teams = figures(manifest, files or [], added_lines)
+    shared = shared_figure(manifest, files) if files is not None else None
     if files is not None:
         failures.extend(gate_failures(manifest, total, teams))
     return QualityResult(
@@ -182,7 +211,7 @@ def run_quality(
         output_tail=run.output_tail, total=total if files is not None else None, teams=teams,
         failures=tuple(failures), coverage_gate=gates.coverage,
         files={f.path: (len(f.statements), len(f.executed)) for f in files or ()},
-        diff_coverage_gate=gates.diff_coverage,
+        diff_coverage_gate=gates.diff_coverage, warnings=warnings, shared=shared,
     )
 
 
@@ -233,6 +262,15 @@ def figures(
             coverage=pct(t_ran, t_stmts), diff_coverage=pct(a_ran, a_stmts),
             statements=t_stmts, covered=t_ran, added_statements=a_stmts, added_covered=a_ran)
     return pct(ran, stmts), teams
+
+
+def shared_figure(manifest: Manifest, files: list[FileCoverage]) -> TeamCoverage:
+    """Coverage of the shared files: with the teams' figures it adds up to the total."""
+    own = [f for f in files if manifest.ownership.owner_of(f.path) == SHARED]
+    stmts = sum(len(f.statements) for f in own)
+    ran = sum(len(f.executed) for f in own)
+    return TeamCoverage(coverage=pct(ran, stmts), diff_coverage=None, statements=stmts,
+                        covered=ran)
 
 
 def gate_failures(manifest: Manifest, total: float | None,
@@ -353,21 +391,37 @@ def _run_with_report(command: str, root: Path, coverage_file: str, manifest: Man
     return run, [f for f in files if measured(manifest, f.path)], []
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """What one measured run gave: the files (None: nothing was measured) and warnings."""
+
+    files: list[FileCoverage] | None
+    warnings: tuple[str, ...] = ()
+    unmeasured: str = ""                # why files is None
+
+
 def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
-                  timeout: float | None, show: bool) -> tuple[CommandRun, list[FileCoverage]]:
+                  timeout: float | None, show: bool) -> tuple[CommandRun, Measurement]:
     import coverage
 
-    boot, fallback, data = scratch / "boot", scratch / "fallback", scratch / "data"
-    for d in (boot, fallback, data):
+    boot, fallback, data, imports = (scratch / d for d in ("boot", "fallback", "data", "imports"))
+    for d in (boot, fallback, data, imports):
         d.mkdir()
     (boot / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
     (fallback / "coverage").symlink_to(Path(coverage.__file__).parent, target_is_directory=True)
     config = project_coverage_config(root)
+    provided = tree_modules(wanted)
     settings = {"data_file": str(data / ".coverage"), "config_file": config,
-                "fallback_path": str(fallback), "options": _coverage_options(root)}
+                "fallback_path": str(fallback), "options": _coverage_options(root),
+                "root": str(root), "watch": sorted(provided), "imports_dir": str(imports)}
     (scratch / "coverage.json").write_text(json.dumps(settings), encoding="utf-8")
+    (scratch / "coverage.ini").write_text(_process_start_config(root, data), encoding="utf-8")
     python_path = os.pathsep.join(filter(None, [str(boot), os.environ.get("PYTHONPATH")]))
-    env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path})
+    # Two ways in, so that the command's own PYTHONPATH cannot switch measuring off: the
+    # sitecustomize on PYTHONPATH, and coverage.py's documented COVERAGE_PROCESS_START,
+    # which the coverage.pth of any Python with coverage.py 7.7+ installed obeys.
+    env = _child_env({CONFIG_ENV: str(scratch / "coverage.json"), "PYTHONPATH": python_path,
+                      "COVERAGE_PROCESS_START": str(scratch / "coverage.ini")})
     theirs = _project_data_files(root, config)
     before = set(theirs())
     run = run_command(command, cwd=root, env=env, timeout=timeout, progress=show)
@@ -378,9 +432,12 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
     # A command that runs coverage itself (`coverage run`, pytest-cov) pauses our collector
     # while it measures: its own data files, new since the run began, count as well.
     written = [str(p) for p in theirs() if p not in before]
-    # No Python process wrote data: every file counts as missed.
-    with suppress(coverage.CoverageException):
+    any_process = bool(written) or any(data.iterdir())
+    with suppress(coverage.CoverageException):      # no data file at all
         cov.combine([str(data), *written])
+    warnings = tuple(foreign_import_warnings(imports, provided))
+    if not cov.get_data().measured_files():
+        return run, Measurement(None, warnings, nothing_measured(command, any_process))
     files = []
     for path in wanted:
         try:
@@ -389,7 +446,71 @@ def _run_measured(command: str, root: Path, scratch: Path, wanted: list[str],
             continue                # not Python coverage.py can parse: not measurable
         stmts = frozenset(statements)
         files.append(FileCoverage(path, stmts, stmts - frozenset(missing)))
-    return run, files
+    return run, Measurement(files, warnings)
+
+
+def _process_start_config(root: Path, data: Path) -> str:
+    quiet = ", ".join(_QUIET)
+    return ("[run]\n"
+            f"source = {root}\n"
+            f"data_file = {data / '.coverage'}\n"
+            "parallel = true\nbranch = false\nrelative_files = false\n"
+            f"disable_warnings = {quiet}\n")
+
+
+def nothing_measured(command: str, any_process: bool) -> str:
+    """Why a run measured nothing of the tree, its likely cause and the fix."""
+    if any_process:
+        return ("coverage not measured: the test command's Python processes ran no file of "
+                "the tree (likely cause: the tests import an installed copy of the project, "
+                "or no tests ran). Fix: install the project into the Python the tests run "
+                "(pip install -e .), or put its source directory on PYTHONPATH")
+    if re.search(r"(^|[\s;&|(])PYTHONPATH=", command):
+        cause = ("the command sets PYTHONPATH itself, which replaces the entry gitorch starts "
+                 "coverage through, and the Python it runs has no coverage.py 7.7+ of its own "
+                 "to start it instead")
+    else:
+        cause = ("the command runs no Python, or a Python that ignores PYTHONPATH and has no "
+                 "coverage.py 7.7+ of its own")
+    return (f"coverage not measured: no Python process of the test command was measured "
+            f"(likely cause: {cause}; a Python started with -I or -S is never measured). "
+            "Fix: install coverage>=7.7 into the Python the tests run, or keep gitorch's "
+            "entry (PYTHONPATH=src:$PYTHONPATH), or have the command write a Cobertura or "
+            "LCOV file and pass --coverage-file")
+
+
+def tree_modules(paths: list[str]) -> dict[str, str]:
+    """Top-level module name -> where the tree provides it (``src/click``, ``util.py``),
+    at the root or under ``src/``."""
+    found: dict[str, str] = {}
+    for path in paths:
+        prefix = "src/" if path.startswith("src/") else ""
+        parts = path[len(prefix):].split("/")
+        name = parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+        if name.isidentifier() and (len(parts) == 1 or f"{prefix}{name}/__init__.py" in paths):
+            found.setdefault(name, prefix + parts[0])
+    return found
+
+
+def foreign_import_warnings(imports: Path, provided: Mapping[str, str]) -> list[str]:
+    """One warning per module of the tree that the tests imported from somewhere else."""
+    seen: dict[str, str] = {}
+    for record in sorted(imports.glob("*.json")):
+        with suppress(ValueError, OSError):
+            seen.update({k: v for k, v in json.loads(record.read_text("utf-8")).items()
+                         if k in provided and k not in seen})
+    ours = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix)}
+    out = []
+    for name, where in sorted(seen.items()):
+        home = ("gitorch's own environment"
+                if any(str(Path(where).resolve()).startswith(p + os.sep) for p in ours)
+                else "outside the tree")
+        parent = provided[name].rpartition("/")[0] or "."
+        out.append(f"the tests imported {name} from {where} ({home}), not the tree's "
+                   f"{provided[name]}: install the project into the Python its tests run, or "
+                   f"put {parent} first on the command's PYTHONPATH; keep gitorch in an "
+                   "install of its own (pipx install gitorch, uv tool install gitorch)")
+    return out
 
 
 def _project_data_files(root: Path, config: str | None) -> Callable[[], list[Path]]:

@@ -29,12 +29,15 @@ class PredictedConflict:
     ranges: Mapping[TeamName, tuple[LineRange, ...]]
     owner: str = "-"
     detail: str = ""          # e.g. "modify/delete", "add/add", "rename/modify"; "" for hunks
+    # a renamed path: team -> the new path it renamed ``path`` to (git names it by that)
+    renamed_to: Mapping[TeamName, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path, "teams": list(self.teams), "kind": self.kind,
             "ranges": {t: [list(r) for r in rs] for t, rs in self.ranges.items()},
             "owner": self.owner, "detail": self.detail or None,
+            "renamed_to": dict(self.renamed_to) or None,
         }
 
 
@@ -69,6 +72,8 @@ class QualityResult:
     coverage_gate: float | None = None        # the gates in force (manifest.gates), for reports
     files: Mapping[str, tuple[int, int]] = field(default_factory=dict)   # path -> (statements, ran)
     diff_coverage_gate: float | None = None
+    warnings: tuple[str, ...] = ()  # not failures: e.g. a package taken from outside the tree
+    shared: TeamCoverage | None = None          # the shared files' figure (no diff coverage)
 
     @property
     def gates_passed(self) -> bool:
@@ -243,7 +248,9 @@ class IntegrationReport:
                       "returncode": q.returncode if q else None,
                       "duration": round(q.duration, 3) if q else None},
             "coverage": {"total": q.total if q else None,
-                         "teams": {t: c.to_dict() for t, c in (q.teams.items() if q else ())}},
+                         "teams": {t: c.to_dict() for t, c in (q.teams.items() if q else ())},
+                         "shared": q.shared.to_dict() if q and q.shared else None,
+                         "warnings": list(q.warnings) if q else []},
             "gates": {"passed": not self.gate_failures, "failures": list(self.gate_failures)},
             "teams": [{"team": t.team, "branch": t.branch, "status": t.status, "head": t.head,
                        "merge_commit": t.merge_commit, "commits": t.commits,

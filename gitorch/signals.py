@@ -46,6 +46,7 @@ class Signal:
     reason: str | None
     commit: str
     branch: str
+    uncommitted: tuple[str, ...] = ()   # changes in this checkout of the branch, not in the signal
     waits_on: tuple[TeamName, ...] = ()
 
 
@@ -150,8 +151,11 @@ def record_signal(repo: git.Repository, manifest: Manifest, *, state: str,
     message = signal_message(name, state, reason, waits)
     new = git.create_commit(repo, message, parent.tree_id, [parent.id])
     git.update_ref(repo, ref, new, old, f"gitorch signal: {state}")
+    root = git.workdir(repo)
+    dirty = (tuple(git.uncommitted_paths(root))
+             if root is not None and git.head_branch(repo) == branch else ())
     return Signal(team=name, state=state, reason=reason, commit=str(new),
-                  branch=branch, waits_on=waits)
+                  branch=branch, uncommitted=dirty, waits_on=waits)
 
 
 def _known_team(manifest: Manifest, team: str) -> TeamName:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bytecode import ensure_bytecode  # noqa: E402  (scripts/bytecode.py)
-from synthrepo import build  # noqa: E402  (scripts/synthrepo.py, shared with the conflicts bench)
+from synthrepo import build, build_heavy  # noqa: E402  (scripts/synthrepo.py)
 
 # --------------------------------------------------------------------------- timing
 
@@ -104,12 +105,36 @@ def time_git(repo: Path, order: list[str], where: Path) -> tuple[Clock, str]:
         subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", "--detach", str(where),
                         "main"], check=True, env=env)
         for team in order:
-            subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X", "ours",
-                            "-m", f"Merge team/{team}", f"team/{team}"], check=True, env=env,
-                           stdout=subprocess.DEVNULL)
+            done = subprocess.run(["git", "-C", str(where), "merge", "-q", "--no-ff", "-X",
+                                   "ours", "-m", f"Merge team/{team}", f"team/{team}"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if done.returncode != 0:
+                _settle_whole_files(where, env)   # what -X ours leaves: keep the chain's side
     tree = _git(where, "rev-parse", "HEAD^{tree}").strip()
     _git(repo, "worktree", "remove", "--force", str(where))
     return clock, tree
+
+
+def _settle_whole_files(where: Path, env: dict[str, str]) -> None:
+    """Finish a merge that -X ours could not: whole-file conflicts (modify/delete, rename)
+    keep the chain's side, as --fix keeps the higher-priority (earlier) team's."""
+    out = subprocess.run(["git", "-C", str(where), "ls-files", "-u", "-z"], capture_output=True,
+                         check=True, env=env).stdout.decode()
+    stages: dict[str, set[str]] = {}
+    for record in filter(None, out.split("\0")):
+        info, path = record.split("\t", 1)
+        stages.setdefault(path, set()).add(info.split()[2])
+    for path, have in stages.items():
+        if "2" in have:
+            subprocess.run(["git", "-C", str(where), "checkout", "--ours", "--", path],
+                           check=True, env=env)
+            subprocess.run(["git", "-C", str(where), "add", "--", path], check=True, env=env)
+        else:
+            subprocess.run(["git", "-C", str(where), "rm", "-q", "--cached", "--", path],
+                           check=True, env=env)
+    subprocess.run(["git", "-C", str(where), "commit", "-q", "--no-edit"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
 
 
 def _size(repo: Path, rev: str) -> tuple[int, int]:
@@ -121,60 +146,108 @@ def _size(repo: Path, rev: str) -> tuple[int, int]:
     return len(blobs), data.count("\n") - 2 * len(blobs)
 
 
-def measure(teams: int, files_per_team: int, lines_per_file: int,
-            rounds: int) -> dict[str, float]:
+def _set_engine(repo: Path, engine: str) -> None:
+    """Commit ``merge: {engine: ENGINE}`` into the base branch's manifest."""
+    if engine == "libgit2":
+        return
+    with (repo / "gitorch.yaml").open("a") as handle:
+        handle.write(f"merge:\n  engine: {engine}\n")
+    _git(repo, "commit", "-q", "-am", f"merge engine {engine}")
+
+
+def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
+            exact: bool = True) -> dict[str, float]:
+    """Time both on the repository ``build`` makes. ``exact``: the two trees must be equal
+    but for the paths --fix dropped as out of scope (else the differing paths are counted)."""
     from gitorch.manifest.loading import load_manifest
 
     with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
         repo = Path(tmp) / "repo"
-        manifest = build(repo, teams=teams, files_per_team=files_per_team,
-                         lines_per_file=lines_per_file, shared_files=10, seed=0)
+        manifest = build(repo)
+        _set_engine(repo, engine)
         order = list(load_manifest(Path(manifest)).merge_order())
         ours: list[Clock] = []
         theirs: list[Clock] = []
-        engine: list[float] = []
+        engine_times: list[float] = []
         tree, report = "", {}
         for i in range(rounds):
             clock, report = time_gitorch(repo, Path(tmp) / "report.md")
             ours.append(clock)
-            engine.append(time_engine(repo))
+            engine_times.append(time_engine(repo))
             clock, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
             theirs.append(clock)
         ours_tree = _git(repo, "rev-parse", "integration^{tree}").strip()
         differ = set(_git(repo, "diff", "--name-only", ours_tree, tree).split())
         dropped = {d["path"] for d in report["dropped"]  # type: ignore[attr-defined]
                    if d["reason"].startswith("outside scope")}
-        if not differ <= dropped:
+        if exact and not differ <= dropped:
             raise SystemExit(f"trees differ beyond the dropped paths: {sorted(differ - dropped)}")
         files, lines = _size(repo, "integration")
-        return {"teams": teams, "files": files, "lines": lines,
+        return {"teams": len(order), "files": files, "lines": lines,
                 "conflicts": len(report["conflicts"]),  # type: ignore[arg-type]
-                "dropped": len(dropped),
+                "dropped": len(dropped), "differ": len(differ - dropped),
                 "gitorch": statistics.median(c.wall for c in ours),
                 "gitorch_cpu": statistics.median(c.cpu for c in ours),
-                "engine": statistics.median(engine),
+                "engine": statistics.median(engine_times),
                 "git": statistics.median(c.wall for c in theirs),
                 "git_cpu": statistics.median(c.cpu for c in theirs)}
+
+
+def workloads(args: argparse.Namespace) -> list[tuple[str, Callable[[Path], Path], bool]]:
+    """(name, builder, exact) for each workload asked for."""
+    out: list[tuple[str, Callable[[Path], Path], bool]] = []
+    chosen = set(args.workload)
+    if "light" in chosen:
+        out.append(("light", lambda p: build(p, teams=10, files_per_team=50, lines_per_file=160,
+                                             shared_files=10, seed=0), True))
+        if not args.quick:
+            out.append(("light", lambda p: build(p, teams=50, files_per_team=10,
+                                                 lines_per_file=160, shared_files=10,
+                                                 seed=0), True))
+    if "heavy" in chosen:
+        for teams in ([30] if args.quick else [30, 60]):
+            out.append(("heavy", lambda p, n=teams: build_heavy(p, teams=n), True))
+    if "growth" in chosen:
+        for windows in (1, 3, 10, 30, 60):
+            out.append((f"heavy w={windows}",
+                        lambda p, w=windows: build_heavy(p, teams=30, windows=w), True))
+    if "real" in chosen:
+        from realcode import build_real, cache_dir, real_releases
+
+        releases = real_releases(args.package, args.releases, cache_dir(args.cache))
+        out.append((f"real {args.package}",
+                    lambda p: build_real(p, releases, args.split), False))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="only the 10-team run")
+    parser.add_argument("--quick", action="store_true", help="one size per workload")
+    parser.add_argument("--workload", action="append",
+                        choices=["light", "heavy", "growth", "real"],
+                        help="repeatable; default: light and heavy (real needs --cache)")
+    parser.add_argument("--engine", choices=["libgit2", "git"], default="libgit2")
+    parser.add_argument("--package", default="requests", help="real: the package")
+    parser.add_argument("--releases", type=int, default=11, help="real: successive releases")
+    parser.add_argument("--split", type=int, default=3, help="real: teams per release")
+    parser.add_argument("--cache", help="real: where the sdists are kept "
+                                        "(default $GITORCH_BENCH_CACHE)")
     args = parser.parse_args()
+    args.workload = args.workload or ["light", "heavy"]
     ensure_bytecode()
-    runs = [(10, 50, 160)] + ([] if args.quick else [(50, 10, 160)])
-    print("wall: elapsed time; cpu: user+system time of the processes; ratio: gitorch / git")
-    print(f"{'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'drop':>4} | "
+    print(f"engine {args.engine}; wall: elapsed time; cpu: user+system time of the processes; "
+          "ratio: gitorch / git; differ: paths whose merged content differs from git's")
+    print(f"{'workload':>16} {'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'differ':>6} | "
           f"{'gitorch wall':>12} {'cpu':>6} {'engine':>6} | {'git wall':>8} {'cpu':>6} | "
           f"{'ratio wall':>10} {'cpu':>5} {'engine':>6}")
-    for teams, fpt, lpf in runs:
-        r = measure(teams, fpt, lpf, args.rounds)
-        print(f"{r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
-              f"{r['dropped']:>4} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
+    for name, builder, exact in workloads(args):
+        r = measure(builder, args.rounds, args.engine, exact)
+        print(f"{name:>16} {r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
+              f"{r['differ']:>6} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
               f"{r['engine']:>5.3f}s | {r['git']:>7.3f}s {r['git_cpu']:>5.3f}s | "
               f"{r['gitorch'] / r['git']:>10.2f} {r['gitorch_cpu'] / r['git_cpu']:>5.2f} "
-              f"{r['engine'] / r['git']:>6.2f}")
+              f"{r['engine'] / r['git']:>6.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ class _Stream:
     def data(self, body: bytes) -> None:
         self.parts.append(b"data %d\n" % len(body) + body + b"\n")
 
-    def commit(self, ref: str, message: str, files: dict[str, str | None],
+    def commit(self, ref: str, message: str, files: dict[str, str | bytes | None],
                parent: int | None = None) -> int:
         self.marks += 1
         self.parts.append(f"commit {ref}\nmark :{self.marks}\n"
@@ -45,7 +45,7 @@ class _Stream:
                 self.parts.append(f"D {path}\n".encode())
             else:
                 self.parts.append(f"M 100644 inline {path}\n".encode())
-                self.data(body.encode())
+                self.data(body.encode() if isinstance(body, str) else body)
         return self.marks
 
 
@@ -111,6 +111,45 @@ def build(path: Path, *, teams: int, files_per_team: int, lines_per_file: int,
         if i < 2:
             second[shared_paths[0]] = "".join(_edit(shared[shared_paths[0]], rnd, team, at=0))
         stream.commit(ref, f"{team}: shared files", second)
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"],
+                   input=b"".join(stream.parts), check=True)
+    subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], check=True)
+    return path / "gitorch.yaml"
+
+
+def build_heavy(path: Path, *, teams: int = 30, shared_files: int = 20, lines_per_file: int = 300,
+                windows: int = 30, own_files: int = 5, seed: int = 0) -> Path:
+    """A heavily conflicting repository: every team replaces ``windows`` random windows of
+    1-6 lines in the ``shared_files`` shared files (so teams collide hunk by hunk, many
+    times per file) and edits ``own_files`` files of its own. Returns the manifest's path.
+    """
+    rnd = random.Random(seed)
+    path.mkdir(parents=True, exist_ok=False)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    names = [f"t{i:02d}" for i in range(teams)]
+    own = {t: {f"src/{t}/mod_{j:02d}.py": _file(f"{t}_m{j:02d}", 60)
+               for j in range(own_files)} for t in names}
+    shared = {f"shared/s{k:02d}.py": _file(f"s{k:02d}", lines_per_file)
+              for k in range(shared_files)}
+    base: dict[str, str | None] = {"gitorch.yaml": manifest_text(teams),
+                                   "README.md": "# synthetic (heavy)\n"}
+    for files in [*own.values(), shared]:
+        base.update({p: "".join(body) for p, body in files.items()})
+    stream = _Stream()
+    root = stream.commit("refs/heads/main", "base", base)
+    shared_paths = sorted(shared)
+    for team in names:
+        files: dict[str, list[str]] = {}
+        for w in range(windows):
+            p = rnd.choice(shared_paths)
+            body = files.setdefault(p, list(shared[p]))
+            size = rnd.randint(1, 6)
+            pos = rnd.randrange(len(body) - size)
+            body[pos:pos + size] = [f"{team}_w{w}_{i} = '{team}'\n" for i in range(size)]
+        change: dict[str, str | None] = {p: "".join(b) for p, b in files.items()}
+        for p, body in own[team].items():
+            change[p] = "".join(_edit(body, rnd, team))
+        stream.commit(f"refs/heads/team/{team}", f"{team}: windows", change, parent=root)
     subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"],
                    input=b"".join(stream.parts), check=True)
     subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], check=True)

@@ -96,7 +96,9 @@ def _conflict_lines(report: ConflictReport, c: PredictedConflict) -> list[str]:
 
     a, b = c.teams[0], c.teams[1]
     label = c.kind + (f" ({c.detail})" if c.detail else "")
-    sides = f"{a} {describe(c.ranges[a])}; {b} {describe(c.ranges[b])}"
+    sides = "; ".join(f"{t} {describe(c.ranges[t])}"
+                      + (f" (renamed to {c.renamed_to[t]})" if t in c.renamed_to else "")
+                      for t in (a, b))
     if c.kind != "overlap":
         return [f"  {label}: {sides} (merges cleanly)"]
     if c.detail.startswith("delete/"):

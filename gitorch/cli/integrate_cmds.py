@@ -235,6 +235,26 @@ def _print_summary(report: IntegrationReport, written: list[Path]) -> None:
         echo(f"Report: {target}")
 
 
+@main.command()
+@click.option("--keep", default=10, show_default=True, metavar="N",
+              help="Runs whose dropped changes are kept (the newest).")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@json_option
+@pass_context
+def prune(obj: Context, keep: int, dry_run: bool, as_json: bool) -> None:
+    """Remove refs/gitorch/dropped/<run>/ of all but the newest runs."""
+    from gitorch.integrate.prune import prune_dropped
+
+    result = prune_dropped(obj.repo, keep=keep, dry_run=dry_run)
+    if as_json:
+        print_json({**result.as_json(), "dry_run": dry_run})
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} the dropped changes of {len(result.removed)} run"
+               f"{'' if len(result.removed) == 1 else 's'} ({len(result.refs_removed)} refs); "
+               f"kept {len(result.kept)}")
+
+
 def _print_keep_green(report: IntegrationReport) -> None:
     kg = report.keep_green
     if kg is None:

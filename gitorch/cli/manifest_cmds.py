@@ -1,7 +1,8 @@
 """Commands on the manifest alone: validate, schema, owner, brief, codeowners.
 
-None of them needs the repository's objects, so none of them imports pygit2: `owner`
-is run as a whole process in scripts and hooks, and its start-up time counts.
+None of them needs the repository's objects, so none but `validate` (which reads the
+tracked files for its warnings) and `init` imports pygit2: `owner` is run as a whole
+process in scripts and hooks, and its start-up time counts.
 """
 
 from __future__ import annotations
@@ -49,6 +50,25 @@ def work_tree_root(obj: Context) -> Path | None:
     return None
 
 
+def main_work_tree(root: Path | None) -> Path | None:
+    """The main work tree of the repository whose (linked) work tree ``root`` is.
+
+    Team worktrees live beside the main one, so a path computed from a linked worktree
+    must start from the main one (a ``.git`` file names ``.git/worktrees/<name>``).
+    """
+    if root is None or not (root / ".git").is_file():
+        return root
+    text = (root / ".git").read_text(encoding="utf-8", errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return root
+    gitdir = (root / text[len("gitdir:"):].strip()).resolve()
+    common = gitdir / "commondir"
+    if not common.is_file():
+        return root
+    common_dir = (gitdir / common.read_text(encoding="utf-8").strip()).resolve()
+    return common_dir.parent if common_dir.name == ".git" else root
+
+
 @main.command()
 @manifest_option
 @json_option
@@ -74,14 +94,18 @@ def validate(obj: Context, as_json: bool) -> None:
             differs = blob_id(manifest.path.read_bytes()) != policy[1]
         except OSError:
             differs = None
+    warnings = _tree_warnings(obj, manifest)
     if as_json:
         doc: dict[str, object] = {"manifest": str(manifest.path), "valid": True,
-                                  "project": manifest.project, "teams": sorted(manifest.teams)}
+                                  "project": manifest.project, "teams": sorted(manifest.teams),
+                                  "warnings": warnings}
         if not (obj.manifest_option or os.environ.get(MANIFEST_ENV)):
             doc.update(policy=policy[0] if policy is not None else None,
                        differs_from_policy=differs)
         print_json(doc)
         return
+    for warning in warnings:
+        click.echo(warning, err=True)
     click.echo(f"{manifest.path}: valid ({len(manifest.teams)} teams, project "
                f"{manifest.project})")
     if policy is None and work_tree_root(obj) is not None:
@@ -112,6 +136,23 @@ def base_manifest_blob(obj: Context, base: str) -> tuple[str, str] | None:
             return f"{name.removeprefix('heads/').removeprefix('remotes/')}:{DEFAULT_MANIFEST}", \
                 found.strip()
     return None
+
+
+def _tree_warnings(obj: Context, manifest: Manifest) -> list[str]:
+    """Warnings that need the work tree's files (none outside a work tree)."""
+    from gitorch.errors import GitorchError
+    from gitorch.manifest.validation import unanchored_warnings
+
+    root = work_tree_root(obj)
+    if root is None:
+        return []
+    from gitorch import repo as git  # here: the other manifest commands need no pygit2
+
+    try:
+        files = git.tracked_files(root)
+    except GitorchError:
+        return []
+    return unanchored_warnings(manifest, files)
 
 
 @main.command()
@@ -166,7 +207,7 @@ def brief(obj: Context, team: str, as_json: bool) -> None:
 
     manifest = light_manifest(obj)
     name = team_or_error(manifest, team)
-    root = work_tree_root(obj)
+    root = main_work_tree(work_tree_root(obj))
     worktree = manifest.worktrees_dir(root) / name if root is not None else None
     if as_json:
         print_json(brief_data(manifest, name, worktree=worktree))
@@ -189,6 +230,44 @@ def codeowners(obj: Context, as_json: bool) -> None:
         print_json(result.as_json())
         return
     click.echo(result.text, nl=False)
+
+
+@main.command("init")
+@click.option("--teams", "team_count", type=int, metavar="N",
+              help="Number of teams (default: one per top-level source directory).")
+@click.option("--template", type=click.Choice(["ecommerce", "minimal"]),
+              help="Write one of the example manifests instead.")
+@json_option
+@pass_context
+def init(obj: Context, team_count: int | None, template: str | None, as_json: bool) -> None:
+    """Write a starter gitorch.yaml for this repository (never overwrites one)."""
+    from gitorch import repo as git
+    from gitorch.errors import UsageError
+    from gitorch.manifest.starter import Starter, starter_manifest, template_text
+
+    root = work_tree_root(obj)
+    if root is None:
+        raise UsageError("not inside a git work tree", hint="run 'git init' first, or cd into one")
+    target = root / DEFAULT_MANIFEST
+    if target.exists():
+        raise UsageError(f"{target} exists; gitorch init never overwrites it",
+                         hint="edit it, or move it aside and run 'gitorch init' again")
+    if template is not None:
+        result = Starter(template_text(template), (), (), None)
+    else:
+        branch = git.head_branch(git.open_repo(root)) or "main"
+        result = starter_manifest(git.tracked_files(root), project=root.name,
+                                  teams=team_count, base=branch)
+    target.write_text(result.text, encoding="utf-8")
+    if as_json:
+        print_json({"path": str(target), "template": template, **result.as_json()})
+        return
+    for note in result.notes:
+        click.echo(f"gitorch: note: {note}", err=True)
+    what = f"the {template} example" if template else (
+        f"{len(result.teams)} team{'s' if len(result.teams) != 1 else ''}: "
+        f"{', '.join(t for t, _ in result.teams)}")
+    click.echo(f"wrote {target} ({what}); check it with 'gitorch validate', then commit it")
 
 
 @main.command("schema")

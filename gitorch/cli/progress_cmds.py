@@ -39,15 +39,24 @@ def signal(obj: Context, state: str, reason: str | None, team: str | None, on: t
     recorded = record_signal(obj.repo, obj.manifest, state=state, reason=reason, team=team,
                              remote=remote, on=on)
     if as_json:
-        print_json({"team": recorded.team, "branch": recorded.branch, "state": recorded.state,
-                    "reason": recorded.reason, "waits_on": list(recorded.waits_on),
-                    "commit": recorded.commit})
+        doc: dict[str, object] = {"team": recorded.team, "branch": recorded.branch,
+               "state": recorded.state,
+               "reason": recorded.reason, "waits_on": list(recorded.waits_on),
+               "commit": recorded.commit}
+        if recorded.uncommitted:
+            doc["uncommitted"] = list(recorded.uncommitted)
+        print_json(doc)
         return
     why = f" ({recorded.reason})" if recorded.reason else ""
     if recorded.waits_on:
         why += f" waiting on {', '.join(recorded.waits_on)}"
     click.echo(f"{recorded.team}: {recorded.state}{why} recorded as {recorded.commit[:8]} on "
                f"{recorded.branch}; push it with 'git push origin {recorded.branch}'")
+    if recorded.uncommitted:
+        count = len(recorded.uncommitted)
+        click.echo(f"warning: {count} uncommitted change{'s' if count != 1 else ''} "
+                   f"({', '.join(recorded.uncommitted[:5])}{', ...' if count > 5 else ''}) "
+                   "are not part of the signal: commit them, then signal again", err=True)
 
 
 @main.command()

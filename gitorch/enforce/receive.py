@@ -420,11 +420,32 @@ class _Rules:
             advice=f"take these changes out of your commits (git rebase -i "
                    f"{m.base}; a change to another team's path goes to that team's branch, "
                    "an unowned path needs an owner in gitorch.yaml first) and push again; "
-                   f"'gitorch check' shows this list before you push",
+                   f"'gitorch check' shows this list before you push; {no_editor(m.base, violations)}",
         )
 
 
 # --------------------------------------------------------------------------- text
+
+
+def no_editor(base: str, violations: Sequence[Violation]) -> str:
+    """The same fix without an editor (an agent cannot drive ``git rebase -i``)."""
+    paths = " ".join(_sh(p) for p in dict.fromkeys(v.path for v in violations))
+    return ("without an editor, on a branch with no merges: git reset --soft "
+            f"$(git merge-base HEAD origin/{base}) && git restore --staged -- {paths} && "
+            "git commit -m 'MESSAGE' (one commit of your in-scope work; the other edits "
+            "stay in your working tree)")
+
+
+def _sh(path: str) -> str:
+    """``path`` as one shell word on one line: ANSI-C quoting ($'...') where it holds a
+    control character or bytes that are not UTF-8, else plain shell quoting."""
+    import shlex
+
+    raw = path.encode("utf-8", "surrogateescape")
+    if all(32 <= b < 127 or b >= 128 for b in raw) and raw.decode("utf-8", "replace") == path:
+        return shlex.quote(path)
+    body = "".join(chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}" for b in raw)
+    return f"$'{body}'"
 
 
 def describe(v: Violation) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from gitorch.enforce import gitread
 from gitorch.enforce.commits import Violation
-from gitorch.enforce.receive import ScopeJudge, Verdict
+from gitorch.enforce.receive import ScopeJudge, Verdict, no_editor
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 
@@ -123,4 +123,4 @@ def check_verdict(judged: Judgement, manifest: Manifest, ref: str, *, base_known
                    f"{team}'s scope", violations=judged.violations, commits=count,
                    advice=f"take these changes out of your commits (git rebase -i "
                    f"{manifest.base}) and leave them to their owners; the server refuses "
-                   "this push as it is")
+                   f"this push as it is; {no_editor(manifest.base, judged.violations)}")

@@ -42,7 +42,7 @@ from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError, UsageError
 from gitorch.integrate.dropped import save_dropped
-from gitorch.integrate.hunks import pair, settle_by_hunk
+from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
@@ -55,6 +55,7 @@ from gitorch.integrate.runstate import (
 )
 from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
 from gitorch.manifest import Manifest, TeamName
+from gitorch.manifest.ownership import union_rule
 from gitorch.manifest.pathnames import shown
 from gitorch.records import (
     IntegrationReport,
@@ -343,6 +344,7 @@ class _Merger:
         self.state = state
         self.remote = remote
         self._tip: git.ChainTree | None = None
+        self._lineage = Lineage(repo)
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
         """The merge's tree, written by rebuilding only what changed since the chain's tip."""
@@ -386,7 +388,7 @@ class _Merger:
                                                    git.tree_of(repo, head), facts)
         if skipped is not None:
             return skipped
-        merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
+        merge = self._merge(team, anc_tree, chain_tree, theirs)
         resolutions: list[Resolution] = []
         if merge.conflicts and not state.fix:
             return self._skip_conflicts(team, merge, facts)
@@ -396,6 +398,22 @@ class _Merger:
         else:
             tree = self._write_tree(merge, {})
         return self._commit(team, tree, chain_tree, resolutions, lost, facts)
+
+    def _merge(self, team: TeamName, anc_tree: git.Oid, chain_tree: git.Oid,
+               theirs: git.Oid) -> git.TreeMerge:
+        """The team's tree merged onto the chain by the manifest's engine: libgit2 in memory
+        (with the manifest's union paths), or git's own merge-tree."""
+        repo, state = self.repo, self.state
+        if self.manifest.merge_engine == "git":
+            head = state.heads[team]
+            assert head is not None
+            if theirs != git.tree_of(repo, head):   # out-of-scope paths set back: a commit
+                head = git.write_commit(repo, theirs, [head], f"gitorch: {team} in scope\n")
+            return git.git_merge(repo, state.chain, head, self.manifest.union)
+        merge = git.merge_trees(repo, anc_tree, chain_tree, theirs)
+        if merge.conflicts and self.manifest.union:
+            merge = git.settle_unions(repo, merge, union_rule(self.manifest))
+        return merge
 
     def _before_merge(self, team: TeamName) -> TeamOutcome | None:
         """The outcome of a team that cannot or need not be merged; None when it can."""
@@ -513,6 +531,8 @@ class _Merger:
         lost: list[Lost] = []
 
         def favoured_entry(side: str, path: str) -> git.Entry | None:
+            if self.manifest.merge_engine == "git":
+                return None   # git's merge is not remade by libgit2: whole-file rule
             if side not in favoured:
                 favoured[side] = git.merge_trees(self.repo, anc_tree, chain_tree, theirs, side)
             return git.merged_entry(favoured[side], path)
@@ -520,10 +540,13 @@ class _Merger:
         owners = self._chain_owners(merge.conflicts)
         for conflict, owner in zip(merge.conflicts, owners, strict=True):
             kind = _kind(conflict)
+            pieces = (cut(self.repo, self._lineage, conflict, favoured_entry,
+                          merge.marked.get(_main_path(conflict)))
+                      if kind == "content" else None)
             met = {t for p in conflict.paths for t in self.state.owners.get(p, ())}
             by_hunk = (settle_by_hunk(self.repo, self.manifest, self.state, team, conflict,
-                                      owner, favoured_entry)
-                       if kind == "content" and len(met) > 1 else None)  # else: one owner
+                                      owner, pieces, self._lineage)
+                       if pieces is not None and len(met) > 1 else None)  # else: one owner
             if by_hunk is not None:
                 chosen[by_hunk.entry.path] = by_hunk.entry
                 resolutions.extend(by_hunk.resolutions)
@@ -533,8 +556,9 @@ class _Merger:
             winner, loser = (team, owner) if team_wins else (owner, team)
             win_side, lose_side = ((conflict.theirs, conflict.ours) if team_wins
                                    else (conflict.ours, conflict.theirs))
-            entry = (favoured_entry("theirs" if team_wins else "ours", _main_path(conflict))
-                     if kind == "content" else None)
+            entry = (None if kind != "content"
+                     else _joined(self.repo, conflict, pieces, team_wins) if pieces is not None
+                     else favoured_entry("theirs" if team_wins else "ours", _main_path(conflict)))
             if entry is not None:
                 chosen[entry.path] = entry
             else:  # a whole-file conflict, or a content one libgit2 could not settle (binary)
@@ -547,11 +571,24 @@ class _Merger:
             if loser == BASE_OWNER:
                 continue  # the base's version stays on the base branch
             if lose_side is not None:
-                lost.append(Lost(loser, lose_side.path, lose_side, f"lost conflict to {winner}"))
+                lost.append(Lost(loser, lose_side.path, lose_side, f"lost conflict to {winner}",
+                                 self._text_base(conflict, kind)))
             elif conflict.ancestor is not None:
                 lost.append(Lost(loser, conflict.ancestor.path, None,
                                  f"deletion lost conflict to {winner}"))
         return self._write_tree(merge, chosen), resolutions, lost
+
+    def _text_base(self, conflict: git.ConflictSides, kind: str) -> git.Entry | None:
+        """The base a lost text version is merged back against (``Lost.ancestor``)."""
+        o, t = conflict.ours, conflict.theirs
+        if o is None or t is None or o.path != t.path or o.mode != t.mode:
+            return None
+        if kind == "content":
+            a = conflict.ancestor
+            return a if a is not None and a.path == o.path else None
+        if kind == "add/add":
+            return git.Entry(o.path, git.create_blob(self.repo, b""), o.mode)
+        return None
 
     def _message(self, team: TeamName, commits: int, resolutions: list[Resolution],
                  lost: list[Lost]) -> str:
@@ -566,6 +603,16 @@ class _Merger:
             lines += ["", "Dropped (saved under refs/gitorch/dropped/):"]
             lines += [f"  {shown(x.path)} of {x.team}: {x.reason}" for x in lost]
         return "\n".join(lines) + "\n"
+
+
+def _joined(repo: git.Repository, conflict: git.ConflictSides,
+            pieces: list[str | git.TextConflict], theirs: bool) -> git.Entry:
+    """The file of an exact cut with every hunk settled for one side (libgit2's favoured merge)."""
+    side = conflict.theirs if theirs else conflict.ours
+    assert side is not None
+    hunks = sum(1 for p in pieces if isinstance(p, git.TextConflict))
+    return git.Entry(side.path, git.create_blob(repo, git.join_text(pieces, [theirs] * hunks)
+                                                .encode()), side.mode)
 
 
 def _main_path(conflict: git.ConflictSides) -> str:

@@ -2,8 +2,8 @@
 
 After each team, ``write_checkpoint`` records the run's state as a commit whose tree
 holds ``state.json`` (run id, order, base, the team heads it started from, outcomes so
-far, chain tip) and the lost versions (``lost/<n>/<path>``), and whose parent is the
-chain tip, so nothing the run made is garbage-collected. ``read_checkpoint`` reads it
+far, chain tip) and the lost versions (``lost/<n>``: entry n of the state's ``lost``),
+and whose parent is the chain tip, so nothing the run made is garbage-collected. ``read_checkpoint`` reads it
 back for ``gitorch integrate --resume``; ``chain_owners`` replays who changed what from
 the chain's merge commits (not stored: the chain tells it again).
 """
@@ -32,6 +32,9 @@ class Lost:
     path: str
     entry: git.Entry | None
     reason: str
+    # a text conflict lost hunk by hunk: the merge base's version (an empty file for an
+    # add/add), so that the saved patch adds back the lost lines and removes none
+    ancestor: git.Entry | None = None
 
 
 @dataclass
@@ -57,6 +60,7 @@ class RunState:
     left_out: dict[TeamName, str] = field(default_factory=dict)  # --keep-green: team -> why
     resumed: bool = False
     lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
+    lost_index: git.GrowingTree | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
         """The state as JSON; ``owners`` is left out (the chain's merges tell it again)."""
@@ -70,7 +74,9 @@ class RunState:
             "skipped": [plain(x) for x in self.skipped],
             "conflicts": [plain(c) for c in self.conflicts],
             "lost": [{"team": x.team, "path": x.path, "reason": x.reason,
-                      "entry": plain(x.entry) if x.entry else None} for x in self.lost],
+                      "entry": plain(x.entry) if x.entry else None,
+                      "ancestor": plain(x.ancestor) if x.ancestor else None}
+                     for x in self.lost],
         }
         return json.dumps(data, sort_keys=True)  # no indent: the C encoder, 10x faster
 
@@ -87,7 +93,9 @@ class RunState:
         data["skipped"] = [Skipped(**{**s, "paths": tuple(s["paths"])}) for s in data["skipped"]]
         data["conflicts"] = [Resolution(**{**c, "teams": tuple(c["teams"])})
                              for c in data["conflicts"]]
-        data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None})
+        data["lost"] = [Lost(**{**x, "entry": git.Entry(**x["entry"]) if x["entry"] else None,
+                                "ancestor": git.Entry(**x["ancestor"]) if x.get("ancestor")
+                                else None})
                         for x in data["lost"]]
         return cls(**data)
 
@@ -116,9 +124,14 @@ def write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None)
     """Record ``state`` under CHECKPOINT_REF (compare-and-swap against ``old``)."""
     entries = [git.Entry("state.json", git.create_blob(repo, state.to_json().encode()), 0o100644)]
     if state.lost and (state.lost_tree is None or state.lost_tree[0] != len(state.lost)):
-        kept = [replace(x.entry, path=f"{i}/{x.path}") for i, x in enumerate(state.lost)
+        grown = state.lost_index
+        if grown is None or grown.count > len(state.lost):
+            grown = state.lost_index = git.GrowingTree()
+        kept = [replace(x.entry, path=str(i))
+                for i, x in enumerate(state.lost[grown.count:], start=grown.count)
                 if x.entry is not None and x.entry.mode != 0o160000]
-        state.lost_tree = (len(state.lost), git.tree_from_entries(repo, kept))
+        grown.count = len(state.lost)
+        state.lost_tree = (len(state.lost), grown.add(repo, kept))
     if state.lost_tree is not None:  # the lost versions, reachable from the checkpoint
         entries.append(git.Entry("lost", state.lost_tree[1], 0o040000))
     tree = git.flat_tree(repo, entries)

@@ -18,7 +18,7 @@ at most a regex search or two.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
@@ -54,6 +54,13 @@ def _compile_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def union_rule(manifest: Manifest) -> Callable[[str], bool]:
+    """Whether the manifest's ``union`` names a path (gitignore patterns, as ``shared``)."""
+    if not manifest.union:
+        return lambda path: False
+    return compile_spec(manifest.union).match_file
 
 
 def pattern_problem(pattern: str) -> str | None:

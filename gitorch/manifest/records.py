@@ -49,9 +49,12 @@ def branch_glob(pattern: str) -> re.Pattern[str]:
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "protected", "shared", "gates", "stale_after", "teams",
+    "integrators", "protected", "shared", "union", "merge", "gates", "stale_after", "teams",
 )
-GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "test_timeout")
+MERGE_KEYS = ("engine",)
+MERGE_ENGINES = ("libgit2", "git")
+GATE_KEYS = ("test_command", "coverage", "diff_coverage", "coverage_omit", "coverage_omit_defaults",
+             "test_timeout")
 TEAM_KEYS = (
     "description", "owns", "priority", "target_loc", "members", "depends_on", "parent",
     "codeowners",
@@ -76,7 +79,8 @@ class Gates:
     test_command: str | None = None
     coverage: float | None = None
     diff_coverage: float | None = None
-    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT
+    coverage_omit: tuple[str, ...] = DEFAULT_COVERAGE_OMIT     # in force: defaults + the listed
+    coverage_omit_defaults: bool = True     # False: only the listed patterns
     test_timeout: float | None = None   # seconds; a test run still going then is killed
 
 
@@ -93,6 +97,8 @@ class Manifest:
     integrators: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()     # branch globs only integrators may push (stable, release/*)
     shared: tuple[str, ...] = ()
+    union: tuple[str, ...] = ()   # paths merged with git's union driver (both sides' lines)
+    merge_engine: str = "libgit2"  # who computes merges: "libgit2" (in memory) or "git"
     gates: Gates = field(default_factory=Gates)
     stale_after: int = DEFAULT_STALE_AFTER     # minutes; 0: never stale
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)

@@ -17,6 +17,8 @@ from gitorch.manifest.records import (
     CODEOWNER_RE,
     DEFAULT_STALE_AFTER,
     GATE_KEYS,
+    MERGE_ENGINES,
+    MERGE_KEYS,
     TEAM_KEYS,
     TEAM_NAME_RE,
     TOP_KEYS,
@@ -213,6 +215,8 @@ class _Checker:
         integrators = self.string_list(data, "integrators", ())
         protected = self.string_list(data, "protected", ())
         shared = self.patterns(data, "shared", ())
+        union = self.patterns(data, "union", ())
+        engine = self.merge(data.get("merge"))
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
@@ -224,7 +228,7 @@ class _Checker:
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
             branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
-            protected=protected, shared=shared, gates=gates,
+            protected=protected, shared=shared, union=union, merge_engine=engine, gates=gates,
             stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
             lines=dict(self.lines),
         )
@@ -245,6 +249,21 @@ class _Checker:
                                   f"{prefix}{hit}: a team must be able to push its own branch; "
                                   "narrow the pattern")
 
+    def merge(self, data: Any) -> str:
+        """The ``merge`` mapping: which engine computes merges (default libgit2)."""
+        if data is None:
+            return "libgit2"
+        if not isinstance(data, dict):
+            self.problem(("merge",), f"'merge' must be a mapping, not {_kind(data)}")
+            return "libgit2"
+        self.unknown_keys(data, MERGE_KEYS, ("merge",), "'merge'")
+        engine = self.string(data, "engine", ("merge",), "libgit2") or "libgit2"
+        if engine not in MERGE_ENGINES:
+            self.problem(("merge", "engine"), f"'merge.engine' must be one of "
+                         f"{', '.join(MERGE_ENGINES)}, not {engine!r}")
+            return "libgit2"
+        return engine
+
     def gates(self, data: Any) -> Gates:
         if data is None:
             return Gates()
@@ -253,13 +272,20 @@ class _Checker:
             return Gates()
         key: tuple[str | int, ...] = ("gates",)
         self.unknown_keys(data, GATE_KEYS, key, "'gates'")
-        omit = self.patterns(data, "coverage_omit", key) if "coverage_omit" in data \
-            else DEFAULT_COVERAGE_OMIT
+        omit = self.patterns(data, "coverage_omit", key)
+        keep = data.get("coverage_omit_defaults", True)
+        if not isinstance(keep, bool):
+            self.problem((*key, "coverage_omit_defaults"),
+                         f"'coverage_omit_defaults' must be true or false, not {_kind(keep)}")
+            keep = True
+        if keep:
+            omit = tuple(dict.fromkeys((*DEFAULT_COVERAGE_OMIT, *omit)))
         return Gates(
             test_command=self.string(data, "test_command", key, None),
             coverage=self.number(data, "coverage", key, integer=False, low=0, high=100),
             diff_coverage=self.number(data, "diff_coverage", key, integer=False, low=0, high=100),
-            coverage_omit=omit, test_timeout=self.timeout(data, key),
+            coverage_omit=omit, coverage_omit_defaults=keep,
+            test_timeout=self.timeout(data, key),
         )
 
     def timeout(self, data: Mapping[str, Any], key: tuple[str | int, ...]) -> float | None:
@@ -390,8 +416,29 @@ class _Checker:
                 witness = scope_overlap(ta.owns, tb.owns)
                 if witness is not None:
                     self.problem(("teams", b, "owns"),
-                                 f"teams '{a}' and '{b}' can both own '{witness}': make their "
-                                 "'owns' disjoint, or make one a sub-team ('parent') of the other")
+                                 f"teams '{a}' and '{b}' can both own '{witness}': "
+                                 + _give_away(ta, tb, witness))
+
+
+def _give_away(a: Team, b: Team, witness: str) -> str:
+    """The fix for an overlap: the exact lines to add when one team names a single path
+    (giving one file or directory to another team), else the general advice."""
+    from gitorch.manifest.ownership import compile_spec
+
+    for giver, taker in ((a, b), (b, a)):
+        for pattern in taker.owns:
+            literal = pattern.lstrip("/").rstrip("/")
+            if pattern.startswith("!") or any(c in literal for c in "*?[\\") or not literal:
+                continue
+            if witness != literal and not witness.startswith(literal + "/"):
+                continue
+            if f"!{literal}" not in giver.owns and not compile_spec(giver.owns).match_file(literal):
+                continue
+            lines = [line for line in (f"!{literal}", f"!{literal}/**") if line not in giver.owns]
+            return (f"to give '{literal}' to '{taker.name}', add "
+                    + " and ".join(f"'{line}'" for line in lines)
+                    + f" to the 'owns' of team '{giver.name}'")
+    return "make their 'owns' disjoint, or make one a sub-team ('parent') of the other"
 
 
 def _related(teams: Mapping[TeamName, Team], a: Team, b: Team) -> bool:
@@ -455,3 +502,33 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def unanchored_warnings(manifest: Manifest, files: list[str]) -> list[str]:
+    """FILE:LINE warnings for patterns without a '/' that match files in more than one
+    directory of the tree today (``pyproject.toml`` also takes ``examples/*/pyproject.toml``),
+    with the anchored form to write instead."""
+    from gitorch.manifest.ownership import compile_spec
+
+    where: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("shared", i), p, "'shared'") for i, p in enumerate(manifest.shared)]
+    for name, team in manifest.teams.items():
+        where += [(("teams", name, "owns", i), p, f"team '{name}'") for i, p in enumerate(team.owns)]
+    out = []
+    for key, pattern, owner in where:
+        body = pattern.rstrip("/")
+        if pattern.startswith("!") or "/" in body or not body:
+            continue
+        spec = compile_spec([pattern])
+        hits = [f for f in files if spec.match_file(f)]
+        dirs = sorted({f.rpartition("/")[0] for f in hits})
+        if len(dirs) < 2:
+            continue
+        line = manifest.lines.get(key) or manifest.lines.get(key[:-1]) or 1
+        shown = ", ".join(d or "." for d in dirs[:3]) + (", ..." if len(dirs) > 3 else "")
+        fix = (f"write '/{body}' for the one at the root only" if "" in dirs
+               else f"anchor it, e.g. '/{dirs[0]}/{body}'")
+        out.append(f"{manifest.path}:{line}: warning: '{pattern}' in {owner} has no '/', so it "
+                   f"matches at every depth: {len(hits)} files in {len(dirs)} directories "
+                   f"({shown}); {fix}")
+    return out

@@ -4,8 +4,10 @@ and patches, for the merge engine and the overlap detector. No working tree is t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -48,6 +50,8 @@ class TreeMerge:
 
     index: pygit2.Index
     conflicts: tuple[ConflictSides, ...]
+    # git's engine: conflicting path -> the file with git's conflict markers (blob id)
+    marked: Mapping[str, str] = field(default_factory=dict)
 
 
 _FAVOR = {"normal": pygit2.enums.MergeFavor.NORMAL, "ours": pygit2.enums.MergeFavor.OURS,
@@ -82,7 +86,6 @@ class TextConflict:
     theirs: tuple[str, ...]
 
 
-_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
 def text_lines(text: str) -> list[str]:
@@ -91,46 +94,72 @@ def text_lines(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-def merge_text(repo: Repository, ancestor: Entry, ours: Entry,
-               theirs: Entry) -> list[str | TextConflict] | None:
-    """libgit2's merge of one text file, cut into the lines that merge (str) and the
+_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+_MARKER_LINE = re.compile(r"^(?:<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.MULTILINE)
+
+
+def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
+               read: Callable[[str], bytes] | None = None,
+               marked: str | None = None) -> list[str | TextConflict] | None:
+    """libgit2's merge of one text file, cut into the stretches that merge (str) and the
     conflicting hunks between them, in file order.
 
     None when the cut could be wrong: a side that is not UTF-8, or that has a line
     looking like a conflict marker. Joining the pieces with every hunk's ``ours`` (or
-    ``theirs``) gives what ``merge_trees`` with ``favor`` "ours" (or "theirs") writes;
-    the caller checks that before trusting the cut.
+    ``theirs``) gives what ``merge_trees`` with ``favor`` "ours" (or "theirs") writes
+    whenever every side is empty or ends with a newline (xdiff then writes the same
+    chunks whatever it favours; tests/integrate/test_merge_text.py checks it); otherwise
+    the caller checks that before trusting the cut. ``read`` reads a blob (a cache).
+    ``marked``: the blob of a merge already made (git's, with its conflict markers) to cut
+    instead of libgit2's.
     """
+    reader = read or (lambda oid: blob_bytes(repo, oid))
     try:
-        texts = [blob_bytes(repo, e.oid).decode("utf-8") for e in (ancestor, ours, theirs)]
+        texts = [reader(e.oid).decode("utf-8") for e in (ancestor, ours, theirs)]
     except UnicodeDecodeError:
         return None
-    if any(line.startswith(_MARKERS) for text in texts for line in text_lines(text)):
+    if any(m in text for text in texts for m in _MARKERS) and \
+            any(_MARKER_LINE.search(text) for text in texts):
         return None
-    a, o, t = (pygit2.IndexEntry(e.path, Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
-               for e in (ancestor, ours, theirs))
-    try:
-        merged = repo.merge_file_from_index(a, o, t).contents
-    except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
-        return None                                               # result (pygit2 1.21)
+    if marked is not None:
+        try:
+            merged = reader(marked).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    else:
+        # one plain name for all three: it labels the markers, and a real name may hold
+        # a line break that would spill into the hunk
+        a, o, t = (pygit2.IndexEntry("file", Oid(hex=e.oid), pygit2.enums.FileMode(e.mode))
+                   for e in (ancestor, ours, theirs))
+        try:
+            merged = repo.merge_file_from_index(a, o, t).contents
+        except (pygit2.GitError, UnicodeDecodeError, RuntimeError):  # RuntimeError: an empty
+            return None                                               # result (pygit2 1.21)
+    return _cut_markers(merged)
+
+
+# One conflict block of a merge (no side may hold marker lines: merge_text checks that).
+_BLOCK = re.compile(r"^<<<<<<<[^\n]*\n(.*?)^=======\r*\n(.*?)^>>>>>>>[^\n]*(?:\n|\Z)",
+                    re.MULTILINE | re.DOTALL)
+
+
+def _cut_markers(merged: str) -> list[str | TextConflict] | None:
+    """A merged text with conflict markers as clean stretches (str, several lines each)
+    and conflicting hunks; None when a block is not closed."""
     pieces: list[str | TextConflict] = []
-    side: list[str] | None = None
-    ours_lines: list[str] = []
-    theirs_lines: list[str] = []
-    for line in text_lines(merged):
-        if side is None and line.startswith("<<<<<<<"):
-            side = ours_lines = []
-            theirs_lines = []
-        elif side is ours_lines and line.rstrip("\r\n") == "=======":
-            side = theirs_lines
-        elif side is theirs_lines and line.startswith(">>>>>>>"):
-            pieces.append(TextConflict(tuple(ours_lines), tuple(theirs_lines)))
-            side = None
-        elif side is not None:
-            side.append(line)
-        else:
-            pieces.append(line)
-    return pieces if side is None else None
+    at = 0
+    for block in _BLOCK.finditer(merged):
+        if block.start() > at:
+            pieces.append(merged[at:block.start()])
+        pieces.append(TextConflict(tuple(text_lines(block.group(1))),
+                                   tuple(text_lines(block.group(2)))))
+        at = block.end()
+    if at < len(merged):
+        pieces.append(merged[at:])
+    if any(isinstance(p, str) and (p.startswith("<<<<<<<") or "\n<<<<<<<" in p)
+           for p in pieces):
+        return None
+    return pieces
 
 
 def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
@@ -146,17 +175,82 @@ def join_text(pieces: list[str | TextConflict], take_theirs: list[bool]) -> str:
     return "".join(out)
 
 
+def merge_driver(repo: Repository, path: str) -> str:
+    """The merge driver libgit2's merge picks for ``path`` from the attributes it reads
+    (the working tree's and the index's ``.gitattributes``, ``info/attributes``):
+    "union", "binary" (``-merge`` or ``merge=binary``), or "text" (anything else)."""
+    value = repo.get_attr(os.fsencode(path), "merge")   # bytes: any name, UTF-8 or not
+    if value is False or value == "binary":
+        return "binary"
+    return "union" if value == "union" else "text"
+
+
+def union_text(pieces: list[str | TextConflict]) -> str:
+    """The merged file with both sides' lines of every conflicting hunk, ours first: what
+    git's union merge driver writes (a side without a final newline gets one)."""
+    out: list[str] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        ours = list(piece.ours)
+        if ours and piece.theirs and not ours[-1].endswith("\n"):
+            ours[-1] += "\n"
+        out.extend(ours)
+        out.extend(piece.theirs)
+    return "".join(out)
+
+
+def settle_unions(repo: Repository, merge: TreeMerge, is_union: Callable[[str], bool]
+                  ) -> TreeMerge:
+    """The merge with every text conflict (content, or added on both sides) of a path that
+    ``is_union`` names settled as git's union driver settles it; other conflicts stay.
+
+    libgit2 already does this for paths marked ``merge=union`` in the attributes it reads;
+    this applies the same driver to paths named elsewhere (the manifest's ``union``).
+    """
+    kept: list[ConflictSides] = []
+    settled: dict[str, Entry] = {}
+    for c in merge.conflicts:
+        a, o, t = c.ancestor, c.ours, c.theirs
+        if o is None or t is None or o.path != t.path or o.mode != t.mode \
+                or (a is not None and a.path != o.path) or not is_union(o.path) \
+                or o.mode not in (0o100644, 0o100755):
+            kept.append(c)
+            continue
+        base = a if a is not None else Entry(o.path, create_blob(repo, b""), o.mode)
+        pieces = merge_text(repo, base, o, t)
+        if pieces is None:
+            kept.append(c)
+            continue
+        settled[o.path] = Entry(o.path, create_blob(repo, union_text(pieces).encode()), o.mode)
+    if not settled:
+        return merge
+    index = merge.index
+    for path in settled:
+        del index.conflicts[path]
+    _apply(index, dict(settled))
+    return TreeMerge(index, tuple(kept), merge.marked)
+
+
 def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
-                 label: T) -> list[T] | None:
+                 label: T, read: Callable[[str], bytes] | None = None) -> list[T] | None:
     """Labels for the lines of ``new``: a line kept from ``old`` keeps its label (``labels``
-    has one per line of ``old``), an added line gets ``label``. None for binary files."""
+    has one per line of ``old``), an added line gets ``label``. None for binary files.
+    ``read`` reads a blob's bytes (a cache); by default the blobs are looked up."""
+    if read is not None:
+        old_data = read(old.oid) if old is not None else None
+        patch = pygit2.Patch.create_from(old_data, read(new.oid), context_lines=0)
+        return None if patch.delta.is_binary else _carry(patch, labels, label)
     old_blob = load_blob(repo, old.oid) if old is not None else None
     new_blob = load_blob(repo, new.oid)
     if new_blob is None or (old is not None and old_blob is None):
         return None
     patch = pygit2.Patch.create_from(old_blob, new_blob, context_lines=0)
-    if patch.delta.is_binary:
-        return None
+    return None if patch.delta.is_binary else _carry(patch, labels, label)
+
+
+def _carry(patch: pygit2.Patch, labels: list[T], label: T) -> list[T]:
     out: list[T] = []
     done = 0
     for hunk in patch.hunks:
@@ -281,6 +375,13 @@ def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> bytes:
     return b"".join(patch.data for patch in diff if patch is not None)
 
 
+def text_patch(path: str, old: bytes, new: bytes) -> bytes:
+    """``git diff`` of one file between two contents (same path and mode): a patch
+    ``git apply`` takes, made without writing any object."""
+    patch = pygit2.Patch.create_from(old, new, old_as_path=path, new_as_path=path)
+    return patch.data
+
+
 def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
     """Write a commit object (no ref moves) and return its id (see ``create_commit``)."""
     return str(create_commit(repo, message, Oid(hex=str(tree)), [Oid(hex=p) for p in parents]))
@@ -302,6 +403,28 @@ def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
     for entry in entries:
         index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
     return str(index.write_tree(repo))
+
+
+class GrowingTree:
+    """A flat tree that only ever gains entries: each write adds the new names to the last
+    tree written (one tree object per write, whatever the size)."""
+
+    def __init__(self) -> None:
+        self.tree: str | None = None
+        self.count = 0
+
+    def add(self, repo: Repository, entries: Iterable[Entry]) -> str:
+        """Add top-level entries (names without '/') and write the tree."""
+        if self.tree is None:
+            builder = repo.TreeBuilder()
+        else:
+            old = repo.get(self.tree)
+            assert isinstance(old, pygit2.Tree)
+            builder = repo.TreeBuilder(old)
+        for entry in entries:
+            builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
+        self.tree = str(builder.write())
+        return self.tree
 
 
 def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:

@@ -99,6 +99,26 @@ def staged_paths(root: Path) -> list[str]:
     return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
 
 
+def uncommitted_paths(root: Path) -> list[str]:
+    """Paths of the work tree at ``root`` with changes not committed (staged, unstaged or
+    untracked and not ignored), by ``git status``; [] when git cannot tell."""
+    proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--no-renames"],
+                          cwd=root, capture_output=True)
+    if proc.returncode != 0:
+        return []
+    entries = proc.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return [e[3:] for e in entries if len(e) > 3]
+
+
+def tracked_files(root: Path) -> list[str]:
+    """``git ls-files``: the paths of the index of the work tree at ``root``."""
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True)
+    if out.returncode != 0:
+        reason = out.stderr.decode(errors="replace").strip() or "git ls-files failed"
+        raise RepoError(f"cannot list the tracked files: {reason.splitlines()[-1]}")
+    return [p for p in out.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+
+
 def git_cli(cwd: Path, *args: str) -> str:
     """Run git in ``cwd``; its stdout, or RepoError carrying git's last line of complaint."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
@@ -144,6 +164,17 @@ def git_path(root: Path, name: str) -> Path:
     """``git rev-parse --git-path NAME`` resolved against ``root`` (worktree-aware)."""
     found = Path(git_cli(root, "rev-parse", "--git-path", name).strip())
     return found if found.is_absolute() else (root / found).resolve()
+
+
+def refs_under(repo: Repository, prefix: str) -> list[tuple[str, Oid]]:
+    """Every ref under ``prefix`` and what it points at, sorted by name."""
+    out = []
+    for name in repo.references:
+        if name.startswith(prefix):
+            target = ref_target(repo, name)
+            if target is not None:
+                out.append((name, target))
+    return sorted(out)
 
 
 def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:

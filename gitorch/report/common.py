@@ -37,8 +37,8 @@ def gate_rows(report: IntegrationReport) -> list[GateRow]:
                     _take(failures, lambda f: f == "tests failed" or f.startswith("tests timed out")))]
     rows.append(GateRow(
         "coverage (whole tree)", _threshold(q.coverage_gate), pct(q.total),
-        _verdict(q.coverage_gate, q.total, failures, lambda f: f.endswith("(whole tree)")),
-        _take(failures, lambda f: f.endswith("(whole tree)"))))
+        _verdict(q.coverage_gate, q.total, failures, _whole_tree),
+        _take(failures, _whole_tree)))
     for team in report.merged:
         cov = q.teams.get(team)
         value = cov.diff_coverage if cov else None
@@ -48,6 +48,48 @@ def gate_rows(report: IntegrationReport) -> list[GateRow]:
                             _take(failures, _starts(prefix))))
     rows.extend(GateRow(f, DASH, DASH, False, f) for f in failures)
     return rows
+
+
+def _whole_tree(failure: str) -> bool:
+    return failure.endswith("(whole tree)") or failure.startswith("coverage not measured")
+
+
+def coverage_gate_failed(report: IntegrationReport) -> bool:
+    """The whole-tree coverage gate failed, or nothing at all was measured."""
+    return any(_whole_tree(f) for f in report.gate_failures)
+
+
+@dataclass(frozen=True)
+class OwnerRow:
+    """One owner's share of the measured statements: teams, then shared, then the total."""
+
+    owner: str
+    statements: int
+    covered: int
+
+    @property
+    def percent(self) -> str:
+        return pct(round(100 * self.covered / self.statements, 2) if self.statements else None)
+
+
+def owner_rows(report: IntegrationReport) -> list[OwnerRow]:
+    """Each team's and the shared files' figures, and their sum, the whole tree's."""
+    q = report.quality
+    if q is None or q.total is None:
+        return []
+    rows = [OwnerRow(str(team), cov.statements, cov.covered) for team, cov in q.teams.items()]
+    if q.shared is not None:
+        rows.append(OwnerRow("shared files", q.shared.statements, q.shared.covered))
+    rows.append(OwnerRow("total", sum(r.statements for r in rows), sum(r.covered for r in rows)))
+    return rows
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+DROPPED_KEPT = ("Dropped changes are kept under refs/gitorch/dropped/RUN-ID/ until "
+                "gitorch prune removes them: it keeps the newest 10 runs (--keep N).")
 
 
 def _starts(prefix: str) -> Callable[[str], bool]:

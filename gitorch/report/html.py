@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 
 from gitorch.report.common import (
     DASH,
+    DROPPED_KEPT,
     clean,
+    coverage_gate_failed,
     coverage_text,
     gate_rows,
     left_out_rows,
     loc_text,
+    owner_rows,
     pct,
     run_rows,
     short,
@@ -36,6 +39,7 @@ from gitorch.report.common import (
     verdict,
 )
 
+_CARD = {True: " good", False: " bad", None: ""}
 FILL = {"merged": ("#dafbe1", "#1a7f37"), "skipped": ("#ffebe9", "#cf222e"),
         "missing": ("#fff8c5", "#9a6700"), "unchanged": ("#f6f8fa", "#57606a")}
 
@@ -46,13 +50,18 @@ def render_html(report: IntegrationReport) -> str:
 
     q = report.quality
     merged, total = len(report.merged), len(report.teams)
+    tests_state = None if q is None or q.passed is None else q.passed
+    coverage_state = (False if coverage_gate_failed(report)
+                      else None if q is None or q.coverage_gate is None or q.total is None else True)
     cards = [
         _Card("Merged", f"{merged} / {total}", "teams"),
         _Card("Skipped", str(len(report.skipped)),
-              ", ".join(s.team for s in report.skipped) or "none"),
-        _Card("Tests", test_verdict(q), q.command if q and q.command else "no test command"),
+              ", ".join(s.team for s in report.skipped) or "none", _CARD[not report.skipped]),
+        _Card("Tests", test_verdict(q), q.command if q and q.command else "no test command",
+              _CARD[tests_state]),
         _Card("Coverage", pct(q.total if q else None),
-              f"gate {q.coverage_gate:g}%" if q and q.coverage_gate is not None else "no gate"),
+              f"gate {q.coverage_gate:g}%" if q and q.coverage_gate is not None else "no gate",
+              _CARD[coverage_state]),
         _Card("Conflicts", str(len(report.conflicts)), "resolved" if report.fix else "not resolved"),
         _Card("Dropped", str(len(report.dropped)), "changes saved aside"),
     ]
@@ -79,7 +88,8 @@ def render_html(report: IntegrationReport) -> str:
         r=report, q=q, verdict=verdict(report), css=Markup(_asset("report.css")), cards=cards, facts=facts,
         graph=Markup(graph_svg(report)), teams=teams, test_verdict=test_verdict(q),
         output_tail=clean(q.output_tail) if q and q.output_tail else "",
-        gates=gate_rows(report), keep_green=_keep_green(report))
+        gates=gate_rows(report), keep_green=_keep_green(report), owners=owner_rows(report),
+        dropped_kept=DROPPED_KEPT)
 
 
 def _keep_green(report: IntegrationReport) -> dict[str, object] | None:
@@ -105,6 +115,7 @@ class _Card:
     label: str
     figure: str
     sub: str
+    state: str = ""                 # " good", " bad" or ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport
-from gitorch.report.common import clean, gate_rows, loc_text, skip_reason
+from gitorch.report.common import clean, gate_rows, loc_text, owner_rows, plural, skip_reason
 
 
 def render_junit(report: IntegrationReport) -> str:
@@ -26,7 +26,7 @@ def render_junit(report: IntegrationReport) -> str:
         elif t.status == "missing":
             ET.SubElement(case, "skipped", message=f"no branch {t.branch}")
         else:
-            notes = [f"{t.status}; {t.commits} commits; {loc_text(t)} lines added"]
+            notes = [f"{t.status}; {plural(t.commits, 'commit')}; {loc_text(t)} lines added"]
             notes += [f"dropped {shown(d.path)} ({d.reason}), saved as {d.saved_as}"
                       for d in report.dropped if d.team == t.team]
             ET.SubElement(case, "system-out").text = clean("\n".join(notes))
@@ -43,6 +43,11 @@ def render_junit(report: IntegrationReport) -> str:
             ET.SubElement(case, "skipped", message=f"{g.name}: not checked")
         if g.name == "tests" and q is not None and q.output_tail:
             ET.SubElement(case, "system-out").text = clean(q.output_tail)
+        if g.name == "coverage (whole tree)" and q is not None and (owner_rows(report) or q.warnings):
+            lines = [f"{r.owner}: {r.percent} ({r.covered} of {r.statements} statements)"
+                     for r in owner_rows(report)]
+            ET.SubElement(case, "system-out").text = clean(
+                "\n".join([*lines, *(f"warning: {w}" for w in q.warnings)]))
     suites = [teams, gates]
     if report.keep_green is not None:
         suites.append(_keep_green_suite(ET, root, report))

@@ -9,11 +9,13 @@ from gitorch.manifest.pathnames import shown
 from gitorch.records import IntegrationReport, TeamOutcome
 from gitorch.report.common import (
     DASH,
+    DROPPED_KEPT,
     clean,
     coverage_text,
     gate_rows,
     left_out_rows,
     loc_text,
+    owner_rows,
     pct,
     run_rows,
     short,
@@ -30,8 +32,13 @@ def _cell(text: str) -> str:
 
 
 def _text(text: str) -> str:
-    """Free text outside code spans: no raw HTML gets through."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Free text outside code spans: no raw HTML gets through, and nothing else is escaped.
+
+    Only a ``<`` that could open a tag and an ``&`` that could start an entity are
+    escaped, so ``coverage 72.7% < 80%`` reads the same in the file and on GitHub.
+    """
+    text = re.sub(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)", "&amp;", text)
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
 
 
 def _code(text: str) -> str:
@@ -115,6 +122,14 @@ def render_markdown(report: IntegrationReport) -> str:
             fence = "`" * max(3, max((len(m) for m in re.findall(r"`{3,}", tail)), default=0) + 1)
             out += ["", "<details><summary>Output (last lines)</summary>", "",
                     f"{fence}text", tail, fence, "", "</details>"]
+        if q.warnings:
+            out += ["", "Warnings:", "", *(f"- {_text(w)}" for w in q.warnings)]
+    owners = owner_rows(report)
+    if owners:
+        out += ["", "## Coverage by owner", "", "| Owner | Statements | Covered | Coverage |",
+                "|---|---|---|---|"]
+        out += [f"| {_cell(_text(r.owner))} | {r.statements} | {r.covered} | {r.percent} |"
+                for r in owners]
     out += _keep_green_markdown(report)
     out += ["", "## Gates", "", "| Gate | Threshold | Value | Verdict |", "|---|---|---|---|"]
     for g in gate_rows(report):
@@ -122,6 +137,8 @@ def render_markdown(report: IntegrationReport) -> str:
         out.append(f"| {_cell(_text(g.name))} | {g.threshold} | {g.value} | {mark} |")
     if report.gate_failures:
         out += ["", "Failed:", "", *(f"- {_text(f)}" for f in report.gate_failures)]
+    if report.dropped:
+        out += ["", DROPPED_KEPT]
     return "\n".join(out) + "\n"
 
 

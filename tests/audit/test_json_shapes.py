@@ -61,11 +61,14 @@ def test_integrate_shape(project: Project, cli: Cli) -> None:
     assert (dropped["team"], dropped["path"]) == ("beta", "README.md")
     assert project.work.git("cat-file", "-t", dropped["saved_as"]).stdout.strip() == "commit"
     assert doc["tests"]["command"] == "python -c pass" and doc["tests"]["passed"] is True
-    assert doc["coverage"]["total"] == 0.0      # a file no test imports counts with 0%
+    # no file of the tree ran: no figure (never a silent 0%), a warning (no gate is set)
+    assert doc["coverage"]["total"] is None and doc["coverage"]["shared"] is None
+    [warning] = doc["coverage"]["warnings"]
+    assert warning.startswith("coverage not measured: the test command's Python processes "
+                              "ran no file of the tree")
     assert set(doc["coverage"]["teams"]) == {"alpha", "alpha-db", "beta"}
     for team in doc["coverage"]["teams"].values():
-        assert isinstance(team["coverage"], float)
-        assert team["diff_coverage"] is None or isinstance(team["diff_coverage"], float)
+        assert team["coverage"] is None and team["diff_coverage"] is None
     assert doc["gates"] == {"passed": True, "failures": []}
     assert SHA.match(doc["integration"])
 

@@ -24,9 +24,10 @@ def _options(command: click.Command) -> set[str]:
 CONTRACT = {"validate", "owner", "brief", "init-worktrees", "hooks install", "check", "conflicts",
             "integrate", "status", "monitor", "signal", "expand", "gate", "codeowners", "demo"}
 # demo builds its own project and manifest: there is no manifest of the user's to name;
-# schema prints the schema every manifest is checked against; guard obeys the manifest at
-# the base branch only: an agent must not name its own policy.
-NO_MANIFEST = {"demo", "schema", "guard"}
+# schema prints the schema every manifest is checked against; init writes the manifest;
+# prune reads refs only; guard obeys the manifest at the base branch only: an agent must
+# not name its own policy.
+NO_MANIFEST = {"demo", "schema", "init", "prune", "guard"}
 # guard answers in the agent's own JSON (its hook protocol), with no flag needed.
 NO_JSON = {"guard"}
 FINDS_TEAM_BRANCHES = {"check", "conflicts", "integrate", "status", "monitor", "signal", "gate",

@@ -123,7 +123,8 @@ def test_human_output_exact(teams_repo: GitRepo, cli: Cli) -> None:
         "    integrate --fix: beta (priority 90) keeps its version of the file; "
         "gamma's change there is saved and dropped",
         "src/ui/widget.py (owner gamma)",
-        "  same-file (modify/rename): alpha line 3; gamma line 18 (merges cleanly)",
+        "  same-file (modify/rename): alpha line 3; gamma line 18 "
+        "(renamed to src/ui/widgets/button.py) (merges cleanly)",
         "outside scope: alpha changed src/ui/widget.py",
         "outside scope: delta changed docs/old.md",
         "5 overlaps and 6 same-file changes between 4 teams",
@@ -140,7 +141,10 @@ def test_json_shape(teams_repo: GitRepo, cli: Cli) -> None:
     first = next(c for c in data["conflicts"] if c["path"] == "shared/config.py")
     assert first == {"path": "shared/config.py", "teams": ["alpha", "beta"], "kind": "overlap",
                      "ranges": {"alpha": [[10, 14]], "beta": [[12, 20]]},
-                     "owner": "shared", "detail": None, "winner": "alpha"}
+                     "owner": "shared", "detail": None, "winner": "alpha",
+                     "renamed_to": None}
+    renamed = next(c for c in data["conflicts"] if c["path"] == "src/ui/widget.py")
+    assert renamed["renamed_to"] == {"gamma": "src/ui/widgets/button.py"}   # git's name
     insertion = next(c for c in data["conflicts"] if c["teams"] == ["alpha", "gamma"]
                      and c["path"] == "shared/config.py")
     assert insertion["kind"] == "same-file"
@@ -197,7 +201,8 @@ def test_bad_base_and_unknown_team_exit_2(teams_repo: GitRepo, cli: Cli) -> None
                              "check the name with 'git log --oneline -1 REV'\n")
     result = cli("conflicts", "--team", "omega", cwd=teams_repo.path)
     assert result.exit_code == 2
-    assert result.output.startswith("gitorch: no team named omega in the manifest")
+    assert result.output == ("gitorch: no team named omega in the manifest; "
+                             "use one of: alpha, beta, delta, gamma\n")
 
 
 def test_diverges_from_git_cli_only_where_histogram_and_myers_align_differently(

@@ -32,7 +32,10 @@ def test_check_reports_violations_exit_1_text_and_json(server: Server, cli: Cli)
         f"  {bad[:8]} Reach into the API\n"
         "    src/api/app.py  (owner: beta)\n"
         "  what to do: take these changes out of your commits (git rebase -i main) and leave "
-        "them to their owners; the server refuses this push as it is\n")
+        "them to their owners; the server refuses this push as it is; without an editor, on a "
+        "branch with no merges: git reset --soft $(git merge-base HEAD origin/main) && git "
+        "restore --staged -- src/api/app.py && git commit -m 'MESSAGE' (one commit of your "
+        "in-scope work; the other edits stay in your working tree)\n")
     result = cli("check", "--json", "team/alpha", cwd=c.path)
     assert result.exit_code == 1
     data = json.loads(result.output)
@@ -176,3 +179,21 @@ def test_pre_push_passes_good_work_and_judges_only_what_the_remote_lacks(server:
     c.git("merge", "-q", "--no-edit", "main")   # main's API commit is on the remote already
     proc = git(c.path, "push", "-q", "origin", "team/alpha", check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_recipe_without_an_editor_works(server: Server, cli: Cli) -> None:
+    # issue 16: the refusal named only `git rebase -i`, which an agent cannot drive
+    c = server.clone
+    on_branch(c, "team/alpha")
+    c.commit("Core", {"src/core/x.py": "x\n"})
+    c.commit("Core and the API", {"src/core/y.py": "y\n", "src/api/new file.py": "z\n"})
+    result = cli("check", cwd=c.path)
+    assert result.exit_code == 1
+    recipe = result.output.split("without an editor, on a branch with no merges: ")[1]
+    recipe = recipe.split(" (one commit")[0].replace("MESSAGE", "core work")
+    assert "'src/api/new file.py'" in recipe
+    import subprocess
+    subprocess.run(recipe, shell=True, cwd=c.path, check=True, capture_output=True)
+    assert cli("check", cwd=c.path).exit_code == 0
+    assert (c.path / "src/api/new file.py").read_text() == "z\n"     # kept in the work tree
+    assert push(c, "team/alpha", user="alice").code == 0

@@ -9,7 +9,11 @@ from tests.hooks.conftest import Server, on_branch, push
 
 ADVICE = ("  what to do: take these changes out of your commits (git rebase -i main; a change to "
           "another team's path goes to that team's branch, an unowned path needs an owner in "
-          "gitorch.yaml first) and push again; 'gitorch check' shows this list before you push")
+          "gitorch.yaml first) and push again; 'gitorch check' shows this list before you push; "
+          "without an editor, on a branch with no merges: git reset --soft $(git merge-base "
+          "HEAD origin/main) && git restore --staged -- src/api/app.py 'docs/café.md' "
+          "tools/run.sh && git commit -m 'MESSAGE' (one commit of your in-scope work; the "
+          "other edits stay in your working tree)")
 
 
 def short(sha: str) -> str:

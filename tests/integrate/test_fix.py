@@ -41,11 +41,11 @@ def test_conflicting_hunk_goes_to_higher_priority_and_other_hunks_stay(scenario:
     assert s.show(f"{ref}:README.md") == readme(l2="gamma's line", l9="gamma's other line")
     parents = s.repo.git("rev-list", "--parents", "-n1", ref).stdout.split()[1:]
     assert parents == [data["integration"], gamma]
-    # the patch restores gamma's version on the integration branch
+    # the patch adds gamma's lost line back on the integration branch, next to alpha's
     s.repo.git("worktree", "add", "-q", str(s.path.parent / "check"), "integration")
     s.repo.git("-C", str(s.path.parent / "check"), "apply", str(patch))
     assert (s.path.parent / "check" / "README.md").read_text() == readme(
-        l2="gamma's line", l9="gamma's other line")
+        l2="alpha's line\ngamma's line", l9="gamma's other line")
     message = s.repo.git("log", "-1", "--format=%B", "integration^").stdout
     assert "  README.md: kept alpha (content)" in message
 

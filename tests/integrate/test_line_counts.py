@@ -44,7 +44,8 @@ def test_git_counts_equal_libgit2_counts(history: tuple[GitRepo, list[tuple[str,
             expected = git.added_line_total(store, old, new, keep)
             assert counts.total(old, new, keep) == expected
             seen.add(expected)
-    assert counts.total(*pairs[0]) == 2 + 7 + 41 + 1 + 2   # a, b, new/name, é, weird name
+    # a, b, new/name (a rename of old/name: its one new line), é, weird name
+    assert counts.total(*pairs[0]) == 2 + 7 + 1 + 1 + 2
     assert len(seen) > 3   # the keeps really select different files
 
 
@@ -88,3 +89,22 @@ def test_close_before_reading_stops_git(repo: GitRepo) -> None:
     counts = git.LineCounts(store, pairs)
     counts.close()
     assert counts.total(*pairs[5]) == 5   # counted in process after all
+
+
+def test_a_pure_rename_adds_no_lines(repo: GitRepo) -> None:
+    # issue 16: a moved 190-line file was counted as 190 added lines
+    big = "".join(f"value_{i} = {i}\n" for i in range(190))
+    repo.commit("base", {"src/types.py": big})
+    base = _tree(repo, "HEAD")
+    repo.commit("move", {"src/types.py": None, "src/core/types.py": big})
+    moved = _tree(repo, "HEAD")
+    repo.commit("move and edit", {"src/core/types.py": big + "extra = 1\n"})
+    edited = _tree(repo, "HEAD")
+    store = git.open_repo(repo.path)
+    counts = git.LineCounts(store, [(base, moved), (base, edited)])
+    assert counts.total(base, moved) == git.added_line_total(store, base, moved) == 0
+    assert counts.total(base, edited) == git.added_line_total(store, base, edited) == 1
+    def keep(path: str) -> bool:
+        return path.startswith("src/core/")
+
+    assert counts.total(base, edited, keep) == git.added_line_total(store, base, edited, keep) == 1

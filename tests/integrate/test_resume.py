@@ -50,7 +50,7 @@ def test_killed_run_resumes_to_the_same_result(scenario: Scenario, tmp_path: Pat
     assert [o["team"] for o in state["outcomes"]] == ["alpha", "beta"]
     # the checkpoint keeps the chain and the lost versions reachable
     assert s.repo.git("rev-parse", "refs/gitorch/checkpoint^").stdout.strip() == state["chain"]
-    assert s.show("refs/gitorch/checkpoint:lost/0/Makefile") == "beta's make\n"
+    assert s.show("refs/gitorch/checkpoint:lost/0") == "beta's make\n"
 
     resumed = _gitorch(s.path, "--resume", "--json")
     assert resumed.returncode == 0, resumed.stderr

@@ -105,3 +105,12 @@ def test_unknown_team_names_the_valid_ones(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr == "gitorch: no team 'gamma' in m.yaml; valid teams: alpha, beta\n"
     assert result.stdout == ""
+
+
+def test_brief_inside_a_team_worktree_names_the_same_worktree(repo: GitRepo, cli: Cli) -> None:
+    # issue 16: run inside a worktree, brief printed '.../repo-worktrees/beta-worktrees/beta'
+    repo.commit("init", {"gitorch.yaml": MINIMAL_MANIFEST})
+    expected = repo.path.resolve().parent / "repo-worktrees" / "beta"
+    repo.git("worktree", "add", "-q", "-b", "team/beta", str(expected))
+    data = json.loads(cli("brief", "beta", "--json", cwd=expected).stdout)
+    assert data["worktree"] == str(expected)

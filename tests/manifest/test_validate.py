@@ -161,7 +161,7 @@ def test_valid_manifest_and_json(cli: Cli, tmp_path: Path) -> None:
     assert (result.exit_code, result.output) == (0, "m.yaml: valid (2 teams, project shop)\n")
     result = cli("validate", "--manifest", "m.yaml", "--json")
     assert result.output == ('{\n  "manifest": "m.yaml",\n  "valid": true,\n  "project": "shop",\n'
-                             '  "teams": [\n    "alpha",\n    "beta"\n  ]\n}\n')
+                             '  "teams": [\n    "alpha",\n    "beta"\n  ],\n  "warnings": []\n}\n')
 
 
 def test_manifest_found_at_repo_root_from_a_subdirectory(cli: Cli, tmp_path: Path) -> None:

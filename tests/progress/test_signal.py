@@ -30,7 +30,7 @@ def test_signal_on_the_checked_out_branch_keeps_index_and_tree(shop: GitRepo, cl
     result = cli("signal", "blocked", "--reason", "need the\nschema", cwd=shop.path)
     assert result.exit_code == 0, result.output
     sha = shop.head("team/alpha")
-    assert result.output == (f"alpha: blocked (need the schema) recorded as {sha[:8]} on team/alpha; "
+    assert result.stdout == (f"alpha: blocked (need the schema) recorded as {sha[:8]} on team/alpha; "
                              "push it with 'git push origin team/alpha'\n")
     assert shop.head() == sha                                    # HEAD followed the branch
     assert shop.git("rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "team/alpha"
@@ -146,3 +146,18 @@ def test_signal_in_a_linked_worktree(shop: GitRepo, cli: Cli, tmp_path: Path) ->
     assert linked.git("status", "--porcelain").stdout == "?? src/\n"
     alpha = team(cli, shop, "alpha")
     assert (alpha["state"], alpha["reason"]) == ("working", "on it")
+
+
+def test_ready_with_uncommitted_changes_warns(shop: GitRepo, cli: Cli) -> None:
+    # issue 16: the signal says nothing of work left out of it
+    shop.checkout("team/alpha")
+    work(shop, "team/alpha", {"src/core/a.py": "a\n"})
+    shop.write({"src/core/a.py": "changed\n", "src/core/new one.py": "n\n"})
+    result = cli("signal", "ready", cwd=shop.path)
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: 2 uncommitted changes (src/core/a.py, src/core/new one.py) "
+                             "are not part of the signal: commit them, then signal again\n")
+    data = json.loads(cli("signal", "ready", "--json", cwd=shop.path).stdout)
+    assert data["uncommitted"] == ["src/core/a.py", "src/core/new one.py"]
+    shop.git("stash", "-u", "-q")
+    assert cli("signal", "ready", cwd=shop.path).stderr == ""

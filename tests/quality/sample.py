@@ -18,13 +18,17 @@ A, B, G, D = TeamName("alpha"), TeamName("beta"), TeamName("gamma"), TeamName("d
 
 def sample_report() -> IntegrationReport:
     quality = QualityResult(
-        command="python -m pytest -q", passed=True, returncode=0, duration=1.234,
+        command=("PYTHONPATH=src:$PYTHONPATH python -m pytest -q -p no:cacheprovider --maxfail=1 "
+                 "tests/unit tests/integration"), passed=True, returncode=0, duration=1.234,
         output_tail="\x1b[32m5 passed\x1b[0m in 0.72s\n<ok> & done \x07\n",
         total=72.73,
         teams={A: TeamCoverage(87.5, 83.33, 8, 7, 6, 5), B: TeamCoverage(57.14, 57.14, 7, 4, 7, 4),
                G: TeamCoverage(None, None), D: TeamCoverage(None, None)},
         failures=("coverage 72.7% < 80% (whole tree)", "diff coverage of beta 57.1% < 80%"),
         coverage_gate=80, diff_coverage_gate=80,
+        shared=TeamCoverage(71.43, None, 7, 5),
+        warnings=("the tests imported click from /venv/lib/click/__init__.py (outside the tree), "
+                  "not the tree's src/click: install the project into the Python its tests run",),
     )
     return IntegrationReport(
         project="shop", base_ref="main", base="1" * 40,

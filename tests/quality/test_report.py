@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -81,9 +82,30 @@ def test_markdown_has_the_graph_and_a_table_per_team() -> None:
     assert "| Lines added in own paths | 150 of target 100–200 (150%) |" in md
     assert "| Diff coverage | 57.1% (4 of 7 added statements) |" in md
     assert "`src/api/a\\|b.py` (modify/delete, alpha, beta): kept alpha" in md
-    assert "conflict with alpha &lt;needs review&gt;" in md and "<needs" not in md
+    assert "conflict with alpha &lt;needs review>" in md and "<needs" not in md
     assert "`docs/notes.md` (outside scope), saved as `refs/gitorch/dropped/beta/1`" in md
-    assert "| Gate | FAILED: diff coverage of beta 57.1% &lt; 80% |" in md
+    # a `<` that cannot open a tag is left as it is: the file reads like the rendered page
+    assert "| Gate | FAILED: diff coverage of beta 57.1% < 80% |" in md and "&lt; 80%" not in md
+    assert "| shared files | 7 | 5 | 71.4% |" in md and "| total | 22 | 16 | 72.7% |" in md
+
+
+def test_junit_counts_commits_in_words() -> None:
+    xml = render(sample_report(), "junit")
+    assert "merged; 3 commits;" in xml
+    one = sample_report()
+    one = dataclasses.replace(one, teams=(dataclasses.replace(one.teams[0], commits=1),
+                                          *one.teams[1:]))
+    assert "merged; 1 commit;" in render(one, "junit")
+
+
+def test_html_failed_coverage_card_is_red_and_long_commands_wrap() -> None:
+    page = render(sample_report(), "html")
+    assert ('<div class="card bad"><div class="label">Coverage</div>'
+            '<div class="figure">72.7%</div>') in page
+    assert ".card .sub { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }" in page
+    passing = dataclasses.replace(sample_report(), quality=dataclasses.replace(
+        sample_report().quality, failures=(), total=85.0))   # type: ignore[arg-type]
+    assert '<div class="card good"><div class="label">Coverage</div>' in render(passing, "html")
 
 
 def test_html_is_self_contained_and_escaped() -> None:
