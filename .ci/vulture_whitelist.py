@@ -1,11 +1,18 @@
 """Names vulture cannot see used: click registers commands by decorator, and a few
 public names are part of the records' and errors' interface."""
 # ruff: noqa
-from gitorch.cli import demo_cmds, enforce_cmds, manifest_cmds
+import shlex
+
+from gitorch.cli import agents_cmds, demo_cmds, enforce_cmds, manifest_cmds
 from gitorch import errors, records
 
 demo_cmds.demo          # click commands: registered on the group by their decorator
 enforce_cmds.hook_run
+agents_cmds.agents_setup
+agents_cmds.doctor
+shlex.shlex.whitespace  # set on a lexer (gitorch.agents.shell), read by shlex itself
+shlex.shlex.whitespace_split
+shlex.shlex.commenters
 enforce_cmds.check
 manifest_cmds.validate
 errors.EXIT_OK          # the exit codes are named together, 0 included

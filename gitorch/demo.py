@@ -88,6 +88,23 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
+def _agent_edit(echo: Echo, tree: Path, rel: str) -> None:
+    """Epsilon's agent (Claude Code, played by gitorch's replay of its hook protocol) asks to
+    write ``rel``: the hook command its settings name answers."""
+    from gitorch.agents import replay
+
+    echo(f"  1. epsilon's agent (Claude Code) edits {rel}: the hook in "
+         ".claude/settings.json runs the guard")
+    replies = replay.replay("claude", tree, replay.write_event("claude", tree, rel))
+    refused = [r for r in replies if r.blocked]
+    if not refused:
+        raise GitorchError(f"demo step failed: the guard let epsilon's agent write {rel}",
+                           hint="run 'gitorch doctor' in the demo's lead clone")
+    echo("      refused at edit time, before the file exists:")
+    for line in refused[0].reason.splitlines():
+        echo(f"      {line}")
+
+
 def prepare_directory(directory: Path) -> None:
     """Create ``directory``, or clear one that an earlier demo made; refuse anything else."""
     if directory.exists():
@@ -140,6 +157,9 @@ def run_demo(directory: Path, *, echo: Echo, verbose: bool = False) -> DemoResul
 
     phase("Phase 1: initialization - a branch, a worktree and a brief per team")
     r.gitorch("init-worktrees", cwd=lead, lines=14)
+    echo("  (each worktree also holds GITORCH.md, the files that make Claude Code, Codex, Gemini "
+         "CLI, Cursor and Aider read it, their hook settings calling 'gitorch guard', and its "
+         "own commit hooks)")
     r.gitorch("brief", "alpha", cwd=lead, lines=10)
 
     phase("Phase 2: mega-file review - each team's templates, expanded in a dry run")
@@ -177,7 +197,7 @@ def run_demo(directory: Path, *, echo: Echo, verbose: bool = False) -> DemoResul
          extra={"src/registry.py": gamma_registry}, show=False)
     echo("  (gamma pushed its domain services and a route in the shared registry)")
     r.gitorch("signal", "blocked", "--reason", "pricing needs alpha's Payment entity reviewed",
-              cwd=worktrees / "gamma", who="carol")
+              "--on", "alpha", cwd=worktrees / "gamma", who="carol")
     r.run(["git", "push", "-q", "origin", "team/gamma"], worktrees / "gamma", who="carol",
           show=False)
     for name in ("eta", "theta"):
@@ -186,15 +206,21 @@ def run_demo(directory: Path, *, echo: Echo, verbose: bool = False) -> DemoResul
     echo("  (eta and theta pushed their work and signalled ready)")
 
     echo("")
-    echo("  epsilon (frontend) tries to slip a change into beta's API:")
+    echo("  epsilon (frontend) tries to slip a change into beta's API, three ways:")
     tree = worktrees / "epsilon"
+    _agent_edit(echo, tree, "src/api/frontend_helpers.py")
     (tree / "src" / "api").mkdir(parents=True, exist_ok=True)
     (tree / "src" / "api" / "frontend_helpers.py").write_text("SHORTCUT = True\n")
     r.git("add", "-A", cwd=tree)
-    r.git("commit", "-q", "-m", "Quick fix in the API for the cart view", cwd=tree, who="erin")
+    echo("  2. the file written from a shell instead: the worktree's commit hook refuses it")
+    r.run(["git", "commit", "-q", "-m", "Quick fix in the API for the cart view"], tree,
+          who="erin", ok=(1,), lines=3)
+    echo("  3. the hooks switched off for one commit: the server refuses the push")
+    r.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-m",
+          "Quick fix in the API for the cart view", cwd=tree, who="erin", show=True)
     r.run(["git", "push", "origin", "team/epsilon"], tree, who="erin", ok=(1,), lines=12)
     r.git("reset", "-q", "--hard", "HEAD~1", cwd=tree)
-    echo("  the server refused it; epsilon drops the commit and stays in its scope")
+    echo("  epsilon drops the change and stays in its scope")
 
     phase("Progress: gitorch status mid-way (one team blocked, others waiting)")
     r.gitorch("status", cwd=lead, lines=16)

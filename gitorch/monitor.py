@@ -19,11 +19,13 @@ from gitorch.status import (
     BLOCKED,
     NOT_STARTED,
     READY,
+    STALE,
     WAITING,
     WORKING,
     StatusCache,
     StatusReport,
     compute_status,
+    deadlock_lines,
     integrated,
     note,
     percent,
@@ -37,6 +39,7 @@ STATE_STYLES = {
     BLOCKED: "bold red",
     READY: "bold green",
     WAITING: "yellow",
+    STALE: "magenta",
 }
 
 
@@ -64,6 +67,14 @@ def rich_table(report: StatusReport) -> Table:
             *((s.last_integration or "-",) if integrated(report) else ()), note(s),
         )
     return table
+
+
+def rich_status(report: StatusReport) -> RenderableType:
+    """The table and, under it, any deadlock in red."""
+    lines = deadlock_lines(report)
+    if not lines:
+        return rich_table(report)
+    return Group(rich_table(report), *(Text(line, style="bold red") for line in lines))
 
 
 def header(report: StatusReport) -> str:
@@ -106,7 +117,7 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
             if first:
                 raise
             return Group(*last, _footer(time.perf_counter() - started, interval, str(exc)))
-        last[:] = [rich_table(report)]
+        last[:] = [rich_status(report)]
         return Group(*last, _footer(time.perf_counter() - started, interval, problem))
 
     if not console.is_terminal:

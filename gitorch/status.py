@@ -16,11 +16,18 @@ Choices, documented in docs/progress.md:
   branch has beyond what the server already has (``gitorch.enforce.verdict``: the base,
   the other teams' branches, the remote's branches) that change a path the team may not
   change. ``check``, ``gate`` and the hook give the same verdict on the same commits.
+- a ``working`` team is ``stale`` when its branch has had no commit or signal for the
+  manifest's ``stale_after`` minutes (default 15; 0: never): the tip's committer time
+  against the clock of the machine that asks.
+- a ``blocked`` team's ``waiting_on`` names the teams its signal waits on (``signal blocked
+  --on``), a ``waiting`` team's the dependencies that are not ready. When these edges close
+  a cycle, no team in it can move: ``deadlocks`` names each cycle, with the way out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+import time
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +35,7 @@ from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError
 from gitorch.manifest import Manifest, TeamName
-from gitorch.signals import State, read_signal
+from gitorch.signals import State, read_recorded
 from gitorch.verdicts import read_verdicts
 
 NOT_STARTED = "not-started"
@@ -36,6 +43,10 @@ WORKING = "working"
 BLOCKED = "blocked"
 READY = "ready"
 WAITING = "waiting"
+STALE = "stale"
+DEADLOCK_ADVICE = ("each team waits for the next, so none can move. Way out: the teams agree "
+                   "on the smallest interface one needs from the other, one of them commits it "
+                   "as a shared stub that both build on, and both signal working")
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ class BranchFacts:
     commits_since_signal: int
     last_activity: str | None    # the tip's time; None when the branch has nothing beyond the base
     violations: int
+    last_time: int | None = None         # the same, in seconds since the epoch
+    waits_on: tuple[TeamName, ...] = ()  # whom the last (blocked) signal waits on
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class TeamStatus:
     last_activity: str | None
     violations: int
     last_integration: str | None = None   # its verdict in the last integration run here
+    idle_minutes: int | None = None     # minutes since the last commit or signal
 
     def to_json(self) -> dict[str, Any]:
         more = {"last_integration": self.last_integration} if self.last_integration else {}
@@ -76,8 +90,22 @@ class TeamStatus:
             "target_loc": list(self.target_loc) if self.target_loc else None,
             "progress": self.progress, "state": self.state, "reason": self.reason,
             "waiting_on": list(self.waiting_on), "last_activity": self.last_activity,
-            "violations": self.violations,
+            "idle_minutes": self.idle_minutes, "violations": self.violations,
         }
+
+
+@dataclass(frozen=True)
+class Deadlock:
+    """Teams that wait for each other in a circle."""
+
+    cycle: tuple[TeamName, ...]        # first and last the same: alpha, beta, alpha
+
+    @property
+    def text(self) -> str:
+        return " -> ".join(self.cycle)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cycle": list(self.cycle), "text": self.text, "advice": DEADLOCK_ADVICE}
 
 
 @dataclass(frozen=True)
@@ -86,10 +114,14 @@ class StatusReport:
     base: str
     base_commit: str
     teams: tuple[TeamStatus, ...]
+    deadlocks: tuple[Deadlock, ...] = ()
+    stale_after: int = 15
 
     def to_json(self) -> dict[str, Any]:
         return {"project": self.project, "base": self.base, "base_commit": self.base_commit,
-                "teams": [t.to_json() for t in self.teams]}
+                "stale_after": self.stale_after,
+                "teams": [t.to_json() for t in self.teams],
+                "deadlocks": [d.to_json() for d in self.deadlocks]}
 
 
 @dataclass
@@ -114,8 +146,8 @@ def find_branch(repo: git.Repository, branch: str, remote: str | None) -> tuple[
 
 
 def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | None = "origin",
-                   cache: StatusCache | None = None) -> StatusReport:
-    """The status of every team, in manifest order."""
+                   cache: StatusCache | None = None, now: float | None = None) -> StatusReport:
+    """The status of every team, in manifest order, as of ``now`` (default: the clock)."""
     base_found = find_branch(repo, manifest.base, remote)
     if base_found is None:
         raise RepoError(f"no base branch '{manifest.base}' here (nor {remote}/{manifest.base})",
@@ -150,15 +182,33 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
             partial[name] = (ref, str(head.id), replace(facts, violations=offending))
 
     states: dict[TeamName, TeamStatus] = {}
+    clock = time.time() if now is None else now
     for name in manifest.merge_order():   # dependencies first: 'waiting' reads their state
         read, tip, facts = partial[name]
-        states[name] = _team_status(manifest, name, read, tip, facts, states)
+        states[name] = _team_status(manifest, name, read, tip, facts, states, clock)
     verdicts = read_verdicts(repo) or {}
     return StatusReport(project=manifest.project, base=manifest.base,
                         base_commit=str(base_tip.id),
                         teams=tuple(replace(states[name], last_integration=verdicts[name].text())
                                     if name in verdicts else states[name]
-                                    for name in manifest.teams))
+                                    for name in manifest.teams),
+                        deadlocks=find_deadlocks({n: s.waiting_on for n, s in states.items()}),
+                        stale_after=manifest.stale_after)
+
+
+def find_deadlocks(waits: Mapping[TeamName, tuple[TeamName, ...]]) -> tuple[Deadlock, ...]:
+    """Every elementary cycle of the waits-for edges, once, starting at its least name."""
+    found: list[Deadlock] = []
+    for start in sorted(waits):
+        stack: list[list[TeamName]] = [[start]]
+        while stack:
+            path = stack.pop()
+            for nxt in sorted(waits.get(path[-1], ()), reverse=True):
+                if nxt == start:
+                    found.append(Deadlock((*path, start)))
+                elif nxt not in path and nxt > start and nxt in waits:
+                    stack.append([*path, nxt])
+    return tuple(sorted(found, key=lambda d: (len(d.cycle), d.cycle)))
 
 
 def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head: git.Commit,
@@ -166,22 +216,23 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
     commits = list(git.walk(repo, [head.id], [base_tip.id]))   # oldest first
     signal: State | None = None
     reason: str | None = None
+    waits: tuple[TeamName, ...] = ()
     since = 0
     work = 0
     for commit in commits:
-        recorded = read_signal(commit)
+        recorded = read_recorded(commit)
         if recorded is None:
             work += 1
             since += 1
         else:
-            signal, reason = recorded
+            signal, reason, waits = recorded.state, recorded.reason, recorded.waits_on
             since = 0
     if not commits:
         # Nothing beyond the base, but the tip may be the team's last signal, merged into the
         # base with the team's work: 'ready, and no commits since' still holds.
-        tip_signal = read_signal(head)
+        tip_signal = read_recorded(head)
         if tip_signal is not None:
-            signal, reason = tip_signal
+            signal, reason, waits = tip_signal.state, tip_signal.reason, tip_signal.waits_on
     merge_base = git.merge_base(repo, head.id, base_tip.id)
     start = git.resolve_commit(repo, str(merge_base)) if merge_base is not None else None
     ownership = manifest.ownership
@@ -193,10 +244,12 @@ def _branch_facts(repo: git.Repository, manifest: Manifest, team: TeamName, head
         loc = _loc_from_root(repo, head, own)
     else:
         loc = git.added_line_total(repo, start.id, head.id, own)
+    active = bool(commits or signal)
     return BranchFacts(commits=work, loc_added=loc, signal=signal, reason=reason,
                        commits_since_signal=since,
-                       last_activity=git.commit_time_iso(head) if commits or signal else None,
-                       violations=0)     # filled in by compute_status: it depends on other refs
+                       last_activity=git.commit_time_iso(head) if active else None,
+                       violations=0,     # filled in by compute_status: it depends on other refs
+                       last_time=int(head.commit_time) if active else None, waits_on=waits)
 
 
 def _loc_from_root(repo: git.Repository, head: git.Commit, own: Callable[[str], bool]) -> int:
@@ -211,7 +264,8 @@ def _loc_from_root(repo: git.Repository, head: git.Commit, own: Callable[[str], 
 
 
 def _team_status(manifest: Manifest, name: TeamName, ref: str | None, head: str | None,
-                 facts: BranchFacts | None, known: dict[TeamName, TeamStatus]) -> TeamStatus:
+                 facts: BranchFacts | None, known: dict[TeamName, TeamStatus],
+                 now: float) -> TeamStatus:
     team = manifest.teams[name]
     commits = facts.commits if facts else 0
     loc = facts.loc_added if facts else 0
@@ -220,6 +274,7 @@ def _team_status(manifest: Manifest, name: TeamName, ref: str | None, head: str 
     waiting_on: tuple[TeamName, ...] = ()
     if facts is not None and facts.signal == BLOCKED:
         state, reason = BLOCKED, facts.reason
+        waiting_on = tuple(t for t in facts.waits_on if t in manifest.teams)
     elif facts is not None and facts.signal == READY and facts.commits_since_signal == 0:
         state, reason = READY, facts.reason
     elif commits > 0 or (facts is not None and facts.signal is not None):
@@ -228,13 +283,18 @@ def _team_status(manifest: Manifest, name: TeamName, ref: str | None, head: str 
     else:
         waiting_on = tuple(d for d in team.depends_on if known[d].state != READY)
         state = WAITING if waiting_on else NOT_STARTED
+    idle = None
+    if facts is not None and facts.last_time is not None:
+        idle = max(0, int((now - facts.last_time) // 60))
+        if state == WORKING and manifest.stale_after and idle >= manifest.stale_after:
+            state = STALE
     progress = round(loc / team.target_loc[0], 4) if team.target_loc and team.target_loc[0] else None
     return TeamStatus(
         team=name, branch=manifest.branch(name), ref=ref, head=head, commits=commits,
         loc_added=loc, target_loc=team.target_loc, progress=progress, state=state,
         reason=reason, waiting_on=waiting_on,
         last_activity=facts.last_activity if facts else None,
-        violations=facts.violations if facts else 0,
+        violations=facts.violations if facts else 0, idle_minutes=idle,
     )
 
 
@@ -268,7 +328,27 @@ def note(status: TeamStatus) -> str:
         return "waiting on " + ", ".join(status.waiting_on)
     if status.ref is None:
         return "no branch"
+    if status.state == STALE:
+        quiet = f"no commit or signal for {idle_text(status.idle_minutes)}"
+        return f"{quiet}: {status.reason}" if status.reason else quiet
+    if status.state == BLOCKED and status.waiting_on:
+        on = "on " + ", ".join(status.waiting_on)
+        return f"{on}: {status.reason}" if status.reason else on
     return status.reason or ""
+
+
+def idle_text(minutes: int | None) -> str:
+    if minutes is None:
+        return "-"
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def deadlock_lines(report: StatusReport) -> list[str]:
+    return [f"deadlock: {d.text}: {DEADLOCK_ADVICE}" for d in report.deadlocks]
 
 
 HEADERS = ("TEAM", "STATE", "PROGRESS", "", "LOC", "COMMITS", "VIOLATIONS", "LAST ACTIVITY", "NOTE")
@@ -301,4 +381,5 @@ def render_plain(report: StatusReport) -> str:
         cells = [c.rjust(w) if i in right else c.ljust(w)
                  for i, (c, w) in enumerate(zip(r, widths, strict=True))]
         lines.append("  ".join(cells).rstrip())
+    lines.extend(deadlock_lines(report))
     return "\n".join(lines) + "\n"

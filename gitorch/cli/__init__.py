@@ -12,6 +12,7 @@ one module per stage, and importing them registers them on the group.
 from __future__ import annotations
 
 from gitorch.cli import (
+    agents_cmds,
     conflicts_cmds,
     demo_cmds,
     enforce_cmds,
@@ -24,6 +25,7 @@ from gitorch.cli.base import Context, main
 
 __all__ = [
     "Context",
+    "agents_cmds",
     "conflicts_cmds",
     "demo_cmds",
     "enforce_cmds",

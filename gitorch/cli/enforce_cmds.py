@@ -183,19 +183,31 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
 @main.command("init-worktrees")
 @click.option("--remote", default="origin", show_default=True, metavar="NAME",
               help="Remote whose team branch a missing local one starts from.")
+@click.option("--agent", "agent_list", metavar="A,...",
+              help="Agents whose files each worktree gets: claude, codex, gemini, cursor, aider "
+                   "(default: all; see 'gitorch agents setup').")
 @manifest_option
 @json_option
 @pass_context
-def init_worktrees(obj: Context, remote: str, as_json: bool) -> None:
-    """Create team/<name> from the base and a worktree for every team (idempotent)."""
+def init_worktrees(obj: Context, remote: str, agent_list: str | None, as_json: bool) -> None:
+    """Create team/<name> from the base and a worktree for every team (idempotent); write
+    each worktree's GITORCH.md, its agents' files and its commit hooks."""
+    from gitorch.agents import files
     from gitorch.enforce import worktrees
 
+    agents = files.parse_agents(agent_list)
     done = worktrees.init_worktrees(obj.repo, obj.manifest, remote=remote or None)
+    setup = files.setup_all(obj.root, obj.manifest, agents)
+    briefs = {w.team: w for w in setup.worktrees}
     if as_json:
         print_json({"worktrees": [{"team": w.team, "branch": w.branch, "path": str(w.path),
                                    "branch_created": w.branch_created,
                                    "worktree_created": w.worktree_created,
-                                   "brief": str(w.brief)} for w in done]})
+                                   "brief": str(briefs[w.team].brief) if w.team in briefs
+                                   else None,
+                                   "agents": briefs[w.team].to_json() if w.team in briefs
+                                   else None} for w in done],
+                    "policy": setup.policy})
         return
     rows = [("TEAM", "BRANCH", "PATH", "")]
     for w in done:
@@ -204,3 +216,6 @@ def init_worktrees(obj: Context, remote: str, as_json: bool) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         click.echo(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip())
+    skipped = [(s, f) for s in setup.worktrees for f in s.files if f.action == "skipped"]
+    for s, f in skipped:
+        click.echo(f"{s.team}: skipped {f.path.relative_to(s.path)}: {f.note}", err=True)

@@ -25,26 +25,31 @@ remote_option = click.option("--remote", default="origin", show_default=True, me
 @click.argument("state", type=click.Choice(["ready", "blocked", "working"]))
 @click.option("--reason", metavar="TEXT", help="Why (required for blocked).")
 @click.option("--team", metavar="TEAM", help="Team (default: the checked-out team branch).")
+@click.option("--on", "on", metavar="TEAM", multiple=True,
+              help="With blocked: a team this team waits for (repeat for several).")
 @remote_option
 @manifest_option
 @json_option
 @pass_context
-def signal(obj: Context, state: str, reason: str | None, team: str | None, remote: str,
-           as_json: bool) -> None:
+def signal(obj: Context, state: str, reason: str | None, team: str | None, on: tuple[str, ...],
+           remote: str, as_json: bool) -> None:
     """Record the team's state as an empty commit on its branch; push to share it."""
     from gitorch.signals import record_signal
 
     recorded = record_signal(obj.repo, obj.manifest, state=state, reason=reason, team=team,
-                             remote=remote)
+                             remote=remote, on=on)
     if as_json:
         doc: dict[str, object] = {"team": recorded.team, "branch": recorded.branch,
                "state": recorded.state,
-               "reason": recorded.reason, "commit": recorded.commit}
+               "reason": recorded.reason, "waits_on": list(recorded.waits_on),
+               "commit": recorded.commit}
         if recorded.uncommitted:
             doc["uncommitted"] = list(recorded.uncommitted)
         print_json(doc)
         return
     why = f" ({recorded.reason})" if recorded.reason else ""
+    if recorded.waits_on:
+        why += f" waiting on {', '.join(recorded.waits_on)}"
     click.echo(f"{recorded.team}: {recorded.state}{why} recorded as {recorded.commit[:8]} on "
                f"{recorded.branch}; push it with 'git push origin {recorded.branch}'")
     if recorded.uncommitted:
@@ -69,9 +74,9 @@ def status(obj: Context, remote: str, as_json: bool) -> None:
     elif stdout_is_terminal():
         from rich.console import Console
 
-        from gitorch.monitor import rich_table
+        from gitorch.monitor import rich_status
 
-        Console().print(rich_table(report))
+        Console().print(rich_status(report))
     else:
         click.echo(render_plain(report), nl=False)
 
@@ -106,7 +111,7 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
         if as_json:
             print_json(report.to_json())
         elif stdout_is_terminal():
-            Console().print(dashboard.rich_table(report))
+            Console().print(dashboard.rich_status(report))
         else:
             click.echo(dashboard.once_plain(report), nl=False)
         return

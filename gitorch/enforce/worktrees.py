@@ -2,7 +2,7 @@
 
 ``init_worktrees`` checks every team's directory before it creates anything, so a
 refusal (a directory that is not that team's worktree) leaves the repository as it was.
-Each worktree gets the team's brief as an uncommitted, git-excluded ``TEAM_BRIEF.md``.
+What a worktree holds for its agent (the brief, the hooks) is ``gitorch.agents``' to write.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from pathlib import Path
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
 from gitorch.manifest import Manifest, TeamName
-from gitorch.manifest.brief import render
-
-BRIEF_FILE = "TEAM_BRIEF.md"
 
 
 @dataclass(frozen=True)
@@ -25,12 +22,11 @@ class TeamWorktree:
     path: Path
     branch_created: bool
     worktree_created: bool
-    brief: Path
 
 
 def init_worktrees(repo: git.Repository, manifest: Manifest, *,
                    remote: str | None = "origin") -> list[TeamWorktree]:
-    """Create missing team branches and worktrees; write each team's brief.
+    """Create missing team branches and worktrees.
 
     A missing local team branch starts at ``<remote>/<branch>`` when that exists (its
     work is kept), else at the base (local, else ``<remote>/<base>``).
@@ -79,20 +75,6 @@ def init_worktrees(repo: git.Repository, manifest: Manifest, *,
             path.parent.mkdir(parents=True, exist_ok=True)
             git.add_worktree(main_root, path, branch)
         out.append(TeamWorktree(team=team, branch=branch, path=path,
-                                branch_created=not has_branch, worktree_created=not has_worktree,
-                                brief=write_brief(manifest, team, path)))
+                                branch_created=not has_branch, worktree_created=not has_worktree))
     return out
 
-
-def write_brief(manifest: Manifest, team: TeamName, worktree: Path) -> Path:
-    """Write TEAM_BRIEF.md (current manifest) and keep it out of ``git status`` via info/exclude."""
-    brief = worktree / BRIEF_FILE
-    brief.write_text(render(manifest, team, worktree), encoding="utf-8")
-    exclude = git.git_path(worktree, "info/exclude")
-    line = f"/{BRIEF_FILE}"
-    current = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
-    if line not in current.splitlines():
-        exclude.parent.mkdir(parents=True, exist_ok=True)
-        sep = "" if not current or current.endswith("\n") else "\n"
-        exclude.write_text(f"{current}{sep}{line}\n", encoding="utf-8")
-    return brief

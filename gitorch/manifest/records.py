@@ -22,6 +22,7 @@ DEFAULT_MANIFEST = "gitorch.yaml"
 MANIFEST_ENV = "GITORCH_MANIFEST"
 DEFAULT_COVERAGE_OMIT = ("tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 SHARED = "shared"
+DEFAULT_STALE_AFTER = 15   # minutes without a commit or signal before a working team is stale
 # kept identical to gitorch/manifest/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
@@ -48,7 +49,7 @@ def branch_glob(pattern: str) -> re.Pattern[str]:
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "protected", "shared", "union", "merge", "gates", "teams",
+    "integrators", "protected", "shared", "union", "merge", "gates", "stale_after", "teams",
 )
 MERGE_KEYS = ("engine",)
 MERGE_ENGINES = ("libgit2", "git")
@@ -99,6 +100,7 @@ class Manifest:
     union: tuple[str, ...] = ()   # paths merged with git's union driver (both sides' lines)
     merge_engine: str = "libgit2"  # who computes merges: "libgit2" (in memory) or "git"
     gates: Gates = field(default_factory=Gates)
+    stale_after: int = DEFAULT_STALE_AFTER     # minutes; 0: never stale
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
     attached_ownership: Ownership | None = field(default=None, compare=False, repr=False)
 

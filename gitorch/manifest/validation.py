@@ -15,6 +15,7 @@ from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_COVERAGE_OMIT, SHARED, Gates, Manifest, Team, TeamName
 from gitorch.manifest.records import (
     CODEOWNER_RE,
+    DEFAULT_STALE_AFTER,
     GATE_KEYS,
     MERGE_ENGINES,
     MERGE_KEYS,
@@ -219,6 +220,7 @@ class _Checker:
         if base == integration:
             self.problem(("integration",), f"'integration' must differ from 'base' ({base!r})")
         gates = self.gates(data.get("gates"))
+        stale = self.number(data, "stale_after", (), integer=True, low=0, high=10_080)
         teams = self.teams(data.get("teams"))
         self.protected_branches(protected, prefix, teams)
         if self.problems or project is None:
@@ -227,6 +229,7 @@ class _Checker:
             path=self.path, project=project, teams=teams, base=base, integration=integration,
             branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
             protected=protected, shared=shared, union=union, merge_engine=engine, gates=gates,
+            stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
             lines=dict(self.lines),
         )
 

@@ -15,9 +15,11 @@ import pytest
 
 from tests.conftest import GitRepo, git
 
+# stale_after: 0, as the commits carry the pinned date of 2023 (tests/conftest.py)
 MANIFEST = """\
 version: 1
 project: shop
+stale_after: 0
 integrators: [lead]
 shared: [README.md, src/core/shared.py]
 teams:

@@ -80,7 +80,7 @@ def _states(cli: Cli, project: Project) -> dict[str, dict[str, Any]]:
                           "state", "reason", "waiting_on", "violations"}
         assert isinstance(t["commits"], int) and isinstance(t["loc_added"], int)
         assert isinstance(t["violations"], int) and isinstance(t["waiting_on"], list)
-        assert t["state"] in {"not-started", "working", "blocked", "ready", "waiting"}
+        assert t["state"] in {"not-started", "working", "blocked", "ready", "waiting", "stale"}
     return {t["team"]: t for t in doc["teams"]}
 
 

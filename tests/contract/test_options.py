@@ -25,8 +25,11 @@ CONTRACT = {"validate", "owner", "brief", "init-worktrees", "hooks install", "ch
             "integrate", "status", "monitor", "signal", "expand", "gate", "codeowners", "demo"}
 # demo builds its own project and manifest: there is no manifest of the user's to name;
 # schema prints the schema every manifest is checked against; init writes the manifest;
-# prune reads refs only.
-NO_MANIFEST = {"demo", "schema", "init", "prune"}
+# prune reads refs only; guard obeys the manifest at the base branch only: an agent must
+# not name its own policy.
+NO_MANIFEST = {"demo", "schema", "init", "prune", "guard"}
+# guard answers in the agent's own JSON (its hook protocol), with no flag needed.
+NO_JSON = {"guard"}
 FINDS_TEAM_BRANCHES = {"check", "conflicts", "integrate", "status", "monitor", "signal", "gate",
                        "init-worktrees"}
 
@@ -36,7 +39,8 @@ def test_every_contract_command_exists() -> None:
 
 
 def test_every_command_reports_with_json() -> None:
-    assert [n for n, c in _commands().items() if "--json" not in _options(c)] == []
+    assert [n for n, c in _commands().items()
+            if "--json" not in _options(c) and n not in NO_JSON] == []
 
 
 def test_every_command_takes_manifest_after_its_name() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gitorch.agents.brief import agent_brief
 from gitorch.manifest import TeamName
-from gitorch.manifest.brief import render
 from gitorch.manifest.loading import load_manifest
 from tests.conftest import Cli
 from tests.hooks.conftest import MANIFEST, Server
@@ -29,9 +29,9 @@ def test_init_worktrees_creates_branches_worktrees_and_briefs(server: Server, cl
         assert (tree / "gitorch.yaml").read_text() == MANIFEST
         assert c.git("-C", str(tree), "branch", "--show-current").stdout.strip() == f"team/{team}"
         assert c.git("-C", str(tree), "status", "--porcelain").stdout == ""   # brief excluded
-    brief = (where / "alpha" / "TEAM_BRIEF.md").read_text()
-    assert brief == render(load_manifest(where / "alpha" / "gitorch.yaml"), TeamName("alpha"),
-                           where / "alpha")
+    brief = (where / "alpha" / "GITORCH.md").read_text()
+    assert brief == agent_brief(load_manifest(where / "alpha" / "gitorch.yaml"), TeamName("alpha"),
+                                where / "alpha")
     assert brief.startswith("# Team ALPHA — shop\n")
     assert "Foundation layer" in brief and "`src/core/**`" in brief and "`team/alpha`" in brief
 
@@ -90,4 +90,4 @@ def test_init_worktrees_recreates_a_worktree_deleted_by_hand(server: Server, cli
     result = cli("init-worktrees", cwd=c.path)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[2] == f"beta   team/beta   {gone}   created"
-    assert (gone / "TEAM_BRIEF.md").exists()
+    assert (gone / "GITORCH.md").exists()

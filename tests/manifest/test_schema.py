@@ -78,6 +78,9 @@ REJECTED = [
     {"version": 1, "project": "x", "teams": {"a": {"description": "no owns"}}},
     {"version": 1, "project": "x", "teams": {}},
     {"version": 1, "teams": {"a": {"owns": ["a/"]}}},
+    {"version": 1, "project": "x", "teams": {"a": {"owns": ["a/"]}}, "stale_after": -1},
+    {"version": 1, "project": "x", "teams": {"a": {"owns": ["a/"]}}, "stale_after": "soon"},
+    {"version": 1, "project": "x", "teams": {"a": {"owns": ["a/"]}}, "stale_after": 2.5},
 ]
 
 

@@ -10,10 +10,13 @@ import pytest
 
 from tests.conftest import Cli, GitRepo
 
+# The tests' commits carry a pinned date of 2023 (tests/conftest.py): with the default
+# stale_after, every working team would be stale. Staleness has its tests in test_liveness.py.
 SHOP_MANIFEST = """\
 version: 1
 project: shop
 shared: [README.md]
+stale_after: 0
 teams:
   alpha:
     owns: ["src/core/**"]

@@ -51,7 +51,7 @@ def test_team_option_leaves_head_alone(shop: GitRepo, cli: Cli) -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data == {"team": "beta", "branch": "team/beta", "state": "ready", "reason": None,
-                    "commit": shop.head("team/beta")}
+                    "waits_on": [], "commit": shop.head("team/beta")}
     assert shop.head() == head and shop.head("main") == head
     assert shop.head("team/beta^") == head
 

@@ -18,7 +18,7 @@ def test_json_shape_of_a_fresh_shop(shop: GitRepo, cli: Cli) -> None:
         "team": "alpha", "branch": "team/alpha", "ref": "team/alpha", "head": shop.head("main"),
         "commits": 0, "loc_added": 0, "target_loc": [10, 20], "progress": 0.0,
         "state": "not-started", "reason": None, "waiting_on": [], "last_activity": None,
-        "violations": 0,
+        "idle_minutes": None, "violations": 0,
     }
     gamma = data["teams"][3]
     assert (gamma["ref"], gamma["head"], gamma["state"], gamma["progress"]) == (

@@ -1,0 +1,65 @@
+"""The entry the settings files run: a whole process, answering as each agent expects,
+without click, pygit2, YAML or rich on its way (the manifest comes from the cache)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from gitorch.agents.files import guard_command
+from tests.agents.conftest import Shop, event, guard_process
+from tests.conftest import Cli
+
+
+def test_the_process_answers_in_both_forms(shared_shop: Shop) -> None:
+    shop = shared_shop
+    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    proc = guard_process("claude", text, shop.alpha)
+    assert proc.returncode == 2
+    reason = proc.stderr.rstrip("\n")
+    assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"] == reason
+    assert reason.startswith("gitorch: refused: src/api/x.py is owned by team beta")
+    fine = guard_process("gemini", event("gemini-write-file", cwd=str(shop.alpha),
+                                         path="src/core/ok.py"), shop.alpha)
+    assert (fine.returncode, fine.stdout, fine.stderr) == (0, "{}\n", "")
+
+
+def test_the_click_command_gives_the_same_answer(shared_shop: Shop, cli: Cli) -> None:
+    shop = shared_shop
+    text = event("cursor-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    entry = guard_process("cursor", text, shop.alpha)
+    command = subprocess.run([sys.executable, "-m", "gitorch", "guard", "--agent", "cursor"],
+                             input=text, cwd=shop.alpha, capture_output=True, text=True)
+    assert (command.returncode, command.stdout, command.stderr) == (
+        entry.returncode, entry.stdout, entry.stderr)
+    assert cli("guard", "--agent", "vim", cwd=shop.alpha).exit_code == 2
+
+
+def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
+    """While the base branch does not move, a decision starts no git and imports no
+    subprocess: the tip is read from the ref files, the manifest from the cache."""
+    shop = shared_shop
+    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    guard_process("claude", text, shop.alpha)   # the manifest is cached, the base tip known
+    probe = ("import io, sys\n"
+             "from gitorch.agents.guard import run\n"
+             f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
+             "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage', "
+             "'subprocess'})\n"
+             "print(outcome.code, heavy)\n")
+    proc = subprocess.run([sys.executable, "-I", "-c", probe], cwd=shop.alpha,
+                          capture_output=True, text=True)
+    assert proc.stdout == "2 []\n", proc.stderr
+
+
+def test_a_broken_install_refuses_in_one_line(shared_shop: Shop) -> None:
+    # the command as the settings hold it, run by a Python that cannot import gitorch
+    # ('-S': no site-packages): the agent is refused, not let through
+    command = guard_command("claude").replace(" -I ", " -I -S ")
+    proc = subprocess.run(["sh", "-c", command], input="{}", capture_output=True, text=True,
+                          cwd=shared_shop.alpha)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "No module named 'gitorch'" in proc.stderr
