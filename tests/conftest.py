@@ -33,7 +33,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 
 def examples(share: float) -> int:
     """A share of the profile's example count, for a test whose examples cost more."""
-    return max(10, int(settings().max_examples * share))
+    return max(2, round(settings().max_examples * share))
 
 
 _DROPPED = ("GIT_", "GITORCH_", "GL_", "GITHUB_")

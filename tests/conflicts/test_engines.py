@@ -21,7 +21,7 @@ from gitorch.manifest.loading import load_manifest, parse_manifest
 from gitorch.manifest.ownership import union_rule
 from gitorch.overlap import find_conflicts
 from tests.conflicts.test_synthrepo import load_script
-from tests.conftest import Cli
+from tests.conftest import Cli, examples
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 realcode = load_script("realcode")
@@ -125,7 +125,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> pygit2.Repository:
     return pygit2.init_repository(str(tmp_path_factory.mktemp("engines")), bare=True)
 
 
-@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 8, deadline=None,
+@settings(max_examples=examples(1 / 8),
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(base=st.lists(WORDS, max_size=10), ours=OPS, theirs=OPS,
        rename=st.sampled_from(["", "ours", "theirs"]), engine=st.sampled_from(["libgit2", "git"]))

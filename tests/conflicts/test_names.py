@@ -29,9 +29,9 @@ def merge_tree_conflicts(repo: Path, a: str, b: str) -> set[str]:
     """The paths ``git merge-tree`` cannot merge, read NUL-separated (names as they are)."""
     proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", "--no-messages",
                            "-z", a, b], cwd=repo, capture_output=True)
-    assert proc.returncode in (0, 1), proc.stderr
-    fields = proc.stdout.split(b"\0")[1:]
-    return {f.decode("utf-8", "surrogateescape") for f in fields if f}
+    fields = [f for f in proc.stdout.split(b"\0")[1:] if f]     # after the tree: conflicted
+    assert proc.returncode == (1 if fields else 0), proc.stderr
+    return {f.decode("utf-8", "surrogateescape") for f in fields}
 
 
 def build(repo: Path, overlapping: list[str], clean: list[str], ui: list[str]) -> None:

@@ -6,7 +6,6 @@ hunk is lost the saved patch adds the lost lines back and removes nothing."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pygit2
@@ -18,7 +17,7 @@ from gitorch import repo as git
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import union_rule
 from gitorch.overlap import find_conflicts
-from tests.conftest import Cli, GitRepo
+from tests.conftest import Cli, GitRepo, examples
 from tests.integrate.conftest import BASE_FILES, MANIFEST, Scenario
 
 CHANGES = "# Changes\n\n## Unreleased\n\n## 1.0\n\n- first release\n"
@@ -128,8 +127,7 @@ def _commit(store: pygit2.Repository, ref: str, files: dict[str, str | None],
     return oid
 
 
-@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 2, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(0.5), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(["ATTR.md", "MANIFEST.md", "PLAIN.md", "BIN.md"]), base=LINES,
        ours=OPS, theirs=OPS, added=st.booleans())
 def test_prediction_equals_the_engine_for_every_driver(
