@@ -2,49 +2,80 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import select
 import subprocess
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from gitorch.cli import main as cli_main
 
 PINNED_DATE = "1700000000 +0000"
 
 
-@pytest.fixture(autouse=True)
-def hermetic_env(tmp_path_factory: pytest.TempPathFactory,
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("home")
-    isolate(monkeypatch, home)
-    yield home
+# Hypothesis profiles: `dev` (the default) keeps a local run quick, `ci` searches four times
+# as far, `deep` is for a long hunt. Pick one with HYPOTHESIS_PROFILE=NAME or pytest's
+# --hypothesis-profile=NAME; where CI is set (CI services set it), `ci` is the default.
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
+settings.register_profile("deep", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
-def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    """No git, gitorch or CI setting of the machine's reaches a test; HOME is ``home``."""
-    for name in list(os.environ):
-        if name.startswith(("GIT_", "GITORCH_", "GL_", "GITHUB_")) or name in (
-                "GITEA_PUSHER_NAME", "REMOTE_USER", "CI"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
-    monkeypatch.setenv("GIT_AUTHOR_DATE", PINNED_DATE)
-    monkeypatch.setenv("GIT_COMMITTER_DATE", PINNED_DATE)
+def examples(share: float) -> int:
+    """A share of the profile's example count, for a test whose examples cost more."""
+    return max(10, int(settings().max_examples * share))
+
+
+_DROPPED = ("GIT_", "GITORCH_", "GL_", "GITHUB_")
+_DROPPED_NAMES = ("GITEA_PUSHER_NAME", "REMOTE_USER", "CI", "PYTEST_ADDOPTS")
+
+
+def hermetic_environ(home: Path) -> dict[str, str]:
+    """The variables a hermetic environment sets, with HOME at ``home`` (its .gitconfig
+    written); ``hermetic`` also removes the outer ones named in ``_DROPPED*``."""
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
         "[protocol \"file\"]\n\tallow = always\n"
     )
+    return {
+        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+        "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
+        "GIT_COMMITTER_NAME": "Test Committer", "GIT_COMMITTER_EMAIL": "committer@example.com",
+        "GIT_AUTHOR_DATE": PINNED_DATE, "GIT_COMMITTER_DATE": PINNED_DATE,
+        # a pytest that a test starts (a sample project's tests) loads none of the plugins
+        # installed for gitorch's own tests: importing hypothesis alone takes a second or more
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+
+
+@contextmanager
+def hermetic(home: Path) -> Iterator[Path]:
+    """The hermetic environment (HOME at ``home``) while the block runs; restored after."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(_DROPPED) or name in _DROPPED_NAMES:
+                mp.delenv(name, raising=False)
+        for name, value in hermetic_environ(home).items():
+            mp.setenv(name, value)
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with hermetic(tmp_path_factory.mktemp("home")) as home:
+        yield home
 
 
 def git(cwd: Path, *args: str, check: bool = True,
@@ -64,6 +95,13 @@ class GitRepo:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         git(path, "init", "-q", "-b", "main", *(["--bare"] if bare else []))
+
+    @classmethod
+    def open(cls, path: Path) -> GitRepo:
+        """An existing repository (a copy of a session's template, a clone)."""
+        repo = cls.__new__(cls)
+        repo.path = path
+        return repo
 
     def git(self, *args: str, check: bool = True,
             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -101,24 +139,19 @@ class GitRepo:
         self.git("checkout", "-q", *(["-b"] if create else []), name)
 
 
-@pytest.fixture
-def make_repo(tmp_path: Path) -> Iterator[object]:
-    made: list[GitRepo] = []
+MakeRepo = Callable[..., GitRepo]
 
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> MakeRepo:
     def factory(name: str = "repo", *, bare: bool = False) -> GitRepo:
-        r = GitRepo(tmp_path / name, bare=bare)
-        made.append(r)
-        return r
-    yield factory
+        return GitRepo(tmp_path / name, bare=bare)
+    return factory
 
 
 @pytest.fixture
-def repo(make_repo: object) -> GitRepo:
-    factory = make_repo
-    assert callable(factory)
-    r = factory("repo")
-    assert isinstance(r, GitRepo)
-    return r
+def repo(make_repo: MakeRepo) -> GitRepo:
+    return make_repo("repo")
 
 
 MINIMAL_MANIFEST = """\
@@ -177,3 +210,65 @@ def drain_pty(fd: int, *, quiet: float = 10.0) -> bytes:
         if not chunk:
             return seen
         seen += chunk
+
+
+# --------------------------------------------------------------------------- across xdist workers
+# Correctness never depends on xdist's scheduling: pytest 9.2 made --dist loadgroup a no-op
+# (pytest-xdist issue 1386), so the xdist_group marks only save waiting where they work.
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory that every xdist worker of this test session shares."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def locked(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold a lock on ``path`` across processes: exclusive, or shared with other readers."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+CACHE_KEY_LOCK = "manifest-cache-key.lock"
+
+
+@pytest.fixture
+def steady_cache_key(session_dir: Path) -> Iterator[None]:
+    """For a test that looks at the manifest cache's files: no test changes the cache key's
+    inputs (tests/manifest/test_cache.py does, for a moment) while it runs."""
+    with locked(session_dir / CACHE_KEY_LOCK, shared=True):
+        yield
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    directory: Path
+    returncode: int
+    stdout: str         # with --json: the one document
+    stderr: str         # the walkthrough a user reads
+
+
+@pytest.fixture(scope="session")
+def demo_run(session_dir: Path) -> DemoRun:
+    """``gitorch demo DIR --json`` run once per test session, in a subprocess as a user runs
+    it; it takes most of a minute. The first worker to need it runs it, the others read
+    what it recorded."""
+    record = session_dir / "demo-run.json"
+    with locked(session_dir / "demo-run.lock"):
+        if not record.exists():
+            target, home = session_dir / "demo", session_dir / "demo-home"
+            home.mkdir()
+            with hermetic(home):
+                proc = subprocess.run(
+                    [sys.executable, "-m", "gitorch", "demo", str(target), "--json"],
+                    capture_output=True, text=True, timeout=600, cwd=home)
+            record.write_text(json.dumps({"directory": str(target), "returncode": proc.returncode,
+                                          "stdout": proc.stdout, "stderr": proc.stderr}))
+        done = json.loads(record.read_text())
+    return DemoRun(Path(done["directory"]), done["returncode"], done["stdout"], done["stderr"])

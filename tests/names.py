@@ -66,7 +66,7 @@ _ALPHABET = st.sampled_from([
 components = st.one_of(
     st.sampled_from(COMPONENTS),
     st.lists(_ALPHABET, min_size=1, max_size=6).map("".join),
-    st.text(st.characters(blacklist_characters="/\0", blacklist_categories=("Cs",)),
+    st.text(st.characters(exclude_characters="/\0", exclude_categories=["Cs"]),
             min_size=1, max_size=12),
 ).filter(valid_component)
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import Cli
+import pytest
+
+from tests.conftest import Cli, DemoRun
 
 
 def test_demo_refuses_a_directory_it_did_not_create(tmp_path: Path, cli: Cli) -> None:
@@ -18,25 +18,25 @@ def test_demo_refuses_a_directory_it_did_not_create(tmp_path: Path, cli: Cli) ->
     assert (target / "notes.txt").read_text() == "precious\n"
 
 
-def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
-    target = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "gitorch", "demo", str(target)],
-                          capture_output=True, text=True, timeout=600)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
-    assert "Traceback" not in out
-    phases = [line for line in proc.stdout.splitlines() if line.startswith("== ")]
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")
+def test_demo_runs_the_whole_flow(demo_run: DemoRun) -> None:
+    walkthrough = demo_run.stderr
+    assert demo_run.returncode == 0, walkthrough
+    assert "Traceback" not in walkthrough
+    phases = [line for line in walkthrough.splitlines() if line.startswith("== ")]
     assert [p.split(":")[0] for p in phases] == [
         "== Phase 0", "== Phase 1", "== Phase 2", "== Phase 3", "== Progress",
         "== Conflict detection before any merge", "== Phase 3, continued", "== Phase 4",
         "== Phase 5"]
     # the out-of-scope change: refused at edit time (the agent's hook), at commit (the
     # worktree's hooks), and, with the hooks switched off, at push (the server)
-    assert "refused at edit time" in out
-    assert "gitorch: refused: src/api/frontend_helpers.py is owned by team beta" in out
-    assert "gitorch: commit refused: 1 staged path outside team epsilon's scope" in out
-    assert "gitorch: REFUSED refs/heads/team/epsilon" in out
-    report = json.loads((target / "reports" / "integration.json").read_text())
+    assert "refused at edit time" in walkthrough
+    assert "gitorch: refused: src/api/frontend_helpers.py is owned by team beta" in walkthrough
+    assert "gitorch: commit refused: 1 staged path outside team epsilon's scope" in walkthrough
+    assert "gitorch: REFUSED refs/heads/team/epsilon" in walkthrough
+    reports = demo_run.directory / "reports"
+    report = json.loads((reports / "integration.json").read_text())
     assert report["order"] == ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta",
                                "theta", "iota", "kappa"]
     assert report["merged"] == report["order"]
@@ -48,4 +48,4 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert report["coverage"]["total"] >= 80
     assert report["gates"]["passed"] is True
     for suffix in (".md", ".html", ".json", ".xml"):
-        assert (target / "reports" / f"integration{suffix}").is_file()
+        assert (reports / f"integration{suffix}").is_file()

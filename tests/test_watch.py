@@ -38,8 +38,11 @@ def test_watch_integrates_once_per_move(repo: GitRepo) -> None:
             repo.checkout("main")
         return {t: repo.head(f"team/{t}") for t in ("alpha", "beta")}
 
-    runs = watch(poll=poll, integrate=lambda n, moved: calls.append((n, moved)) or 0,
-                 interval=0, max_polls=5, sleep=lambda _s: None)
+    def integrate(n: int, moved: tuple[str, ...]) -> int:
+        calls.append((n, moved))
+        return 0
+
+    runs = watch(poll=poll, integrate=integrate, interval=0, max_polls=5, sleep=lambda _s: None)
     assert calls == [(1, ("alpha", "beta")), (2, ("beta",))]
     assert [r.number for r in runs] == [1, 2]
 

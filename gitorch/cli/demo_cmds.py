@@ -18,7 +18,10 @@ def demo(directory: Path, verbose: bool, as_json: bool) -> None:
     """Run the whole flow (worktrees, hook, conflicts, integrate) on a generated project in DIRECTORY."""
     from gitorch.demo import run_demo
 
-    echo = (lambda _line: None) if as_json else click.echo
+    # with --json, stdout holds the one document; the walkthrough still shows, on stderr
+    def echo(line: str) -> None:
+        click.echo(line, err=as_json)
+
     result = run_demo(directory, echo=echo, verbose=verbose)
     if as_json:
         print_json({"directory": str(result.directory), "report": str(result.report),

@@ -7,18 +7,19 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from gitorch.enforce.install import install_server
 from tests.agents.conftest import Shop
 from tests.conftest import Cli, git
 
 
-def doctor(cli: Cli, shop: Shop) -> tuple[int, dict]:
+def doctor(cli: Cli, shop: Shop) -> tuple[int, dict[str, Any]]:
     result = cli("doctor", "--json", cwd=shop.main)
     return result.exit_code, json.loads(result.output)
 
 
-def problems(data: dict) -> list[tuple[str, str, str]]:
+def problems(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(c["check"], c["subject"], c["detail"]) for c in data["checks"] if not c["ok"]]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pygit2
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from gitorch import repo as git
 from gitorch.overlap import Files, compare_changes, compare_targets
+from tests.conftest import examples
 
 ALPHABET = ["a\n", "b\n", "c\n", "x\n", "}\n", "\n"]
 
@@ -74,9 +74,8 @@ def render(body: list[str], eol: bool) -> bytes:
     return text.encode()
 
 
-# PROP_N=20000 for a longer hunt; the default keeps the suite fast.
-@settings(max_examples=int(os.environ.get("PROP_N", "400")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+# HYPOTHESIS_PROFILE=deep for a longer hunt (tests/conftest.py has the profiles).
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(base=lines, ours_ops=st.lists(op, min_size=1, max_size=3),
        theirs_ops=st.lists(op, min_size=1, max_size=3),
        shared=st.sampled_from(["none", "identical", "prefix"]),
@@ -154,8 +153,7 @@ def predicted_whole(store: pygit2.Repository, base: bytes | None, ours: bytes | 
     return any(v.kind == "overlap" for v in verdicts)
 
 
-@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 2, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(0.5), suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.one_of(st.none(), lines), ours_ops=st.lists(op, max_size=2),
        theirs_ops=st.lists(op, max_size=2), absent=st.sampled_from(["", "ours", "theirs"]))
 def test_whole_file_cases_agree_with_libgit2_merge(
@@ -192,8 +190,7 @@ def predicted_trees(store: pygit2.Repository, base: pygit2.Oid, ours: pygit2.Oid
 NUMBERED = [f"line {i}\n" for i in range(1, 13)]
 
 
-@settings(max_examples=int(os.environ.get("PROP_N", "400")) // 2, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(0.5), suppress_health_check=[HealthCheck.too_slow])
 @given(ours_ops=st.lists(op, max_size=2), theirs_ops=st.lists(op, max_size=2),
        ours_name=st.sampled_from(["f", "g", None]), theirs_name=st.sampled_from(["f", "g", "h"]))
 def test_renames_agree_with_libgit2_merge(store: pygit2.Repository,

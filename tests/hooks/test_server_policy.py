@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.enforce import hookrun, install, receive
+from gitorch.errors import UsageError
 from tests.conftest import GitRepo
 from tests.hooks.conftest import MANIFEST, ZERO, Server, make_server, on_branch, push
 
@@ -132,7 +133,7 @@ def test_any_crash_is_one_line_and_a_refusal(server: Server, monkeypatch: pytest
 def test_install_refuses_foreign_hooks_and_non_bare_repos(server: Server, tmp_path: Path) -> None:
     hook = server.bare.path / "hooks/pre-receive"
     hook.write_text("#!/bin/sh\nexit 0\n")
-    with pytest.raises(install.UsageError, match="exists and was not written by gitorch"):
+    with pytest.raises(UsageError, match="exists and was not written by gitorch"):
         install.install_server(server.bare.path)
     assert install.install_server(server.bare.path, force=True).replaced
     assert install.install_server(server.bare.path).replaced       # ours: rewritten quietly
@@ -140,7 +141,7 @@ def test_install_refuses_foreign_hooks_and_non_bare_repos(server: Server, tmp_pa
     assert text.startswith("#!/bin/sh\n# gitorch-hook: pre-receive")
     assert f"exec {sys.executable} -I -m gitorch.hooks pre-receive \"$@\"" in text
     assert os.access(hook, os.X_OK)
-    with pytest.raises(install.UsageError, match="is not a bare repository"):
+    with pytest.raises(UsageError, match="is not a bare repository"):
         install.install_server(server.clone.path)
 
 
@@ -152,6 +153,8 @@ def test_repository_templates_match_the_generator() -> None:
         assert os.access(path, os.X_OK)
 
 
+@pytest.mark.xdist_group("manifest-cache")
+@pytest.mark.usefixtures("steady_cache_key")
 def test_policy_cache_is_written_and_a_broken_one_is_ignored(server: Server) -> None:
     c = server.clone
     on_branch(c, "team/alpha")

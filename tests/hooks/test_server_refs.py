@@ -1,4 +1,4 @@
-"""CONTRACT 3, who may push what: identity, members, protected refs, other refs."""
+"""Who may push what: identity, members, protected refs, other refs."""
 
 from __future__ import annotations
 

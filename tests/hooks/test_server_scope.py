@@ -1,8 +1,9 @@
-"""CONTRACT 3, scope rules: real pushes over file:// into a bare repository with the hook."""
+"""Scope rules: real pushes over file:// into a bare repository with the hook."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from tests.conftest import git
 from tests.hooks.conftest import Server, on_branch, push
@@ -70,17 +71,25 @@ def test_rename_counts_old_and_new_path(server: Server) -> None:
 
 def test_deletion_mode_change_symlink_and_submodule_count(server: Server) -> None:
     c = server.clone
-    for label, change in [
+
+    def typechange() -> None:
+        os.remove(c.path / "src/api/app.py")
+        os.symlink("../core/base.py", c.path / "src/api/app.py")
+        c.git("add", "src/api/app.py")
+
+    def symlink() -> None:
+        os.symlink("../core/base.py", c.path / "src/api/link.py")
+        c.git("add", "src/api/link.py")
+
+    changes: list[tuple[str, Callable[[], object]]] = [
         ("delete", lambda: c.git("rm", "-q", "src/api/app.py")),
         ("mode", lambda: c.git("update-index", "--chmod=+x", "src/api/app.py")),
-        ("typechange", lambda: (os.remove(c.path / "src/api/app.py"),
-                                os.symlink("../core/base.py", c.path / "src/api/app.py"),
-                                c.git("add", "src/api/app.py"))),
-        ("symlink", lambda: (os.symlink("../core/base.py", c.path / "src/api/link.py"),
-                             c.git("add", "src/api/link.py"))),
+        ("typechange", typechange),
+        ("symlink", symlink),
         ("submodule", lambda: c.git("update-index", "--add", "--cacheinfo",
                                     f"160000,{c.head('main')},src/api/vendor")),
-    ]:
+    ]
+    for label, change in changes:
         c.git("checkout", "-qf", "-B", "team/alpha", "main")
         change()
         c.git("commit", "-q", "-m", f"Sneak a {label}")

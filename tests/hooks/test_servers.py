@@ -148,6 +148,7 @@ def test_gitolite_user_reaches_the_hook(tmp_path: Path) -> None:
     assert gl.ref("main") == c.head()
 
 
+@pytest.mark.slow
 def test_gitolite_ten_concurrent_team_pushes_and_an_integrator(tmp_path: Path) -> None:
     gl = Gitolite(tmp_path)
     c = GitRepo(tmp_path / "work")

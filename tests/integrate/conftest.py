@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
 from tests.conftest import Cli, GitRepo
 
@@ -35,7 +36,7 @@ teams:
 
 README = "".join(f"line {i}\n" for i in range(1, 11))
 
-BASE_FILES: dict[str, str | None] = {
+BASE_FILES: dict[str, str | bytes | None] = {
     "gitorch.yaml": MANIFEST,
     "README.md": README,
     "src/core/db.py": "def connect():\n    return 'db'\n",
@@ -56,12 +57,14 @@ def readme(**lines: str) -> str:
 class Scenario:
     """A repository with a base commit and team branches, each made of commits on main."""
 
-    def __init__(self, repo: GitRepo, cli: Cli, base: Mapping[str, str | None] | None = None):
+    def __init__(self, repo: GitRepo, cli: Cli,
+                 base: Mapping[str, str | bytes | None] | None = None):
         self.repo = repo
         self.cli = cli
         self.base = repo.commit("base", dict(base or BASE_FILES))
 
-    def team(self, name: str, *commits: Mapping[str, str | None], start: str = "main") -> str:
+    def team(self, name: str, *commits: Mapping[str, str | bytes | None],
+             start: str = "main") -> str:
         """Create team/<name> from ``start`` with one commit per mapping; return its head."""
         self.repo.git("checkout", "-q", "-b", f"team/{name}", start)
         for i, files in enumerate(commits):
@@ -69,7 +72,7 @@ class Scenario:
         self.repo.git("checkout", "-q", "main")
         return self.repo.head(f"team/{name}")
 
-    def run(self, *args: str) -> Any:
+    def run(self, *args: str) -> tuple[int, Any, Result]:
         """``gitorch integrate --json --format json ARGS`` in the repo: (exit code, JSON, result)."""
         result = self.cli("integrate", "--json", "--format", "json", *args, cwd=self.repo.path)
         data = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None

@@ -4,7 +4,11 @@ every losing version is saved under refs/gitorch/dropped/<run>/<team> and as a p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from click.testing import Result
+
+from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import Scenario, readme
 
 
@@ -12,8 +16,8 @@ def _report_dir(s: Scenario) -> Path:
     return s.path.parent / "out"
 
 
-def run_fix(s: Scenario, *more: str) -> tuple[int, dict, object]:  # type: ignore[type-arg]
-    return s.run("--fix", "--report", str(_report_dir(s) / "report.md"), *more)  # type: ignore[no-any-return]
+def run_fix(s: Scenario, *more: str) -> tuple[int, Any, Result]:
+    return s.run("--fix", "--report", str(_report_dir(s) / "report.md"), *more)
 
 
 def test_conflicting_hunk_goes_to_higher_priority_and_other_hunks_stay(scenario: Scenario) -> None:
@@ -50,7 +54,7 @@ def test_conflicting_hunk_goes_to_higher_priority_and_other_hunks_stay(scenario:
     assert "  README.md: kept alpha (content)" in message
 
 
-def test_chain_side_loses_to_a_later_team_of_higher_priority(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_chain_side_loses_to_a_later_team_of_higher_priority(repo: GitRepo, cli: Cli) -> None:
     manifest = """\
 version: 1
 project: shop
@@ -195,7 +199,7 @@ def test_dry_run_with_fix_saves_patches_but_no_refs(scenario: Scenario) -> None:
     assert "+gamma's line" in patch.read_text()
 
 
-def test_each_conflict_of_one_merge_has_its_own_chain_owner(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_each_conflict_of_one_merge_has_its_own_chain_owner(repo: GitRepo, cli: Cli) -> None:
     manifest = """\
 version: 1
 project: shop
@@ -243,7 +247,7 @@ teams:
 """
 
 
-def test_each_hunk_goes_against_the_team_whose_lines_it_meets(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_each_hunk_goes_against_the_team_whose_lines_it_meets(repo: GitRepo, cli: Cli) -> None:
     """alpha (100) and then delta (60) changed README in different places; gamma (80),
     merged last, changes both places: alpha keeps its line, gamma beats delta's."""
     s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
@@ -276,7 +280,7 @@ def test_each_hunk_goes_against_the_team_whose_lines_it_meets(repo, cli) -> None
     assert "  README.md: kept gamma (content)" in message
 
 
-def test_hunks_of_one_team_keep_the_file_rule(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_hunks_of_one_team_keep_the_file_rule(repo: GitRepo, cli: Cli) -> None:
     """Only delta changed README before gamma: one decision for the file, as before."""
     s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})
     s.team("alpha", {"core/a.py": "a\n"})
@@ -292,7 +296,7 @@ def test_hunks_of_one_team_keep_the_file_rule(repo, cli) -> None:  # type: ignor
                                   "winner": "gamma"}]
 
 
-def test_hunk_owners_follow_lines_that_moved(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_hunk_owners_follow_lines_that_moved(repo: GitRepo, cli: Cli) -> None:
     """delta's insertion shifts the lines below it; alpha's line and delta's are still told
     apart by the merges that brought them, not by line numbers."""
     s = Scenario(repo, cli, {"gitorch.yaml": HUNKS_MANIFEST, "README.md": readme()})

@@ -50,7 +50,7 @@ def run_step(step: dict[str, Any], cwd: Path, env: dict[str, str]) -> subprocess
 
 def test_workflow_steps_push_a_green_integration_and_write_the_summary(
         make_repo: Any, tmp_path: Path) -> None:
-    teams = [("t1", 30, []), ("t2", 20, []), ("t3", 10, [])]
+    teams: list[tuple[str, int, list[str]]] = [("t1", 30, []), ("t2", 20, []), ("t3", 10, [])]
     origin: GitRepo = make_repo("origin.git", bare=True)
     work: GitRepo = make_repo("work")
     work.commit("base", base_files(teams, test_command=command()))

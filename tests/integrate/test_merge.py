@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import drain_pty
+from tests.conftest import Cli, GitRepo, MakeRepo, drain_pty
 from tests.integrate.conftest import Scenario, readme
 
 
@@ -258,7 +258,7 @@ def test_integration_moved_during_the_run_is_not_overwritten(scenario: Scenario)
     assert "refs/gitorch/checkpoint" in s.refs()  # the merges are kept for a later look
 
 
-def test_bare_repository(make_repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_bare_repository(make_repo: MakeRepo, cli: Cli) -> None:
     s = Scenario(make_repo("work"), cli)
     s.team("alpha", {"src/core/db.py": "a\n"})
     for team in ("beta", "gamma", "delta"):
@@ -274,7 +274,7 @@ def test_bare_repository(make_repo, cli) -> None:  # type: ignore[no-untyped-def
     assert '"merged": [\n    "alpha"\n  ]' in result.stdout and tip in result.stdout
 
 
-def test_equal_priority_keeps_the_team_merged_first(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_equal_priority_keeps_the_team_merged_first(repo: GitRepo, cli: Cli) -> None:
     manifest = """\
 version: 1
 project: shop
@@ -286,9 +286,9 @@ teams:
     owns: ["b/**"]
 """
     s = Scenario(repo, cli, {"gitorch.yaml": manifest, "README.md": readme(),
-                             "logo.bin": b"\x00\x01base"})  # type: ignore[dict-item]
-    s.team("able", {"README.md": readme(l6="able"), "logo.bin": b"\x00\x02able"})  # type: ignore[dict-item]
-    s.team("baker", {"README.md": readme(l6="baker"), "logo.bin": b"\x00\x03baker"})  # type: ignore[dict-item]
+                             "logo.bin": b"\x00\x01base"})
+    s.team("able", {"README.md": readme(l6="able"), "logo.bin": b"\x00\x02able"})
+    s.team("baker", {"README.md": readme(l6="baker"), "logo.bin": b"\x00\x03baker"})
     code, data, _ = s.run("--fix")
     assert code == 0
     assert s.show("integration:README.md") == readme(l6="able")

@@ -145,6 +145,7 @@ def test_prediction_equals_the_engine_for_every_driver(
     b = _commit(store, "refs/heads/team/b", {name: _edit(base, theirs)}, root)
     report = find_conflicts(store, manifest, remote=None)
     predicted = any(c.kind == "overlap" for c in report.conflicts)
-    merge = git.merge_trees(store, store[root].tree_id, store[a].tree_id, store[b].tree_id)
+    merge = git.merge_trees(store, git.tree_of(store, root), git.tree_of(store, a),
+                            git.tree_of(store, b))
     merge = git.settle_unions(store, merge, union_rule(manifest))
     assert predicted == bool(merge.conflicts), (name, base, ours, theirs, report.conflicts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,25 @@ import gitorch
 from gitorch.enforce.gitread import Git
 from gitorch.enforce.hookrun import cached_manifest
 from gitorch.errors import ManifestError
+from gitorch.manifest import TeamName
 from gitorch.manifest import cache as manifest_cache
 from gitorch.manifest.cache import KEEP as KEEP_CACHED
 from gitorch.manifest.cache import Entry
 from gitorch.manifest.loading import load_manifest
-from tests.conftest import MINIMAL_MANIFEST
+from tests.conftest import CACHE_KEY_LOCK, MINIMAL_MANIFEST, Cli, GitRepo, locked
+
+ALPHA = TeamName("alpha")
+
+# one test here changes the cache key's inputs for a moment: it runs alone (tests that look
+# at cache files anywhere take steady_cache_key); under xdist the group saves the waiting
+pytestmark = pytest.mark.xdist_group("manifest-cache")
+
+
+@pytest.fixture(autouse=True)
+def cache_key(session_dir: Path, request: pytest.FixtureRequest) -> Iterator[None]:
+    changes = request.function.__name__ == "test_any_input_of_the_policy_invalidates_both"
+    with locked(session_dir / CACHE_KEY_LOCK, shared=not changes):
+        yield
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -39,7 +53,7 @@ def test_cached_manifest_equals_parsed_one_and_brings_its_ownership(tmp_path: Pa
     assert second.attached_ownership is not None     # compiled scopes came from the pickle
     for p in ("src/core/x.py", "src/api/y.py", "README.md", "docs/z.md"):
         assert second.ownership.owner_of(p) == fresh.ownership.owner_of(p)
-        assert second.ownership.may_change("alpha", p) == fresh.ownership.may_change("alpha", p)
+        assert second.ownership.may_change(ALPHA, p) == fresh.ownership.may_change(ALPHA, p)
     assert stored.exists()
 
 
@@ -99,7 +113,7 @@ def test_only_the_latest_texts_are_kept(tmp_path: Path) -> None:
     assert load_manifest(path, cache).project == f"shop{KEEP_CACHED + 2}"
 
 
-def test_cli_keeps_the_cache_inside_the_git_directory(repo, cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_keeps_the_cache_inside_the_git_directory(repo: GitRepo, cli: Cli) -> None:
     repo.commit("init", {"gitorch.yaml": MINIMAL_MANIFEST, "README.md": "hi\n"})
     first = cli("conflicts", "--json", cwd=repo.path)
     assert list((repo.path / ".git" / "gitorch" / "cache").glob("manifest-*.pickle"))
@@ -119,23 +133,11 @@ def _inputs() -> Iterator[Path]:
     yield Path(pathspec.__file__)
 
 
-@pytest.fixture
-def stamp_lock() -> Iterator[None]:
-    """Held while a test changes the stamp's inputs for a moment or compares stamps: other
-    xdist workers' tests that do either wait (the rest only see a cache miss)."""
-    import fcntl
-    import tempfile
-
-    with open(Path(tempfile.gettempdir()) / "gitorch-tests-stamp.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+LoadBoth = Callable[[], tuple[set[str], set[str]]]
 
 
 @pytest.fixture
-def both_caches(repo, tmp_path: Path, stamp_lock: None):  # type: ignore[no-untyped-def]
+def both_caches(repo: GitRepo, tmp_path: Path) -> LoadBoth:
     """A repository whose manifest both the CLI's loader and the hook's reader cache."""
     repo.commit("init", {"gitorch.yaml": MINIMAL_MANIFEST, "README.md": "hi\n"})
     cli_cache = tmp_path / "cli-cache"
@@ -151,14 +153,14 @@ def both_caches(repo, tmp_path: Path, stamp_lock: None):  # type: ignore[no-unty
     return load_both
 
 
-def test_cli_and_hook_share_one_key(both_caches) -> None:  # type: ignore[no-untyped-def]
+def test_cli_and_hook_share_one_key(both_caches: LoadBoth) -> None:
     cli_names, hook_names = both_caches()
     assert cli_names == hook_names and len(cli_names) == 1
 
 
 @pytest.mark.parametrize("changed", [f"{p.parent.name}/{p.name}" for p in _inputs()] + ["__version__"])
-def test_any_input_of_the_policy_invalidates_both(both_caches, changed: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_any_input_of_the_policy_invalidates_both(both_caches: LoadBoth, changed: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     before = both_caches()
     if changed == "__version__":
         monkeypatch.setattr(gitorch, "__version__", gitorch.__version__ + ".post1")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from codeowners import CodeOwners
 
+from gitorch.manifest import TeamName
 from gitorch.manifest.codeowners import generate, translate
 from gitorch.manifest.loading import load_manifest
 from gitorch.manifest.patterns import parse, witnesses
@@ -52,7 +53,7 @@ def test_github_semantics_give_gitorchs_owner(path: Path) -> None:
             continue
         assert (rule.owner if rule else "-") == owner, (sample, rule)
         if rule is not None:
-            team = manifest.teams.get(rule.owner)   # type: ignore[call-overload]
+            team = manifest.teams.get(TeamName(rule.owner))
             want = team.codeowners if team else tuple(f"@{i}" if "@" not in i else i
                                                        for i in manifest.integrators)
             assert tuple(o for _, o in github.of(sample)) == want

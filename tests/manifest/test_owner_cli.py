@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pathspec
 
+from gitorch.manifest import TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import Ownership
 from tests.conftest import MINIMAL_MANIFEST, Cli
@@ -28,10 +29,10 @@ def test_sub_team_before_parent_and_may_change(tmp_path: Path, cli: Cli) -> None
                              "./README.md\tshared\n/src/api/v.py\tbeta\n"
                              "other/README.md\tshared\nz\t-\n")
     own = parse_manifest(SUB).ownership
-    assert own.may_change("alpha", "src/core/db/x.sql")          # type: ignore[arg-type]
-    assert not own.may_change("alpha-db", "src/core/a.py")       # type: ignore[arg-type]
-    assert own.may_change("beta", "README.md")                   # type: ignore[arg-type]
-    assert not own.may_change("beta", "z")                       # type: ignore[arg-type]
+    assert own.may_change(TeamName("alpha"), "src/core/db/x.sql")
+    assert not own.may_change(TeamName("alpha-db"), "src/core/a.py")
+    assert own.may_change(TeamName("beta"), "README.md")
+    assert not own.may_change(TeamName("beta"), "z")
 
 
 def test_json(tmp_path: Path, cli: Cli) -> None:
@@ -72,6 +73,6 @@ def test_pattern_shapes_take_the_shortcuts_correctly() -> None:
 def test_specs_for_callers_that_match_themselves() -> None:
     own = parse_manifest(SUB).ownership
     assert [name for name, _ in own.teams] == ["alpha-db", "alpha", "beta"]
-    assert dict(own.teams)["alpha"].match_file("src/core/x.py")
+    assert dict(own.teams)[TeamName("alpha")].match_file("src/core/x.py")
     assert own.shared.match_file("README.md")
     assert own.team_names == ("alpha-db", "alpha", "beta")

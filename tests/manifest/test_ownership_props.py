@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pathspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,9 +9,8 @@ from hypothesis import strategies as st
 from gitorch.manifest.ownership import UNOWNED, Ownership, scope_escape, scope_overlap
 from tests.manifest.strategies import paths, positive_specs, specs
 
-# HYP_N=4000 for a deeper search than the default run
-SETTINGS = settings(max_examples=int(os.environ.get("HYP_N", "300")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# the example count is the Hypothesis profile's (tests/conftest.py)
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
 def _within(inner: list[str] | tuple[str, ...], outer: list[str] | tuple[str, ...]) -> str | None:

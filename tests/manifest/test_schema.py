@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from gitorch.errors import ManifestError
+from gitorch.manifest import TeamName
 from gitorch.manifest import records as m
 from gitorch.manifest.loading import load_manifest, parse_manifest, schema_path
 
@@ -50,10 +51,10 @@ def test_seed_manifest_has_the_ten_teams_and_a_sub_team() -> None:
     manifest = load_manifest(ROOT / "manifests" / "ecommerce.yaml")
     assert sorted(manifest.teams) == ["alpha", "alpha-db", "beta", "delta", "epsilon", "eta",
                                       "gamma", "iota", "kappa", "theta", "zeta"]
-    assert manifest.teams["alpha"].owns == ("src/core/**", "src/database/**",
+    assert manifest.teams[TeamName("alpha")].owns == ("src/core/**", "src/database/**",
                                             "src/shared/utils/**", "infrastructure/base/**")
-    assert manifest.teams["alpha"].target_loc == (8000, 10000)
-    assert manifest.teams["beta"].depends_on == ("alpha",)
+    assert manifest.teams[TeamName("alpha")].target_loc == (8000, 10000)
+    assert manifest.teams[TeamName("beta")].depends_on == ("alpha",)
     assert manifest.gates.coverage == 80
     owners = manifest.ownership.owners_of(
         ["src/database/schema.sql", "src/core/x.py", "infrastructure/base/vpc.tf",

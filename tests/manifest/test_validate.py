@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.errors import ManifestError
+from gitorch.manifest import TeamName
 from gitorch.manifest.loading import parse_manifest
 from tests.conftest import MINIMAL_MANIFEST, Cli
 
@@ -152,7 +153,7 @@ def test_overlap_rules_from_the_issue(tmp_path: Path) -> None:
     assert sorted(parse_manifest(negated).teams) == ["core", "gen"]
     sub = ("version: 1\nproject: x\nteams:\n"
            "  core: {owns: ['src/**']}\n  db: {owns: ['src/db/**'], parent: core}\n")
-    assert parse_manifest(sub).teams["db"].parent == "core"
+    assert parse_manifest(sub).teams[TeamName("db")].parent == "core"
 
 
 def test_valid_manifest_and_json(cli: Cli, tmp_path: Path) -> None:

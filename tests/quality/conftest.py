@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from gitorch.manifest import TeamName
+from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.loading import load_manifest
-from tests.conftest import GitRepo
+from gitorch.quality import run_quality
+from gitorch.records import QualityResult
+from gitorch.repo import open_repo
+from tests.conftest import GitRepo, hermetic
 
-PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q -p no:cacheprovider"
+PY = shlex.quote(sys.executable)
+PYTEST = f"{PY} -m pytest -q -p no:cacheprovider"
 
 MANIFEST = """\
 version: 1
@@ -128,8 +135,13 @@ class Project:
     def manifest_path(self) -> Path:
         return self.repo.path / "gitorch.yaml"
 
-    def manifest(self):  # type: ignore[no-untyped-def]
+    def manifest(self) -> Manifest:
         return load_manifest(self.manifest_path)
+
+    def copy(self, where: Path) -> Project:
+        """The same repository (same commits) at ``where``: a copy costs no git runs."""
+        shutil.copytree(self.repo.path, where, symlinks=True)
+        return replace(self, repo=GitRepo.open(where), merges=dict(self.merges))
 
 
 def build_project(repo: GitRepo) -> Project:
@@ -150,6 +162,42 @@ def build_project(repo: GitRepo) -> Project:
     return Project(repo, base, merges, repo.head("integration"))
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The project built once per session; tests get copies of it."""
+    with hermetic(tmp_path_factory.mktemp("home")):
+        return build_project(GitRepo(tmp_path_factory.mktemp("template") / "repo"))
+
+
 @pytest.fixture
-def project(repo: GitRepo) -> Project:
-    return build_project(repo)
+def project(template: Project, tmp_path: Path) -> Project:
+    """A copy of the template of the test's own, to change or to measure."""
+    return template.copy(tmp_path / "repo")
+
+
+@dataclass(frozen=True)
+class Measured:
+    project: Project            # do not change it: other tests read the same run
+    result: QualityResult       # PYTEST under coverage at project.tip, with the team merges
+    leftovers: list[str]        # what the run left in the temporary directory
+
+
+@pytest.fixture(scope="session")
+def measured(template: Project, tmp_path_factory: pytest.TempPathFactory) -> Measured:
+    """One measured run of the project's tests, shared by the tests that only read it."""
+    project = template.copy(tmp_path_factory.mktemp("measured") / "repo")
+    scratch = tmp_path_factory.mktemp("scratch")
+    with hermetic(tmp_path_factory.mktemp("home")), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tempfile, "tempdir", str(scratch))
+        result = run(project, team_merges=project.merges)
+    return Measured(project, result, sorted(p.name for p in scratch.iterdir()))
+
+
+def run(project: Project, command: str | None = PYTEST, *, where: Path | None = None,
+        team_merges: Mapping[TeamName, str] | None = None,
+        added_lines: Mapping[TeamName, Mapping[str, frozenset[int]]] | None = None,
+        coverage_file: str | None = None, timeout: float | None = None) -> QualityResult:
+    """``command`` measured at the project's tip, in the repository at ``where`` if given."""
+    return run_quality(repo=open_repo(where or project.repo.path), manifest=project.manifest(),
+                       commit=project.tip, test_command=command, team_merges=team_merges,
+                       added_lines=added_lines, coverage_file=coverage_file, timeout=timeout)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,20 +15,18 @@ from gitorch.manifest.loading import load_manifest
 from gitorch.quality import lines_added_by_merges, run_quality, show_pct
 from gitorch.repo import open_repo
 from tests.conftest import GitRepo
-from tests.quality.conftest import PYTEST, Project
+from tests.quality.conftest import PY, Measured, Project, run
 
 
-def run(project: Project, command: str | None = PYTEST, **kwargs: object):  # type: ignore[no-untyped-def]
-    return run_quality(repo=open_repo(project.repo.path), manifest=project.manifest(),
-                       commit=project.tip, test_command=command, **kwargs)  # type: ignore[arg-type]
+def test_figures_equal_coverage_run_by_hand(measured: Measured, tmp_path: Path) -> None:
+    result, project = measured.result, measured.project
 
-
-def test_figures_equal_coverage_run_by_hand(project: Project, tmp_path: Path) -> None:
-    result = run(project, team_merges=project.merges)
-
-    # By hand: a plain checkout, `coverage run -m pytest`, `coverage json` of the same files.
-    hand = tmp_path / "by-hand"
-    project.repo.git("worktree", "add", "-q", "--detach", str(hand), project.tip)
+    # By hand: a plain copy of the tree, `coverage run -m pytest`, `coverage json` of the
+    # same files.
+    hand, tar = tmp_path / "by-hand", tmp_path / "tree.tar"
+    hand.mkdir()
+    project.repo.git("archive", "-o", str(tar), project.tip)
+    subprocess.run(["tar", "-xf", str(tar), "-C", str(hand)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     subprocess.run([sys.executable, "-m", "coverage", "run", "--source=.", "-m", "pytest", "-q",
                     "-p", "no:cacheprovider"], cwd=hand, env=env, check=True, capture_output=True)
@@ -50,8 +47,8 @@ def test_figures_equal_coverage_run_by_hand(project: Project, tmp_path: Path) ->
         assert result.teams[TeamName(team)].coverage == round(100 * ran / stmts, 2)
 
 
-def test_gates_name_each_failure(project: Project) -> None:
-    result = run(project, team_merges=project.merges)
+def test_gates_name_each_failure(measured: Measured) -> None:
+    result = measured.result
     assert result.passed is True and result.returncode == 0
     assert "5 passed" in result.output_tail
     # alpha added mul/div: 6 statements, the `raise` never ran; beta added 7, 4 ran.
@@ -91,7 +88,7 @@ def test_failing_tests_fail_the_run_and_keep_the_output(project: Project) -> Non
 
 
 def test_timeout_kills_the_command(project: Project) -> None:
-    sleeper = f"{shlex.quote(sys.executable)} -c 'import time; time.sleep(60)'"
+    sleeper = f"{PY} -c 'import time; time.sleep(60)'"
     result = run(project, sleeper, timeout=1)
     assert result.passed is False and result.returncode is None
     assert result.failures[:2] == ("tests failed", "tests timed out after 1s")
@@ -109,7 +106,7 @@ def test_user_checkout_index_and_refs_untouched(project: Project) -> None:
     r.git("add", "core/calc.py")
     before = (r.git("status", "--porcelain").stdout, r.git("show-ref").stdout,
               (r.path / ".git" / "index").read_bytes(), r.head())
-    run(project)
+    run(project, f"{PY} -c 'import core.calc'")
     after = (r.git("status", "--porcelain").stdout, r.git("show-ref").stdout,
              (r.path / ".git" / "index").read_bytes(), r.head())
     assert after == before
@@ -160,7 +157,8 @@ def test_blame_charges_lines_to_the_merge_that_brought_them(repo: GitRepo) -> No
 def test_added_lines_given_are_used(project: Project) -> None:
     added = {TeamName("alpha"): {"core/calc.py": frozenset({1, 2, 3})},
              TeamName("beta"): {"api/handlers.py": frozenset({7})}}
-    result = run(project, added_lines=added)
+    result = run(project, f"{PY} -c \"from api.handlers import handle; handle('add', 1, 2)\"",
+                 added_lines=added)
     alpha, beta = result.teams[TeamName("alpha")], result.teams[TeamName("beta")]
     # line 3 is blank: not a statement; line 7 `return None` never ran.
     assert (alpha.added_statements, alpha.added_covered, alpha.diff_coverage) == (2, 2, 100.0)
@@ -210,7 +208,7 @@ def test_coverage_file_from_a_non_python_test_run(repo: GitRepo, fmt: str) -> No
                          "pathlib.Path('out').mkdir()\n"
                          "pathlib.Path('out/cov.txt').write_text(text)\n")})
     result = run_quality(repo=open_repo(repo.path), manifest=load_manifest(repo.path / "gitorch.yaml"),
-                         commit="HEAD", test_command=f"{shlex.quote(sys.executable)} write_cov.py",
+                         commit="HEAD", test_command=f"{PY} write_cov.py",
                          coverage_file="out/cov.txt")
     expected = (3, 2) if fmt == "lcov" else (4, 2)
     assert result.files == {"core/lib.js": expected}    # unowned web/ and tests/ left out
@@ -220,7 +218,7 @@ def test_coverage_file_from_a_non_python_test_run(repo: GitRepo, fmt: str) -> No
 
 
 def test_missing_coverage_file_is_a_named_failure(project: Project) -> None:
-    result = run(project, coverage_file="coverage.xml")
+    result = run(project, f"{PY} -c pass", coverage_file="coverage.xml")
     assert result.passed is True
     assert result.failures == ("coverage file coverage.xml was not written by the test command",)
     assert result.total is None

@@ -103,8 +103,10 @@ def test_html_failed_coverage_card_is_red_and_long_commands_wrap() -> None:
     assert ('<div class="card bad"><div class="label">Coverage</div>'
             '<div class="figure">72.7%</div>') in page
     assert ".card .sub { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }" in page
+    measured = sample_report().quality
+    assert measured is not None
     passing = dataclasses.replace(sample_report(), quality=dataclasses.replace(
-        sample_report().quality, failures=(), total=85.0))   # type: ignore[arg-type]
+        measured, failures=(), total=85.0))
     assert '<div class="card good"><div class="label">Coverage</div>' in render(passing, "html")
 
 
@@ -173,19 +175,19 @@ def png_colours(data: bytes) -> set[bytes]:
             idat += body
         pos += 12 + length
     raw, stride = zlib.decompress(idat), width * channels
-    prev, colours = bytearray(stride), set()
+    prev, colours = bytearray(stride), set[bytes]()
     for start in range(0, len(raw), stride + 1):
-        kind, row = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        method, row = raw[start], bytearray(raw[start + 1:start + 1 + stride])
         for i in range(stride):
             left = row[i - channels] if i >= channels else 0
             up, corner = prev[i], prev[i - channels] if i >= channels else 0
-            if kind == 1:
+            if method == 1:
                 row[i] = (row[i] + left) & 0xFF
-            elif kind == 2:
+            elif method == 2:
                 row[i] = (row[i] + up) & 0xFF
-            elif kind == 3:
+            elif method == 3:
                 row[i] = (row[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
+            elif method == 4:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 row[i] = (row[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
@@ -195,16 +197,18 @@ def png_colours(data: bytes) -> set[bytes]:
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_html_in_headless_chromium(tmp_path: Path) -> None:
     browser = _chromium()
     page = tmp_path / "report.html"
     page.write_text(render(sample_report(), "html"), encoding="utf-8")
     shot = tmp_path / "shot.png"
-    _browse(browser, tmp_path, page.as_uri(), f"--screenshot={shot}", "--window-size=1000,700")
+    # one browser start: the screenshot, and the DOM after scripts ran on stdout
+    dom = _browse(browser, tmp_path, page.as_uri(), f"--screenshot={shot}",
+                  "--window-size=1000,700", "--dump-dom").stdout
     colours = png_colours(shot.read_bytes())
     assert len(colours) > 10, "the screenshot is blank"
     assert bytes((0xCF, 0x22, 0x2E)) in colours or bytes((0xFF, 0xEB, 0xE9)) in colours  # FAILED badge
-    dom = _browse(browser, tmp_path, page.as_uri(), "--dump-dom").stdout
     for figure in ("Gates FAILED", "2 / 4", "72.7%", "83.3% (5 of 6 added statements)",
                    "57.1% (4 of 7 added statements)", "refs/gitorch/dropped/beta/1",
                    "coverage 72.7% &lt; 80% (whole tree)", "1. alpha", "4. delta"):

@@ -106,7 +106,7 @@ def test_team_and_shared_figures_add_up_to_the_total(repo: GitRepo) -> None:
              "gitorch.yaml": MANIFEST.replace('"tests/**"]', '"tests/**", "src/util.py"]')}
     repo.commit("a shared helper", files)
     result = quality(repo, f"PYTHONPATH=src {PY} -m pytest -q -p no:cacheprovider")
-    core, shared = result.teams["core"], result.shared  # type: ignore[index]
+    core, shared = result.teams["core"], result.shared
     assert shared is not None and (shared.statements, shared.covered) == (2, 0)
     assert (core.statements, core.covered) == (5, 4)
     assert result.total == round(100 * (4 + 0) / (5 + 2), 2)

@@ -1,4 +1,4 @@
-"""Contract section 2, by introspection: the options every command must take."""
+"""By introspection: the documented commands and the options every one must take."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contract section 4: the keys, value types and state names of the JSON reports."""
+"""The documented keys, value types and state names of the JSON reports."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli
+from tests.contract.conftest import Project
 
 SHA = re.compile(r"^[0-9a-f]{40}$")
 LONG = "".join(f"line {i}\n" for i in range(1, 31))

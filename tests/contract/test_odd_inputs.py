@@ -1,4 +1,4 @@
-"""Contract section 2: exit 2 for usage errors, never a traceback or an 'internal error'."""
+"""Odd inputs: exit 2 for usage errors, never a traceback or an 'internal error'."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli
+from tests.contract.conftest import Project
 
 
 def test_integrate_report_in_a_folder_that_cannot_exist(project: Project, cli: Cli,

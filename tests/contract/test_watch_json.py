@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tests.audit.conftest import Project
+from tests.contract.conftest import Project
 
 
 def test_watch_json_prints_one_document_a_line(project: Project) -> None:

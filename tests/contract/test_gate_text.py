@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli
+from tests.contract.conftest import Project
 
 
 def test_gate_warning_names_insertions(project: Project, cli: Cli) -> None:

@@ -1,4 +1,4 @@
-"""Contract section 2: a team's branch is the local <prefix><team>, else
+"""Where commands look a team's branch up: a team's branch is the local <prefix><team>, else
 origin/<prefix><team>; --remote NAME picks another remote. Every command that looks
 team branches up does it the same way."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.audit.conftest import Project
 from tests.conftest import Cli, git
+from tests.contract.conftest import Project
 
 Check = Callable[[Project, dict[str, Any]], None]
 
@@ -33,26 +33,32 @@ def _head(p: Project, doc: dict[str, Any]) -> None:
     assert doc["head"] == p.alpha
 
 
-# command, its arguments, what the report says when the branches are found; without
-# --remote upstream the lead clone (whose only remote is 'upstream') finds none.
-CASES: list[tuple[tuple[str, ...], Check]] = [
-    (("conflicts",), _conflicts),
-    (("integrate", "--dry-run", "--fix"), _integrate),
-    (("status",), _status),
-    (("monitor",), _status),
-    (("gate", "--head", "team/alpha", "--base", "main"), _head),
-    (("check", "team/alpha"), _head),
+# command, its arguments, what the report says when the branches are found, the exit codes
+# with and without --remote upstream (without it the lead clone, whose only remote is
+# 'upstream', finds no team branch).
+# Found: alpha and beta both change the shared README.md, a predicted conflict (exit 1) that
+# --fix settles; alpha's commit stays in its scope. Not found: no teams conflict (0), the
+# teams are skipped as missing (1), the head to judge does not exist (2).
+CASES: list[tuple[tuple[str, ...], Check, int, int]] = [
+    (("conflicts",), _conflicts, 1, 0),
+    (("integrate", "--dry-run", "--fix"), _integrate, 0, 1),
+    (("status",), _status, 0, 0),
+    (("monitor",), _status, 0, 0),
+    (("gate", "--head", "team/alpha", "--base", "main"), _head, 0, 2),
+    (("check", "team/alpha"), _head, 0, 2),
 ]
 
 
-@pytest.mark.parametrize(("args", "found"), CASES, ids=[" ".join(a) for a, _ in CASES])
+@pytest.mark.parametrize(("args", "found", "code", "code_without"), CASES,
+                         ids=[" ".join(case[0]) for case in CASES])
 def test_remote_picks_the_remote(project: Project, cli: Cli, args: tuple[str, ...],
-                                 found: Check) -> None:
+                                 found: Check, code: int, code_without: int) -> None:
     result = cli(*args, "--remote", "upstream", "--json", cwd=project.lead)
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == code, result.output
     found(project, json.loads(result.stdout))
 
     without = cli(*args, "--json", cwd=project.lead)      # origin: there is no such remote
+    assert without.exit_code == code_without, without.output
     if without.exit_code == 2:
         assert without.stdout == ""
     else:

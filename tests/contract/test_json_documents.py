@@ -1,5 +1,5 @@
-"""Contract section 2: every reporting command with --json prints ONE JSON document on
-stdout (the whole of stdout parses), with the contract's exit code, also when it fails."""
+"""Every reporting command with --json prints ONE JSON document on stdout (the whole of
+stdout parses), with the documented exit code, also when it fails."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.conftest import Project
 from tests.conftest import MINIMAL_MANIFEST, Cli
+from tests.contract.conftest import Project
 
 MEGAFILE = """\
 megafile: cores

@@ -1,4 +1,4 @@
-"""A small project for the conformance audit: a guarded server, a work clone, a lead clone.
+"""A small project for the contract tests: a guarded server, a work clone, a lead clone.
 
 ``work`` has the team branches as local branches; ``lead`` is a clone whose remote is
 called ``upstream`` (not ``origin``), so a team branch exists there only as

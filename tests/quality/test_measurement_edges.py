@@ -3,26 +3,17 @@ bare repositories, progress on a terminal only."""
 
 from __future__ import annotations
 
-import shlex
 import subprocess
-import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
 from gitorch.manifest import TeamName
 from gitorch.manifest.loading import parse_manifest
-from gitorch.quality import FileCoverage, figures, run_command, run_quality
-from gitorch.repo import open_repo
-from tests.quality.conftest import PYTEST, Project
-
-PY = shlex.quote(sys.executable)
-
-
-def run(project: Project, command: str, where: Path | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
-    return run_quality(repo=open_repo(where or project.repo.path), manifest=project.manifest(),
-                       commit=project.tip, test_command=command, **kwargs)  # type: ignore[arg-type]
+from gitorch.quality import CommandRun, FileCoverage, figures, run_command
+from tests.quality.conftest import PY, PYTEST, Measured, Project, run
 
 
 def test_a_python_without_coverage_is_measured_with_gitorchs(project: Project) -> None:
@@ -75,14 +66,54 @@ def test_works_from_a_bare_repository(project: Project, tmp_path: Path) -> None:
                           capture_output=True, text=True).stdout.count("worktree ") == 1
 
 
+class _Stderr:
+    """Stands in for sys.stderr: notes which thread wrote what; on the first progress line
+    it creates ``seen``, the file the test commands wait for."""
+
+    def __init__(self, seen: Path):
+        self.seen = seen
+        self.writes: list[tuple[str, str]] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append((threading.current_thread().name, text))
+        if "running tests:" in text:
+            self.seen.touch()
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def test_progress_only_when_asked_or_on_a_terminal(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    slow = f"{PY} -c 'import time; print(1); time.sleep(0.8)'"
-    quiet = run_command(slow, cwd=tmp_path, env={}, timeout=None, progress=False)
-    assert capsys.readouterr().err == ""
-    assert quiet.returncode == 0 and quiet.output_tail == "1\n"
-    run_command(slow, cwd=tmp_path, env={}, timeout=None, progress=True)
-    assert "running tests:" in capsys.readouterr().err
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = tmp_path / "progress-seen"
+    stderr = _Stderr(seen)
+    monkeypatch.setattr("sys.stderr", stderr)
+    # Each command runs until a progress line has been written (it waits for the event, not
+    # for a fixed time), so the quiet run is still running while the shown one ticks.
+    (tmp_path / "wait.py").write_text(
+        "import os, time\n"
+        "print(1, flush=True)\n"
+        f"while not os.path.exists({str(seen)!r}):\n"
+        "    time.sleep(0.01)\n")
+    wait = f"{PY} wait.py"
+    runs: dict[str, CommandRun] = {}
+
+    def quiet_run() -> None:
+        runs["quiet"] = run_command(wait, cwd=tmp_path, env={}, timeout=60, progress=False)
+    quiet = threading.Thread(target=quiet_run, name="quiet")
+    quiet.start()
+    runs["shown"] = run_command(wait, cwd=tmp_path, env={}, timeout=60, progress=True)
+    quiet.join()
+    assert [run.returncode for run in runs.values()] == [0, 0]
+    assert runs["quiet"].output_tail == "1\n"
+    written = [text for thread, text in stderr.writes if thread == "quiet"]
+    assert written == []
+    shown = "".join(text for thread, text in stderr.writes if thread != "quiet")
+    assert "running tests:" in shown and shown.endswith("\r\033[K")
 
 
 def test_tail_keeps_the_last_lines(tmp_path: Path) -> None:
@@ -119,11 +150,11 @@ def test_an_unreadable_coverage_file_is_a_named_failure(project: Project, conten
     assert result.failures[0].startswith(f"coverage file cov.out cannot be read: {why}")
 
 
-def test_temporary_directories_are_removed(project: Project, tmp_path: Path,
+def test_temporary_directories_are_removed(measured: Measured, project: Project, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    assert measured.result.passed is True and measured.leftovers == []
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    run(project, PYTEST)
-    run(project, f"{PY} -c 'import time; time.sleep(30)'", timeout=0.5)
+    run(project, f"{PY} -c 'import time; time.sleep(30)'", timeout=0.5)     # killed
     assert list(scratch.iterdir()) == []
