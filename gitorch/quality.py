@@ -41,7 +41,6 @@ import sys
 import tempfile
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -52,6 +51,7 @@ from typing import IO
 import pathspec
 
 from gitorch import repo as git
+from gitorch.coveragefiles import FileCoverage, read_coverage_file
 from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.manifest.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
@@ -130,15 +130,6 @@ def _gitorch_main():
 _gitorch_coverage = _gitorch_main()
 _gitorch_chain()
 '''
-
-@dataclass(frozen=True)
-class FileCoverage:
-    """One measured file: its statements and which of them ran."""
-
-    path: str                       # repository-relative, '/' separators
-    statements: frozenset[int]
-    executed: frozenset[int]
-
 
 @dataclass(frozen=True)
 class CommandRun:
@@ -570,74 +561,3 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with suppress(ProcessLookupError):      # it ended between the check and the kill
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-
-
-# --------------------------------------------------------------------------- coverage files
-
-
-def read_coverage_file(report: Path, root: Path) -> list[FileCoverage]:
-    """Statements and executed lines per file from a Cobertura XML or an LCOV file.
-
-    Paths are made relative to ``root``; files outside it are left out. A file that is
-    neither raises ValueError.
-    """
-    text = report.read_text(encoding="utf-8", errors="replace")
-    raw = _read_cobertura(text, root) if text.lstrip().startswith("<") else _read_lcov(text)
-    out: dict[str, tuple[set[int], set[int]]] = {}
-    for name, lines in raw:
-        rel = _relative(name, root)
-        if rel is None:
-            continue
-        stmts, ran = out.setdefault(rel, (set(), set()))
-        for number, hits in lines:
-            stmts.add(number)
-            if hits > 0:
-                ran.add(number)
-    return [FileCoverage(p, frozenset(s), frozenset(r)) for p, (s, r) in sorted(out.items())]
-
-
-def _read_cobertura(text: str, root: Path) -> list[tuple[str, list[tuple[int, int]]]]:
-    try:
-        doc = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise ValueError(f"not valid XML ({exc})") from None
-    if doc.tag != "coverage":
-        raise ValueError(f"XML but not Cobertura (root element <{doc.tag}>)")
-    sources = [s.text.strip() for s in doc.iter("source") if s.text and s.text.strip()]
-    out = []
-    for cls in doc.iter("class"):
-        name = cls.get("filename") or ""
-        for src in sources:
-            base = Path(src) if Path(src).is_absolute() else root / src
-            if (base / name).is_file():
-                name = str(base / name)
-                break
-        lines = [(int(ln.get("number", "0")), int(float(ln.get("hits", "0"))))
-                 for ln in cls.iter("line")]
-        out.append((name, lines))
-    return out
-
-
-def _read_lcov(text: str) -> list[tuple[str, list[tuple[int, int]]]]:
-    out: list[tuple[str, list[tuple[int, int]]]] = []
-    if "SF:" not in text:
-        raise ValueError("neither Cobertura XML nor LCOV (no SF: record)")
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("SF:"):
-            out.append((line[3:], []))
-        elif line.startswith("DA:") and out:
-            fields = line[3:].split(",")
-            try:
-                out[-1][1].append((int(fields[0]), int(float(fields[1]))))
-            except (IndexError, ValueError):
-                raise ValueError(f"bad LCOV line {line!r}") from None
-    return out
-
-
-def _relative(name: str, root: Path) -> str | None:
-    path = Path(name) if Path(name).is_absolute() else root / name
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return None

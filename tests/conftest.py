@@ -78,6 +78,15 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
 
 
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """The hermetic environment, set through ``monkeypatch`` (for fixtures of wider scope)."""
+    for name in list(os.environ):
+        if name.startswith(_DROPPED) or name in _DROPPED_NAMES:
+            monkeypatch.delenv(name, raising=False)
+    for name, value in hermetic_environ(home).items():
+        monkeypatch.setenv(name, value)
+
+
 def git(cwd: Path, *args: str, check: bool = True,
         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}

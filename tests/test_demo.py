@@ -31,10 +31,11 @@ def test_demo_runs_the_whole_flow(demo_run: DemoRun) -> None:
         "== Phase 5"]
     # the out-of-scope change: refused at edit time (the agent's hook), at commit (the
     # worktree's hooks), and, with the hooks switched off, at push (the server)
-    assert "refused at edit time" in walkthrough
-    assert "gitorch: refused: src/api/frontend_helpers.py is owned by team beta" in walkthrough
-    assert "gitorch: commit refused: 1 staged path outside team epsilon's scope" in walkthrough
-    assert "gitorch: REFUSED refs/heads/team/epsilon" in walkthrough
+    out = demo_run.stdout + walkthrough
+    assert "refused at edit time" in out
+    assert "gitorch: refused: src/api/frontend_helpers.py is owned by team beta" in out
+    assert "gitorch: commit refused: 1 staged path outside team epsilon's scope" in out
+    assert "gitorch: REFUSED refs/heads/team/epsilon" in out
     reports = demo_run.directory / "reports"
     report = json.loads((reports / "integration.json").read_text())
     assert report["order"] == ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta",

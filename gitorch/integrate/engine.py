@@ -31,16 +31,14 @@ whose tree holds ``state.json`` and the lost blobs, whose parent is the chain ti
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
-from gitorch.errors import RepoError, UsageError
+from gitorch.errors import UsageError
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
@@ -50,7 +48,9 @@ from gitorch.integrate.runstate import (
     Lost,
     RunState,
     chain_owners,
-    read_checkpoint,
+    new_state,
+    now_iso,
+    resumable_state,
     write_checkpoint,
 )
 from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
@@ -105,8 +105,8 @@ def integrate(
     integration_ref = f"refs/heads/{manifest.integration}"
     _check_options(repo, manifest, command=command, coverage_file=coverage_file,
                    integration_ref=integration_ref, dry_run=dry_run, keep_green=keep_green)
-    state = (_resumable_state(repo, manifest, fix=fix, remote=remote) if resume
-             else _new_state(repo, manifest, fix=bool(fix), remote=remote))
+    state = (resumable_state(repo, manifest, fix=fix, remote=remote) if resume
+             else new_state(repo, manifest, fix=bool(fix), remote=remote))
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
@@ -133,7 +133,7 @@ def integrate(
         integration_ref=integration_ref, teams=tuple(state.outcomes),
         skipped=tuple(state.skipped), conflicts=tuple(state.conflicts), dropped=dropped,
         quality=quality, fix=state.fix, dry_run=dry_run, started=state.started,
-        finished=_now(), run_id=state.run_id, resumed=state.resumed, keep_green=found,
+        finished=now_iso(), run_id=state.run_id, resumed=state.resumed, keep_green=found,
     )
 
 
@@ -234,70 +234,6 @@ def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> Non
         old = git.Oid(hex=state.integration_old) if state.integration_old else None
         git.update_ref(repo, integration_ref, git.Oid(hex=state.chain), old,
                        f"gitorch integrate {state.run_id}")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _snapshot(repo: git.Repository, manifest: Manifest, remote: str | None
-              ) -> tuple[str, dict[TeamName, str | None]]:
-    base = git.branch_commit(repo, manifest.base, remote)
-    if base is None:
-        raise RepoError(f"no base branch '{manifest.base}' (nor {remote}/{manifest.base})",
-                        hint="create it, fetch it, or fix 'base' in the manifest")
-    heads: dict[TeamName, str | None] = {}
-    for team in manifest.merge_order():
-        head = git.branch_commit(repo, manifest.branch(team), remote)
-        heads[team] = str(head.id) if head is not None else None
-    return str(base.id), heads
-
-
-def _new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
-               remote: str | None) -> RunState:
-    base, heads = _snapshot(repo, manifest, remote)
-    integration = git.ref_target(repo, f"refs/heads/{manifest.integration}")
-    now = datetime.now(UTC)
-    return RunState(
-        run_id=f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}", fix=fix,
-        base_ref=manifest.base, base=base, integration_ref=f"refs/heads/{manifest.integration}",
-        integration_old=str(integration) if integration else None,
-        order=manifest.merge_order(), heads=heads, chain=base, started=_now(),
-    )
-
-
-def _resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | None,
-                     remote: str | None) -> RunState:
-    """The checkpointed run, after checking that nothing it relied on has moved."""
-    state = read_checkpoint(repo)
-    restart = "start over with 'gitorch integrate'"
-    if fix is not None and fix != state.fix:
-        was = "with" if state.fix else "without"
-        raise UsageError(f"the interrupted run {state.run_id} was started {was} --fix",
-                         hint=f"resume {was} --fix, or {restart}")
-    if (state.integration_ref != f"refs/heads/{manifest.integration}"
-            or state.base_ref != manifest.base or state.order != manifest.merge_order()):
-        raise UsageError(f"the manifest changed since the interrupted run {state.run_id}",
-                         hint=restart)
-    base, heads = _snapshot(repo, manifest, remote)
-    moved: list[str] = []
-    if base != state.base:
-        moved.append(f"{manifest.base} (was {git.short(state.base)}, now {git.short(base)})")
-    for team, head in heads.items():
-        if head != state.heads.get(team):
-            old = state.heads.get(team)
-            was = git.short(old) if old else "absent"
-            now = git.short(head) if head else "absent"
-            moved.append(f"{manifest.branch(team)} (was {was}, now {now})")
-    current = git.ref_target(repo, state.integration_ref)
-    if (str(current) if current else None) not in (state.integration_old, state.chain):
-        moved.append(f"{manifest.integration} (was {git.short(state.integration_old or '-')})")
-    if moved:
-        raise UsageError(f"cannot resume run {state.run_id}: moved since it was interrupted: "
-                         + ", ".join(moved), hint=restart)
-    state.resumed = True
-    state.owners = chain_owners(repo, state)
-    return state
 
 
 class _LineTotals:

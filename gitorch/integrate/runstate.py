@@ -11,12 +11,14 @@ the chain's merge commits (not stored: the chain tells it again).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from gitorch import repo as git
-from gitorch.errors import GitorchError, UsageError
-from gitorch.manifest import TeamName
+from gitorch.errors import GitorchError, RepoError, UsageError
+from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Resolution, Skipped, TeamOutcome
 
 CHECKPOINT_REF = "refs/gitorch/checkpoint"
@@ -155,3 +157,72 @@ def chain_owners(repo: git.Repository, state: RunState) -> dict[str, list[TeamNa
                 owners.setdefault(path, []).append(outcome.team)
             previous = outcome.merge_commit
     return owners
+
+
+# --------------------------------------------------------------------------- starting a run
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def snapshot(repo: git.Repository, manifest: Manifest, remote: str | None
+             ) -> tuple[str, dict[TeamName, str | None]]:
+    """The base's and every team branch's commit as the run starts."""
+    base = git.branch_commit(repo, manifest.base, remote)
+    if base is None:
+        raise RepoError(f"no base branch '{manifest.base}' (nor {remote}/{manifest.base})",
+                        hint="create it, fetch it, or fix 'base' in the manifest")
+    heads: dict[TeamName, str | None] = {}
+    for team in manifest.merge_order():
+        head = git.branch_commit(repo, manifest.branch(team), remote)
+        heads[team] = str(head.id) if head is not None else None
+    return str(base.id), heads
+
+
+def new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
+              remote: str | None) -> RunState:
+    """A new run's state: the snapshot, the merge order, an empty chain at the base."""
+    base, heads = snapshot(repo, manifest, remote)
+    integration = git.ref_target(repo, f"refs/heads/{manifest.integration}")
+    now = datetime.now(UTC)
+    return RunState(
+        run_id=f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}", fix=fix,
+        base_ref=manifest.base, base=base, integration_ref=f"refs/heads/{manifest.integration}",
+        integration_old=str(integration) if integration else None,
+        order=manifest.merge_order(), heads=heads, chain=base, started=now_iso(),
+    )
+
+
+def resumable_state(repo: git.Repository, manifest: Manifest, *, fix: bool | None,
+                    remote: str | None) -> RunState:
+    """The checkpointed run, after checking that nothing it relied on has moved."""
+    state = read_checkpoint(repo)
+    restart = "start over with 'gitorch integrate'"
+    if fix is not None and fix != state.fix:
+        was = "with" if state.fix else "without"
+        raise UsageError(f"the interrupted run {state.run_id} was started {was} --fix",
+                         hint=f"resume {was} --fix, or {restart}")
+    if (state.integration_ref != f"refs/heads/{manifest.integration}"
+            or state.base_ref != manifest.base or state.order != manifest.merge_order()):
+        raise UsageError(f"the manifest changed since the interrupted run {state.run_id}",
+                         hint=restart)
+    base, heads = snapshot(repo, manifest, remote)
+    moved: list[str] = []
+    if base != state.base:
+        moved.append(f"{manifest.base} (was {git.short(state.base)}, now {git.short(base)})")
+    for team, head in heads.items():
+        if head != state.heads.get(team):
+            old = state.heads.get(team)
+            was = git.short(old) if old else "absent"
+            now = git.short(head) if head else "absent"
+            moved.append(f"{manifest.branch(team)} (was {was}, now {now})")
+    current = git.ref_target(repo, state.integration_ref)
+    if (str(current) if current else None) not in (state.integration_old, state.chain):
+        moved.append(f"{manifest.integration} (was {git.short(state.integration_old or '-')})")
+    if moved:
+        raise UsageError(f"cannot resume run {state.run_id}: moved since it was interrupted: "
+                         + ", ".join(moved), hint=restart)
+    state.resumed = True
+    state.owners = chain_owners(repo, state)
+    return state

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gitorch.agents.guard import Outcome, run
-from tests.conftest import Cli, GitRepo, hermetic
+from tests.conftest import Cli, GitRepo, isolate
 
 EVENTS = Path(__file__).parent / "events"
 
@@ -75,7 +75,8 @@ def shop(tmp_path: Path, cli: Cli) -> Shop:
 @pytest.fixture(scope="module")
 def shared_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """One shop for a module's read-only questions (the guard writes nothing)."""
-    with hermetic(tmp_path_factory.mktemp("home")):
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, tmp_path_factory.mktemp("home"))
         where = tmp_path_factory.mktemp("shop")
         made = make_shop(where, Cli(where))
         os.symlink("../api", made.alpha / "src" / "core" / "link")   # a way out of alpha's paths

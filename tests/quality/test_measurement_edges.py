@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from gitorch.coveragefiles import FileCoverage
 from gitorch.manifest import TeamName
 from gitorch.manifest.loading import parse_manifest
-from gitorch.quality import CommandRun, FileCoverage, figures, run_command
+from gitorch.quality import CommandRun, figures, run_command
 from tests.quality.conftest import PY, PYTEST, Measured, Project, run
 
 
