@@ -39,6 +39,7 @@ class Context:
     _repo: git.Repository | None = field(default=None, repr=False)
     _manifest: Manifest | None = field(default=None, repr=False)
     policy: BasePolicy | None = field(default=None, repr=False)    # where the manifest came from
+    remote: str | None = None       # the remote a command talks to (--remote): its branches first
 
     @property
     def repo(self) -> git.Repository:
@@ -90,20 +91,33 @@ class Context:
         except GitorchError:        # no repository: the file is all there is
             manifest = load_manifest(working)
             return BasePolicy(manifest, str(working), None)
-        from gitorch import repo as git
+        from gitorch.repo import PolicyRefs
 
-        def candidates(base: str) -> list[str]:
-            remotes = sorted(repo.remotes.names(), key=lambda r: (r != "origin", r))
-            return [f"refs/heads/{base}", *(f"refs/remotes/{r}/{base}" for r in remotes)]
+        return load_policy(working, PolicyRefs(repo), self.cache_dir(), remote=self.remote)
 
-        def read(rev: str, path: str) -> tuple[str, bytes] | None:
-            target = git.ref_target(repo, rev)
-            if target is None:
-                return None
-            commit = git.resolve_commit(repo, str(target))
-            return git.read_file_blob(repo, commit, path)
+    def policy_key(self) -> tuple[tuple[str, str], ...] | None:
+        """The base refs and their tips the policy was chosen from (None: not from a base)."""
+        if self._repo is None or self.manifest_option or os.environ.get(MANIFEST_ENV):
+            return None
+        from gitorch.manifest.loading import base_refs
+        from gitorch.repo import PolicyRefs
 
-        return load_policy(working, candidates, read, self.cache_dir())
+        return tuple(base_refs(PolicyRefs(self._repo), self.manifest.base, self.remote))
+
+    def policy_changed(self, key: tuple[tuple[str, str], ...] | None) -> bool:
+        """True when the base refs moved since ``key`` (a push, a fetch, a commit on the
+        base): ref lookups only; ``refresh_manifest`` then reads the policy again."""
+        return key is not None and self.policy_key() != key
+
+    def refresh_manifest(self, key: tuple[tuple[str, str], ...] | None
+                         ) -> tuple[Manifest, tuple[tuple[str, str], ...] | None]:
+        """The policy and its key, read again when the base refs moved since ``key``
+        (what a long-running command such as ``monitor`` asks each round)."""
+        if self._manifest is not None and not self.policy_changed(key):
+            return self._manifest, key
+        self._manifest = None
+        manifest = self.manifest
+        return manifest, self.policy_key()
 
 
 class GitorchGroup(click.Group):

@@ -123,6 +123,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
     from gitorch.enforce import receive, verdict
     from gitorch.manifest import TeamName
 
+    obj.remote = remote or None     # its base branch counts when the local one is behind
     manifest = obj.manifest
     repo = obj.repo
     name = rev or git.symbolic_head(repo) or "HEAD"

@@ -118,24 +118,27 @@ def validate(obj: Context, as_json: bool) -> None:
 
 
 def base_manifest_blob(obj: Context, base: str) -> tuple[str, str] | None:
-    """(``main:gitorch.yaml``, its blob id) at the tip of the base branch (local, else a
-    remote's), without opening the repository through pygit2; None when there is none."""
-    from gitorch.enforce.gitread import Git
+    """(``main:gitorch.yaml``, its blob id) at the tip of the base branch, chosen as every
+    judging command chooses it (``gitorch.manifest.loading.locate_policy``: the local
+    branch, or its remote-tracking one when the local one is only behind); None when
+    there is none."""
+    from gitorch import repo as git
+    from gitorch.errors import GitorchError
+    from gitorch.manifest.loading import locate_policy
 
     if obj.manifest_option or os.environ.get(MANIFEST_ENV):
         return None
     root = work_tree_root(obj)
     if root is None:
         return None
-    reader = Git(str(root / ".git"))
-    remotes = (reader.run("remote") or "").split()
-    for name in ["heads/" + base, *(f"remotes/{r}/{base}" for r in
-                                   sorted(remotes, key=lambda r: (r != "origin", r)))]:
-        found = reader.run("rev-parse", "--verify", "-q", f"refs/{name}:{DEFAULT_MANIFEST}")
-        if found:
-            return f"{name.removeprefix('heads/').removeprefix('remotes/')}:{DEFAULT_MANIFEST}", \
-                found.strip()
-    return None
+    try:
+        found = locate_policy(git.PolicyRefs(git.open_repo(root)), base)
+    except GitorchError:
+        return None
+    if found is None:
+        return None
+    ref = found[0].removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    return f"{ref}:{DEFAULT_MANIFEST}", found[2]
 
 
 def _tree_warnings(obj: Context, manifest: Manifest) -> list[str]:

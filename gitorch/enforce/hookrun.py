@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gitorch.enforce.gitread import Git
     from gitorch.enforce.receive import Policy, RefUpdate, Verdict
     from gitorch.manifest.scope import CompiledOwnership
+    from gitorch.repo import Repository
 
 
 # --------------------------------------------------------------------------- policies
@@ -171,7 +172,8 @@ def pre_receive(args: Sequence[str], stdin: TextIO, out: TextIO,
 
 def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
     """The server's check, run before the push on what it would send (identity rules aside:
-    the client cannot know the name the server will see)."""
+    the client cannot know the name the server will see), by the policy ``gitorch check``
+    reads (``client_policy``)."""
     from gitorch import repo as git
     from gitorch.enforce import gitread as hookgit
     from gitorch.enforce import receive
@@ -185,14 +187,18 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
             updates.append(receive.RefUpdate(old=parts[3], new=parts[1], ref=parts[2]))
     if not updates:
         return 0
-    known = [str(o) for o in git.ref_tips_under(handle, f"refs/remotes/{remote}/")]
+    name = remote_name(handle, remote, args[1] if len(args) > 1 else None)
+    known = [str(o) for o in git.ref_tips_under(handle, f"refs/remotes/{name or remote}/")]
     known += [str(c.id) for u in updates if not u.created
               for c in (git.commit_of(handle, u.old),) if c is not None]
+    policy = client_policy(handle, name)
+    if policy.manifest is None:
+        out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
+        return 0
+    # as check's server view: the local base, integration and protected branches are there
+    known += [str(t) for b in handle.branches.local if policy.manifest.is_protected(b)
+              for t in (git.ref_target(handle, f"refs/heads/{b}"),) if t is not None]
     with hookgit.Git(handle.path) as repo:
-        policy = client_policy(repo, git.repo_root(handle), remote)
-        if policy.manifest is None:
-            out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
-            return 0
         verdicts = receive.judge_push(repo, policy, updates, receive.identity(env),
                                       check_identity=False, exclude=known)
     if all(v.accepted for v in verdicts):
@@ -203,44 +209,54 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
     return 1
 
 
-def client_policy(repo: Git, root: Path, remote: str) -> Policy:
-    """gitorch.yaml at the remote's base branch as last fetched, else the checkout's own."""
-    from gitorch.enforce.receive import Policy, manifest_at
-    from gitorch.manifest.loading import find_manifest, load_manifest
+def remote_name(handle: Repository, remote: str, url: str | None) -> str | None:
+    """The remote a push goes to, by name, or by its URL when git was given a URL."""
+    names = [n for n in handle.remotes.names() if n is not None]
+    if remote in names:
+        return remote
+    for name in names:
+        if handle.remotes[name].url in (url, remote):
+            return name
+    return None
 
-    local: Manifest | None = None
-    problem = ""
+
+def client_policy(handle: Repository, remote: str | None) -> Policy:
+    """The policy ``gitorch check`` judges by in this clone: gitorch.yaml at the base tip
+    (the local branch, or ``remote``'s when the local one is only behind it), the
+    checkout's own file only while no base tip has one (``load_policy``)."""
+    from gitorch import repo as git
+    from gitorch.enforce.receive import Policy
+    from gitorch.manifest.loading import find_manifest, load_policy
+
+    working = find_manifest(git.repo_root(handle), None) if not handle.is_bare else None
     try:
-        local = load_manifest(find_manifest(root, None))
+        found = load_policy(working, git.PolicyRefs(handle),
+                            git.git_common_dir(handle) / "gitorch" / "cache", remote=remote)
     except ManifestError as exc:
-        problem = _first(exc)
-    commit = repo.commit(f"refs/remotes/{remote}/{local.base if local else 'main'}")
-    if commit is not None:
-        try:
-            return Policy(manifest_at(repo, commit), f"gitorch.yaml on {remote}")
-        except ManifestError:
-            pass    # the checkout's own manifest is the next best guess
-    if local is not None:
-        return Policy(local, str(local.path))
-    return Policy(None, "gitorch.yaml", problem=problem)
+        return Policy(None, DEFAULT_MANIFEST, problem=_first(exc))
+    return Policy(found.manifest, found.source, compiled=found.compiled,
+                  branch=found.manifest.base if found.tip is not None else None)
 
 
 def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, str]) -> int:
-    """Refuse a commit whose staged paths leave the checked-out team's scope."""
+    """Refuse a commit whose staged paths leave the checked-out team's scope, by the policy
+    the server (and ``gitorch check``) judges by (``client_policy``)."""
     from gitorch import repo as git
     from gitorch.enforce.commits import Violation
     from gitorch.enforce.gitread import Git
     from gitorch.enforce.receive import ScopeJudge, describe
-    from gitorch.manifest.loading import find_manifest, load_manifest
 
     repo = git.open_repo(os.getcwd())
     root = git.repo_root(repo)
     branch = git.symbolic_head(repo)
-    manifest = load_manifest(find_manifest(root, None))
+    policy = client_policy(repo, None)
+    if policy.manifest is None:
+        raise ManifestError([policy.problem or f"no {DEFAULT_MANIFEST}"])
+    manifest = policy.manifest
     team = manifest.team_of_branch(branch) if branch else None
     if team is None:
         return 0    # not a team branch: integrators' branches are the server's to judge
-    judge = ScopeJudge(Git(repo.path), manifest)
+    judge = ScopeJudge(Git(repo.path), manifest, compiled=policy.compiled)
     bad = [p for p in git.staged_paths(root) if not judge.may_change(team, p)]
     if not bad:
         return 0

@@ -7,13 +7,14 @@ not just the first; a valid manifest gets its compiled ``Ownership`` attached.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
+from gitorch.manifest.scope import CompiledOwnership
 
 DEFAULT_BASE = "main"
 
@@ -82,17 +83,35 @@ class BasePolicy:
     manifest: Manifest
     source: str                 # "main:gitorch.yaml", "origin/main:gitorch.yaml" or a file path
     note: str | None = None     # one line a judging command should show, when it matters
+    tip: str | None = None      # the base commit it was read at (None: the working file)
+    blob: str | None = None     # the manifest's blob id at that commit
+    compiled: CompiledOwnership | None = None   # its scopes compiled (what the hooks match with)
 
 
-BlobReader = Callable[[str, str], "tuple[str, bytes] | None"]   # (rev, path) -> (blob id, data)
+class PolicyRefs(Protocol):
+    """What choosing the policy needs from a repository (pygit2's or git's reader)."""
+
+    def tip(self, ref: str) -> str | None:
+        """The commit ``ref`` (``refs/heads/main``...) points at, or None."""
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """True when commit ``older`` is reachable from commit ``newer``."""
+
+    def manifest_blob(self, commit: str) -> tuple[str, bytes] | None:
+        """(blob id, content) of gitorch.yaml in ``commit``, or None."""
+
+    def remotes(self) -> list[str]:
+        """The names of the repository's remotes."""
 
 
-def base_name(working: Path) -> str:
+def base_name(working: Path | None) -> str:
     """The base branch the working copy's manifest names (``base:``), ``main`` by default.
 
-    Only the one key is read (no validation): the working file may be broken or old,
-    and the base's own manifest is what is judged by.
+    Only the one key is read (no validation): the working file may be broken or old; it
+    is only where the search starts, the base's own manifest has the last word.
     """
+    if working is None:
+        return DEFAULT_BASE
     import yaml
 
     try:
@@ -103,33 +122,87 @@ def base_name(working: Path) -> str:
     return found if isinstance(found, str) and found.strip() else DEFAULT_BASE
 
 
-def load_policy(working: Path, candidates: Callable[[str], list[str]], read: BlobReader,
-                cache_dir: Path | None = None) -> BasePolicy:
+def base_refs(refs: PolicyRefs, base: str, remote: str | None = None) -> list[tuple[str, str]]:
+    """(ref, commit) of the base branch, the one to read the policy at first.
+
+    The local branch, unless it is only behind its remote-tracking branch (fetched, not
+    pulled: the server already has the newer tip), then the remote-tracking branch
+    comes first. Remotes are tried ``remote`` first, then ``origin``, then by name.
+    """
+    names = refs.remotes()
+    order = sorted(names, key=lambda r: (r != remote, r != "origin", r))
+    local = refs.tip(f"refs/heads/{base}")
+    found = [(f"refs/heads/{base}", local)] if local is not None else []
+    for name in order:
+        ref = f"refs/remotes/{name}/{base}"
+        tip = refs.tip(ref)
+        if tip is None:
+            continue
+        if local is not None and len(found) == 1 and tip != local \
+                and refs.is_ancestor(local, tip):
+            found.insert(0, (ref, tip))
+        else:
+            found.append((ref, tip))
+    return found
+
+
+def _shown(ref: str) -> str:
+    return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+
+
+def locate_policy(refs: PolicyRefs, base: str, remote: str | None = None
+                  ) -> tuple[str, str, str, bytes] | None:
+    """(ref, commit, blob id, content) of the policy: gitorch.yaml at the base tip
+    (``base_refs``' order, the first that has one), None when no base tip has one."""
+    for ref, tip in base_refs(refs, base, remote):
+        found = refs.manifest_blob(tip)
+        if found is not None:
+            return ref, tip, found[0], found[1]
+    return None
+
+
+def load_policy(working: Path | None, refs: PolicyRefs, cache_dir: Path | None = None,
+                remote: str | None = None) -> BasePolicy:
     """``gitorch.yaml`` at the tip of the base branch, as the server reads it.
 
-    ``working`` is the work tree's manifest: it names the base (``base:``, default
-    ``main``). ``candidates(base)`` lists the revisions to try, the local branch first,
-    then remote-tracking ones; the first with a manifest wins and is loaded through the
-    one cache (by blob id). With none (a fresh repository before its first commit of
-    gitorch.yaml) the working file is the policy, and ``note`` says so.
+    The search starts at the base the working copy's manifest names (``base:``, default
+    ``main``); the manifest found there names the base, as on the server: when it names
+    another branch that exists and whose manifest names itself, that one is the policy.
+    The local branch is read, or its remote-tracking branch when the local one is only
+    behind it (``base_refs``). Loaded through the one cache (by blob id). With no
+    manifest on the base (a fresh repository before its first commit of gitorch.yaml)
+    the working file is the policy, and ``note`` says so.
     """
     base = base_name(working)
-    for rev in candidates(base):
-        found = read(rev, DEFAULT_MANIFEST)
-        if found is None:
-            continue
-        blob, data = found
-        source = f"{rev.removeprefix('refs/heads/').removeprefix('refs/remotes/')}:{DEFAULT_MANIFEST}"
-        entry = load_text(data, source, cache_dir, blob=blob)
+    found = locate_policy(refs, base, remote)
+    if found is not None:
+        entry = _entry(found, cache_dir)
+        named = entry.manifest.base
+        if named != base:       # the base's manifest names another base: follow it once
+            other = locate_policy(refs, named, remote)
+            if other is not None:
+                followed = _entry(other, cache_dir)
+                if followed.manifest.base == named:
+                    found, entry = other, followed
+        ref, tip, blob, _ = found
+        source = f"{_shown(ref)}:{DEFAULT_MANIFEST}"
         note = None
         try:
-            if cache.blob_id(working.read_bytes()) != blob:
+            if working is not None and cache.blob_id(working.read_bytes()) != blob:
                 note = (f"{working.name} in this work tree differs from {source}; "
                         f"judging by {source}, as the server does")
         except OSError:
             pass
-        return BasePolicy(entry.manifest, source, note)
+        return BasePolicy(entry.manifest, source, note, tip, blob, entry.compiled)
+    if working is None:
+        raise ManifestError([f"{DEFAULT_MANIFEST}: none on the base branch {base}"],
+                            hint=f"commit one to {base}, or pass --manifest PATH")
     manifest = load_manifest(working, cache_dir)
     return BasePolicy(manifest, str(working),
                       f"the base branch {base} has no {DEFAULT_MANIFEST} yet: judging by "
                       f"{working} (commit it to {base} to make it the policy)")
+
+
+def _entry(found: tuple[str, str, str, bytes], cache_dir: Path | None) -> cache.Entry:
+    ref, _, blob, data = found
+    return load_text(data, f"{_shown(ref)}:{DEFAULT_MANIFEST}", cache_dir, blob=blob)

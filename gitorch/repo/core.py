@@ -91,6 +91,40 @@ def ref_target(repo: Repository, ref: str) -> Oid | None:
     return target
 
 
+class PolicyRefs:
+    """``gitorch.manifest.loading.PolicyRefs`` on a pygit2 repository: what choosing the
+    policy (gitorch.yaml at the base tip) reads."""
+
+    def __init__(self, repo: Repository):
+        self.repo = repo
+
+    def tip(self, ref: str) -> str | None:
+        found = self.repo.references.get(ref)
+        if found is None:
+            return None
+        obj = self.repo.get(found.resolve().target)
+        if obj is None:
+            return None
+        try:
+            return str(obj.peel(pygit2.Commit).id)
+        except (pygit2.InvalidSpecError, ValueError):
+            return None
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return bool(self.repo.descendant_of(newer, older)) or older == newer
+
+    def manifest_blob(self, commit: str) -> tuple[str, bytes] | None:
+        from gitorch.manifest.records import DEFAULT_MANIFEST
+
+        found = self.repo.get(commit)
+        if not isinstance(found, pygit2.Commit):
+            return None
+        return read_file_blob(self.repo, found, DEFAULT_MANIFEST)
+
+    def remotes(self) -> list[str]:
+        return [n for n in self.repo.remotes.names() if n is not None]
+
+
 def merge_base(repo: Repository, a: Oid, b: Oid) -> Oid | None:
     return repo.merge_base(a, b)
 
