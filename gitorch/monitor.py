@@ -97,13 +97,17 @@ def _footer(seconds: float, interval: float, problem: str | None) -> Text:
 
 def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fetch: bool,
                 remote: str, console: Console,
-                sleep: Callable[[float], None] = time.sleep) -> None:
+                sleep: Callable[[float], None] = time.sleep,
+                policy: Callable[[], Manifest] | None = None) -> None:
     """Refresh the table in place every ``interval`` seconds until Ctrl-C (then return).
 
-    The first round's failure is raised (nothing to show yet); later failures, of the
-    fetch or of reading the repository, are shown under the last good table.
+    ``policy``, asked each round after the fetch, gives the manifest in force: the policy
+    on the base branch changes while the monitor runs (a lead gives a path to another
+    team), and the next round shows the new ownership. The first round's failure is
+    raised (nothing to show yet); later failures, of the fetch or of reading the
+    repository, are shown under the last good table.
     """
-    cache = StatusCache()
+    rounds = _Rounds(repo, manifest, remote, policy)
     last: list[RenderableType] = []
 
     def frame(first: bool) -> RenderableType:
@@ -112,7 +116,7 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
         if problem:
             problem = f"git fetch {remote}: {problem}"
         try:
-            report = compute_status(repo, manifest, remote=remote, cache=cache)
+            report = rounds.status()
         except GitorchError as exc:
             if first:
                 raise
@@ -121,8 +125,8 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
         return Group(*last, _footer(time.perf_counter() - started, interval, problem))
 
     if not console.is_terminal:
-        _run_plain(repo, manifest, interval=interval, fetch=fetch, remote=remote,
-                   console=console, sleep=sleep, cache=cache)
+        _run_plain(rounds, interval=interval, fetch=fetch, remote=remote, console=console,
+                   sleep=sleep)
         return
     try:
         with Live(frame(True), console=console, auto_refresh=False, transient=False) as live:
@@ -133,18 +137,36 @@ def run_monitor(repo: git.Repository, manifest: Manifest, *, interval: float, fe
         return
 
 
-def _run_plain(repo: git.Repository, manifest: Manifest, *, interval: float, fetch: bool,
-               remote: str, console: Console, sleep: Callable[[float], None],
-               cache: StatusCache) -> None:
+class _Rounds:
+    """One status per round, by the policy in force that round (a new policy: a new cache)."""
+
+    def __init__(self, repo: git.Repository, manifest: Manifest, remote: str,
+                 policy: Callable[[], Manifest] | None):
+        self.repo = repo
+        self.manifest = manifest
+        self.remote = remote
+        self.policy = policy
+        self.cache = StatusCache()
+
+    def status(self) -> StatusReport:
+        if self.policy is not None:
+            current = self.policy()
+            if current is not self.manifest:
+                self.manifest, self.cache = current, StatusCache()
+        return compute_status(self.repo, self.manifest, remote=self.remote, cache=self.cache)
+
+
+def _run_plain(rounds: _Rounds, *, interval: float, fetch: bool, remote: str, console: Console,
+               sleep: Callable[[float], None]) -> None:
     """Not a terminal (a log, a pipe): append one plain frame per round instead of redrawing."""
     first = True
     try:
         while True:
             if not first:
                 sleep(interval)
-            problem = git.fetch(repo, remote) if fetch else None
+            problem = git.fetch(rounds.repo, remote) if fetch else None
             try:
-                report = compute_status(repo, manifest, remote=remote, cache=cache)
+                report = rounds.status()
             except GitorchError as exc:
                 if first:
                     raise

@@ -109,15 +109,23 @@ class Context:
         base): ref lookups only; ``refresh_manifest`` then reads the policy again."""
         return key is not None and self.policy_key() != key
 
-    def refresh_manifest(self, key: tuple[tuple[str, str], ...] | None
-                         ) -> tuple[Manifest, tuple[tuple[str, str], ...] | None]:
-        """The policy and its key, read again when the base refs moved since ``key``
-        (what a long-running command such as ``monitor`` asks each round)."""
-        if self._manifest is not None and not self.policy_changed(key):
-            return self._manifest, key
-        self._manifest = None
-        manifest = self.manifest
-        return manifest, self.policy_key()
+    def policy_reader(self) -> Callable[[], Manifest]:
+        """What a long-running command (``monitor``) asks each round for the manifest in
+        force: the same object while the base refs stay put (ref lookups only), the policy
+        read again once they moved (a push, a fetch, a commit on the base)."""
+        self.manifest  # noqa: B018  (read it now: the key below describes this one)
+        key = self.policy_key()
+
+        def current() -> Manifest:
+            nonlocal key
+            if self._manifest is not None and not self.policy_changed(key):
+                return self._manifest
+            self._manifest = None
+            manifest = self.manifest
+            key = self.policy_key()
+            return manifest
+
+        return current
 
 
 class GitorchGroup(click.Group):

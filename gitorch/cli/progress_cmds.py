@@ -102,6 +102,7 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
     from gitorch.repo import fetch as git_fetch
     from gitorch.status import compute_status
 
+    obj.remote = remote or None
     repo, manifest = obj.repo, obj.manifest
     if once or as_json:
         problem = git_fetch(repo, remote) if fetch else None
@@ -120,7 +121,7 @@ def monitor(obj: Context, interval: float, fetch: bool, once: bool, remote: str,
 
     long_running()   # until Ctrl-C: collect cyclic garbage after all
     dashboard.run_monitor(repo, manifest, interval=interval, fetch=fetch, remote=remote,
-                          console=Console())
+                          console=Console(), policy=obj.policy_reader())
 
 
 @main.command()

@@ -137,3 +137,40 @@ def test_plain_frames_when_not_a_terminal(shop: GitRepo) -> None:
     assert out.getvalue().count("gitorch monitor: shop (base main @ ") == 2
     assert frames[0].splitlines()[1].startswith("TEAM      STATE")
     assert "\x1b[" not in out.getvalue()
+
+
+def test_the_live_loop_reads_the_policy_again_when_the_base_moves(shop: GitRepo) -> None:
+    """The lead gives src/tools/ to beta on main while the monitor runs: the next round
+    counts beta's tools/ commit as in scope (before: the policy read at start, for ever)."""
+    from gitorch import repo as git
+    from gitorch.cli.base import Context
+    from gitorch.monitor import run_monitor
+
+    work(shop, "team/beta", {"src/tools/t.py": "t\n"})
+    obj = Context(repo_option=str(shop.path))
+    reader = obj.policy_reader()
+    first = reader()
+    assert reader() is first                            # the base did not move: no re-read
+    text = (shop.path / "gitorch.yaml").read_text()
+    moved = text.replace('owns: ["src/api/**"]', 'owns: ["src/api/**", "src/tools/**"]')
+    assert moved != text
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=200)
+    rounds: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            shop.checkout("main")
+            shop.commit("Give src/tools/ to beta", {"gitorch.yaml": moved})
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    run_monitor(git.open_repo(shop.path), first, interval=0.5, fetch=False, remote="origin",
+                console=console, sleep=sleep, policy=reader)
+    frames = out.getvalue().split("gitorch monitor: ")[1:]
+    assert len(frames) == 2
+    beta = [next(line for line in f.splitlines() if line.startswith("beta ")) for f in frames]
+    violations = [line.split()[6] for line in beta]
+    assert violations == ["1", "0"], beta
+    assert "src/tools/**" in reader().teams["beta"].owns     # type: ignore[index]
