@@ -80,12 +80,7 @@ def validate(obj: Context, as_json: bool) -> None:
     except ManifestError as exc:
         if not as_json:
             raise
-        problems = []
-        for line in exc.problems:
-            match = re.match(r"^(.*):(\d+): (.*)$", line)
-            problems.append({"file": match[1], "line": int(match[2]), "message": match[3]}
-                            if match else {"file": None, "line": None, "message": line})
-        print_json({"valid": False, "problems": problems})
+        print_json({"valid": False, "problems": _problem_docs(exc.problems)})
         raise SystemExit(2) from None
     policy = base_manifest_blob(obj, manifest.base)
     differs = None
@@ -115,6 +110,16 @@ def validate(obj: Context, as_json: bool) -> None:
         click.echo(f"note: this file differs from {policy[0] if policy else ''}, the policy in "
                    "force: check, gate, status, conflicts and integrate (and the server) judge "
                    "by that one until this change is merged into the base")
+
+
+def _problem_docs(lines: list[str]) -> list[dict[str, object]]:
+    """``FILE:LINE: message`` lines as JSON objects (file and line None when not so)."""
+    out: list[dict[str, object]] = []
+    for line in lines:
+        match = re.match(r"^(.*):(\d+): (.*)$", line)
+        out.append({"file": match[1], "line": int(match[2]), "message": match[3]}
+                   if match else {"file": None, "line": None, "message": line})
+    return out
 
 
 def base_manifest_blob(obj: Context, base: str) -> tuple[str, str] | None:
@@ -226,7 +231,15 @@ def codeowners(obj: Context, as_json: bool) -> None:
     """Print a GitHub CODEOWNERS file that gives each path the owner `gitorch owner` gives it."""
     from gitorch.manifest.codeowners import generate
 
-    result = generate(light_manifest(obj))
+    manifest = light_manifest(obj)
+    try:
+        result = generate(manifest)
+    except ManifestError as exc:
+        if not as_json:
+            raise
+        print_json({"codeowners": None, "rules": [], "warnings": [],
+                    "problems": _problem_docs(exc.problems), "hint": exc.hint})
+        raise SystemExit(exc.exit_code) from None
     for warning in result.warnings:
         click.echo(f"gitorch: warning: {warning}", err=True)
     if as_json:
@@ -246,7 +259,7 @@ def init(obj: Context, team_count: int | None, template: str | None, as_json: bo
     """Write a starter gitorch.yaml for this repository (never overwrites one)."""
     from gitorch import repo as git
     from gitorch.errors import UsageError
-    from gitorch.manifest.starter import Starter, starter_manifest, template_text
+    from gitorch.manifest.starter import Starter, github_org, starter_manifest, template_text
 
     root = work_tree_root(obj)
     if root is None:
@@ -258,9 +271,13 @@ def init(obj: Context, team_count: int | None, template: str | None, as_json: bo
     if template is not None:
         result = Starter(template_text(template), (), (), None)
     else:
-        branch = git.head_branch(git.open_repo(root)) or "main"
+        handle = git.open_repo(root)
+        branch = git.head_branch(handle) or "main"
+        names = sorted(handle.remotes.names(), key=lambda r: (r != "origin", r or ""))
+        urls = [url for name in names if name
+                for url in (handle.remotes[name].url,) if url]
         result = starter_manifest(git.tracked_files(root), project=root.name,
-                                  teams=team_count, base=branch)
+                                  teams=team_count, base=branch, org=github_org(urls))
     target.write_text(result.text, encoding="utf-8")
     if as_json:
         print_json({"path": str(target), "template": template, **result.as_json()})

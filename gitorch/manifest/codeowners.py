@@ -14,6 +14,10 @@ rules, and the lines are ordered so that the owner gitorch picks comes last:
 3. the manifest itself and the CODEOWNERS file: the integrators, always (only they
    may push the manifest), even where a team's pattern also matches them.
 
+A team's owners are its ``codeowners``, else ``@<org>/<team>`` (GitHub names teams
+within their organisation); with neither, there is no valid owner to write, and the
+file is refused rather than written with that team's paths missing.
+
 What cannot be expressed is reported as a warning, never silently dropped: a negated
 pattern (its paths stay with the team unless another team owns them), and a bracket
 expression too large to spell out character by character.
@@ -25,6 +29,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, SHARED, Manifest, TeamName
 from gitorch.manifest.patterns import ANY, STAR, STAR2, CharClass, Lit, Parsed, Seg, parse
 
@@ -62,8 +67,30 @@ def integrator_owners(manifest: Manifest) -> tuple[str, ...]:
     return tuple(i if i.startswith("@") or "@" in i else f"@{i}" for i in manifest.integrators)
 
 
+def ownerless(manifest: Manifest) -> list[str]:
+    """FILE:LINE problems, one per team GitHub would get no valid owner for: no
+    ``codeowners`` of its own and no ``org`` to make ``@<org>/<team>`` from."""
+    return [f"{manifest.path}:{manifest.lines.get(('teams', name), 1)}: team '{name}' has no "
+            "'codeowners' and the manifest has no 'org': GitHub owners are '@org/team', "
+            "'@user' or an e-mail address"
+            for name, team in manifest.teams.items() if not team.codeowners]
+
+
+OWNERLESS_HINT = ("add 'org: <your GitHub organisation>' at the top of gitorch.yaml (a team "
+                  "without 'codeowners' is then @<org>/<team>), or give each team listed "
+                  "'codeowners:'; then run 'gitorch codeowners' again")
+
+
 def generate(manifest: Manifest) -> CodeOwnersFile:
-    """The CODEOWNERS file for ``manifest``, with a warning for what GitHub cannot express."""
+    """The CODEOWNERS file for ``manifest``, with a warning for what GitHub cannot express.
+
+    Raises ManifestError when a team would have no valid owner (``ownerless``): a file
+    that left its paths out would give them, on GitHub, to whichever earlier line
+    matches, not to the owner ``gitorch owner`` names.
+    """
+    problems = ownerless(manifest)
+    if problems:
+        raise ManifestError(problems, hint=OWNERLESS_HINT)
     warnings: list[str] = []
     blocks: list[tuple[str, list[Rule]]] = []
     for name in _team_order(manifest):

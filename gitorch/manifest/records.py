@@ -26,6 +26,8 @@ DEFAULT_STALE_AFTER = 15   # minutes without a commit or signal before a working
 # kept identical to gitorch/manifest/gitorch.schema.json (a test compares them)
 TEAM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CODEOWNER_RE = re.compile(r"^(@[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+# a GitHub organisation (or user) name: letters, digits, single hyphens inside, 39 at most
+ORG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 def branch_glob(pattern: str) -> re.Pattern[str]:
     """A ``protected`` entry as a regular expression over branch names."""
@@ -49,7 +51,7 @@ def branch_glob(pattern: str) -> re.Pattern[str]:
 
 TOP_KEYS = (
     "version", "project", "base", "integration", "branch_prefix", "worktrees",
-    "integrators", "protected", "shared", "union", "merge", "gates", "stale_after", "teams",
+    "integrators", "org", "protected", "shared", "union", "merge", "gates", "stale_after", "teams",
 )
 MERGE_KEYS = ("engine",)
 MERGE_ENGINES = ("libgit2", "git")
@@ -71,7 +73,7 @@ class Team:
     target_loc: tuple[int, int] | None = None
     members: tuple[str, ...] = ()
     parent: TeamName | None = None
-    codeowners: tuple[str, ...] = ()
+    codeowners: tuple[str, ...] = ()    # given, else @<org>/<team> with an 'org', else none
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class Manifest:
     branch_prefix: str = "team/"
     worktrees: str | None = None
     integrators: tuple[str, ...] = ()
+    org: str | None = None      # the GitHub organisation: a team's default CODEOWNERS owner is @org/team
     protected: tuple[str, ...] = ()     # branch globs only integrators may push (stable, release/*)
     shared: tuple[str, ...] = ()
     union: tuple[str, ...] = ()   # paths merged with git's union driver (both sides' lines)

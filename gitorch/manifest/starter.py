@@ -29,10 +29,11 @@ class Starter:
     shared: tuple[str, ...]
     test_command: str | None
     notes: tuple[str, ...] = ()
+    org: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {"teams": {t: list(o) for t, o in self.teams}, "shared": list(self.shared),
-                "test_command": self.test_command, "notes": list(self.notes)}
+                "test_command": self.test_command, "org": self.org, "notes": list(self.notes)}
 
 
 def template_text(name: str) -> str:
@@ -59,6 +60,21 @@ def detect_test_command(files: set[str]) -> str | None:
     return None
 
 
+_GITHUB = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?:www\.)?github\.com[:/]+([^/]+)/[^/]+?/?$",
+                     re.IGNORECASE)
+
+
+def github_org(urls: list[str]) -> str | None:
+    """The organisation (or user) of the first GitHub remote URL, as CODEOWNERS names it."""
+    from gitorch.manifest.records import ORG_RE
+
+    for url in urls:
+        found = _GITHUB.match(url.strip())
+        if found and ORG_RE.fullmatch(found[1]):
+            return found[1]
+    return None
+
+
 def _team_name(path: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.rsplit("/", 1)[-1]).strip("-._")
     return name if name and name != "shared" else f"team-{name or 'x'}"
@@ -82,7 +98,7 @@ def source_units(files: list[str]) -> list[tuple[str, int]]:
 
 
 def starter_manifest(files: list[str], *, project: str, teams: int | None = None,
-                     base: str = "main") -> Starter:
+                     base: str = "main", org: str | None = None) -> Starter:
     """The starter manifest's text for a repository holding ``files`` (``git ls-files``)."""
     if teams is not None and teams < 1:
         raise UsageError(f"--teams must be 1 or more, not {teams}", hint="pass --teams N, N >= 1")
@@ -116,8 +132,11 @@ def starter_manifest(files: list[str], *, project: str, teams: int | None = None
     fileset = set(files)
     command = detect_test_command(fileset)
     team_rows = tuple((n, tuple(f"/{d}/**" for d in g)) for n, g in zip(names, groups, strict=True))
-    return Starter(_render(project, base, team_rows, shared, command), team_rows, tuple(shared),
-                   command, tuple(notes))
+    if org is None:
+        notes.append("no GitHub remote found: set 'org:' to your GitHub organisation before "
+                     "'gitorch codeowners' (teams are @<org>/<team> there)")
+    return Starter(_render(project, base, team_rows, shared, command, org), team_rows,
+                   tuple(shared), command, tuple(notes), org)
 
 
 def _q(text: str) -> str:
@@ -125,7 +144,7 @@ def _q(text: str) -> str:
 
 
 def _render(project: str, base: str, teams: tuple[tuple[str, tuple[str, ...]], ...], shared: list[str],
-            command: str | None) -> str:
+            command: str | None, org: str | None = None) -> str:
     out = [
         "# gitorch.yaml: who owns which paths, and the gates an integration must pass.",
         "# Written by 'gitorch init'; check it with 'gitorch validate'. Patterns are",
@@ -137,6 +156,9 @@ def _render(project: str, base: str, teams: tuple[tuple[str, tuple[str, ...]], .
         "integration: integration",
         "# Each team works on <branch_prefix><team>.",
         "branch_prefix: team/",
+        "# The GitHub organisation: 'gitorch codeowners' names team X @<org>/X (GitHub's",
+        "# team names); a team's own 'codeowners:' list overrides it.",
+        (f"org: {_q(org)}" if org else "# org: your-org    # no GitHub remote found: name yours"),
         "# Paths every team may change (root files, configuration, tests, docs).",
         "shared:",
         *(f"  - {_q(p)}" for p in shared),

@@ -19,6 +19,7 @@ from gitorch.manifest.records import (
     GATE_KEYS,
     MERGE_ENGINES,
     MERGE_KEYS,
+    ORG_RE,
     TEAM_KEYS,
     TEAM_NAME_RE,
     TOP_KEYS,
@@ -92,6 +93,7 @@ def _record_lines(
 class _Checker:
     def __init__(self, path: Path, lines: Mapping[tuple[str | int, ...], int]):
         self.path = path
+        self.org: str | None = None
         self.lines = lines
         self.problems: list[tuple[int, str]] = []
 
@@ -213,6 +215,7 @@ class _Checker:
         prefix = self.string(data, "branch_prefix", (), "team/") or "team/"
         worktrees = self.string(data, "worktrees", (), None)
         integrators = self.string_list(data, "integrators", ())
+        self.org = self.organisation(data)
         protected = self.string_list(data, "protected", ())
         shared = self.patterns(data, "shared", ())
         union = self.patterns(data, "union", ())
@@ -227,11 +230,23 @@ class _Checker:
             return None
         return Manifest(
             path=self.path, project=project, teams=teams, base=base, integration=integration,
-            branch_prefix=prefix, worktrees=worktrees, integrators=integrators,
+            branch_prefix=prefix, worktrees=worktrees, integrators=integrators, org=self.org,
             protected=protected, shared=shared, union=union, merge_engine=engine, gates=gates,
             stale_after=int(stale) if stale is not None else DEFAULT_STALE_AFTER,
             lines=dict(self.lines),
         )
+
+    def organisation(self, data: Mapping[str, Any]) -> str | None:
+        """``org``: a GitHub organisation's name, as in github.com/<org>."""
+        org = self.string(data, "org", (), None)
+        if org is None or ORG_RE.fullmatch(org):
+            return org
+        bare = org.strip().lstrip("@").split("/")[0].strip()
+        fix = (f"write 'org: {bare}'" if bare and ORG_RE.fullmatch(bare) else
+               "letters, digits and single hyphens, as in github.com/<org>")
+        self.problem(("org",), f"'org' {org!r} is not a GitHub organisation name: {fix} "
+                               "(teams then get @<org>/<team>)")
+        return None
 
     def protected_branches(self, protected: tuple[str, ...], prefix: str,
                            teams: Mapping[TeamName, Team]) -> None:
@@ -344,7 +359,8 @@ class _Checker:
                                                 f"not {_kind(description)}")
             description = ""
         parent = self.string(body, "parent", key, None)
-        codeowners = self.string_list(body, "codeowners", key) or (f"@{name}",)
+        codeowners = self.string_list(body, "codeowners", key) or (
+            (f"@{self.org}/{name}",) if self.org else ())
         for i, who in enumerate(codeowners if "codeowners" in body else ()):
             if not _valid_codeowner(who):
                 self.problem((*key, "codeowners", i),

@@ -21,6 +21,7 @@ version: 1
 project: shop
 stale_after: 0
 integrators: [lead]
+org: acme           # codeowners: @acme/<team>
 shared: [README.md, src/core/shared.py]
 teams:
   alpha:

@@ -89,7 +89,7 @@ def test_translation(pattern: str, expected: list[str]) -> None:
 
 def test_what_github_cannot_say_is_a_warning(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(
-        "version: 1\nproject: x\nteams:\n"
+        "version: 1\nproject: x\norg: acme\nteams:\n"
         "  a:\n    owns: ['docs/**', '!docs/tmp/**', 'x[!a]/**']\n")
     result = cli("--manifest", "m.yaml", "codeowners")
     assert result.exit_code == 0
@@ -106,31 +106,33 @@ def test_what_github_cannot_say_is_a_warning(cli: Cli, tmp_path: Path) -> None:
         "regenerate.\n"
         "# GitHub applies the LAST matching line; the order below makes it pick the owner that "
         "`gitorch owner` prints.\n"
-        "\n# team a\n/docs/** @a\n/x?/** @a\n"
+        "\n# team a\n/docs/** @acme/a\n/x?/** @acme/a\n"
         "\n# the manifest and this file: only the integrators change them\n"
         "/gitorch.yaml\n/.github/CODEOWNERS\n")
 
 
 def test_json(cli: Cli, tmp_path: Path) -> None:
-    (tmp_path / "m.yaml").write_text("version: 1\nproject: x\nintegrators: [lead]\n"
+    (tmp_path / "m.yaml").write_text("version: 1\nproject: x\nintegrators: [lead]\norg: acme\n"
                                      "teams:\n  a:\n    owns: ['src/**']\n")
     result = cli("--manifest", "m.yaml", "codeowners", "--json")
     import json
     data = json.loads(result.stdout)
-    assert data["rules"][0] == {"line": 5, "pattern": "/src/**", "owners": ["@a"], "owner": "a",
-                                "source": "src/**"}
-    assert data["codeowners"].splitlines()[4] == "/src/** @a"
+    assert data["rules"][0] == {"line": 5, "pattern": "/src/**", "owners": ["@acme/a"],
+                                "owner": "a", "source": "src/**"}
+    assert data["codeowners"].splitlines()[4] == "/src/** @acme/a"
     assert data["warnings"] == []
 
 
 def test_tricky_paths_by_hand() -> None:
     manifest = load_manifest(DATA / "tricky.yaml")
     github = CodeOwners(generate(manifest).text)
-    cases = {"docs/api/internal/a.py": "@f", "docs/api/a.py": "@b", "docs/readme.md": "@a",
-             "src/core/handlers/h.py": "@c-core", "src/web/handlers/h.py": "@org/c-team",
-             "misc/spaced dir/a": "@d", "misc/weird*name/a": "@d", "misc/weirdXname/a": "@e",
+    cases = {"docs/api/internal/a.py": "@org/f", "docs/api/a.py": "@org/b",
+             "docs/readme.md": "@org/a", "src/core/handlers/h.py": "@org/c-core",
+             "src/web/handlers/h.py": "@org/c-team", "misc/spaced dir/a": "@org/d",
+             "misc/weird*name/a": "@org/d", "misc/weirdXname/a": "@org/e",
              "x2y/z": "@org/c-team", "x3y/z": None, "deep/a/b.lock": "@lead",
-             "gen/a/b/out": "@a", "gen/out": "@a", "top.txt": "@a", "sub/top.txt": None}
+             "gen/a/b/out": "@org/a", "gen/out": "@org/a", "top.txt": "@org/a",
+             "sub/top.txt": None}
     for path, first_owner in cases.items():
         owners = github.of(path)
         assert (owners[0][1] if owners else None) == first_owner, path
