@@ -79,11 +79,27 @@ class Context:
         if self._manifest is None:
             path = self.manifest_path()
             if self.manifest_option or os.environ.get(MANIFEST_ENV):
-                self._manifest = load_manifest(path, self.cache_dir())
+                self._manifest = load_manifest(path, self.cache_dir(), self._index_files())
             else:
                 self.policy = self._base_policy(path)
                 self._manifest = self.policy.manifest
         return self._manifest
+
+    def _index_files(self) -> Callable[[], list[str]] | None:
+        """The work tree's tracked files, listed only when an overlap is to be shown."""
+        try:
+            root = self.root
+        except GitorchError:
+            return None
+
+        def files() -> list[str]:
+            from gitorch.repo import tracked_files
+
+            try:
+                return tracked_files(root)
+            except GitorchError:
+                return []
+        return files
 
     def _base_policy(self, working: Path) -> BasePolicy:
         try:

@@ -18,7 +18,7 @@ from gitorch.cli.base import Context, json_option, main, manifest_option, pass_c
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.cache import blob_id
-from gitorch.manifest.loading import load_manifest
+from gitorch.manifest.loading import TreeFiles, load_manifest
 
 
 def light_manifest(obj: Context) -> Manifest:
@@ -30,13 +30,29 @@ def light_manifest(obj: Context) -> Manifest:
     """
     if obj._manifest is None:
         explicit = obj.manifest_option or os.environ.get(MANIFEST_ENV)
+        root = work_tree_root(obj)
         if explicit:
-            obj._manifest = load_manifest(Path(explicit))
-        else:
-            root = work_tree_root(obj)
-            if root is not None:
-                obj._manifest = load_manifest(root / DEFAULT_MANIFEST)
+            obj._manifest = load_manifest(Path(explicit), files=index_files(root))
+        elif root is not None:
+            obj._manifest = load_manifest(root / DEFAULT_MANIFEST, files=index_files(root))
     return obj.manifest
+
+
+def index_files(root: Path | None) -> TreeFiles | None:
+    """The work tree's tracked files, listed only when asked (an overlap to show on a
+    real file); None outside a work tree."""
+    if root is None:
+        return None
+
+    def files() -> list[str]:
+        from gitorch.errors import GitorchError
+        from gitorch.repo import tracked_files
+
+        try:
+            return tracked_files(root)
+        except GitorchError:
+            return []
+    return files
 
 
 def work_tree_root(obj: Context) -> Path | None:

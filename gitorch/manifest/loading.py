@@ -7,6 +7,7 @@ not just the first; a valid manifest gets its compiled ``Ownership`` attached.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +16,8 @@ from gitorch.errors import ManifestError
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.scope import CompiledOwnership
+
+TreeFiles = Callable[[], Sequence[str]]     # the files of the tree a manifest governs
 
 DEFAULT_BASE = "main"
 
@@ -30,7 +33,8 @@ def find_manifest(repo_root: Path | None, explicit: str | os.PathLike[str] | Non
     return root / DEFAULT_MANIFEST
 
 
-def load_manifest(path: Path, cache_dir: Path | None = None) -> Manifest:
+def load_manifest(path: Path, cache_dir: Path | None = None,
+                  files: TreeFiles | None = None) -> Manifest:
     """Read, parse and validate the manifest at ``path``.
 
     With ``cache_dir`` (the CLI passes ``.git/gitorch/cache``) a manifest that validated
@@ -45,18 +49,22 @@ def load_manifest(path: Path, cache_dir: Path | None = None) -> Manifest:
         ) from None
     except OSError as exc:
         raise ManifestError([f"{path}: cannot read the manifest: {exc}"]) from None
-    return load_text(data, path, cache_dir).manifest
+    return load_text(data, path, cache_dir, files=files).manifest
 
 
 def load_text(data: bytes, path: Path | str, cache_dir: Path | None = None,
-              blob: str | None = None) -> cache.Entry:
-    """The validated manifest of ``data`` (read from ``path``) and its compiled scopes."""
+              blob: str | None = None, files: TreeFiles | None = None) -> cache.Entry:
+    """The validated manifest of ``data`` (read from ``path``) and its compiled scopes.
+
+    ``files``: the files of the tree it governs, asked only to show an overlap between
+    two teams on a real file (an invalid manifest is never cached: always asked afresh).
+    """
     def parse() -> Manifest:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ManifestError([f"{path}: cannot read the manifest: {exc}"]) from None
-        return parse_manifest(text, path)
+        return parse_manifest(text, path, files)
 
     return cache.cached(cache_dir, blob or cache.blob_id(data), parse, Path(path))
 
@@ -67,12 +75,13 @@ def schema_path() -> Path:
 
 
 
-def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST) -> Manifest:
+def parse_manifest(text: str, path: Path | str = DEFAULT_MANIFEST,
+                   files: TreeFiles | None = None) -> Manifest:
     """Parse and validate; raise ManifestError listing every problem found."""
     from gitorch.manifest.ownership import Ownership
     from gitorch.manifest.validation import parse  # YAML and every rule: only when not cached
 
-    manifest = parse(text, Path(path))
+    manifest = parse(text, Path(path), files)
     return manifest.with_ownership(Ownership.from_manifest(manifest))
 
 
@@ -102,6 +111,9 @@ class PolicyRefs(Protocol):
 
     def remotes(self) -> list[str]:
         """The names of the repository's remotes."""
+
+    def files(self, commit: str) -> list[str]:
+        """Every file path of ``commit``'s tree."""
 
 
 def base_name(working: Path | None) -> str:
@@ -176,12 +188,12 @@ def load_policy(working: Path | None, refs: PolicyRefs, cache_dir: Path | None =
     base = base_name(working)
     found = locate_policy(refs, base, remote)
     if found is not None:
-        entry = _entry(found, cache_dir)
+        entry = _entry(found, cache_dir, refs)
         named = entry.manifest.base
         if named != base:       # the base's manifest names another base: follow it once
             other = locate_policy(refs, named, remote)
             if other is not None:
-                followed = _entry(other, cache_dir)
+                followed = _entry(other, cache_dir, refs)
                 if followed.manifest.base == named:
                     found, entry = other, followed
         ref, tip, blob, _ = found
@@ -203,6 +215,9 @@ def load_policy(working: Path | None, refs: PolicyRefs, cache_dir: Path | None =
                       f"{working} (commit it to {base} to make it the policy)")
 
 
-def _entry(found: tuple[str, str, str, bytes], cache_dir: Path | None) -> cache.Entry:
-    ref, _, blob, data = found
-    return load_text(data, f"{_shown(ref)}:{DEFAULT_MANIFEST}", cache_dir, blob=blob)
+def _entry(found: tuple[str, str, str, bytes], cache_dir: Path | None,
+           refs: PolicyRefs | None = None) -> cache.Entry:
+    ref, tip, blob, data = found
+    files = (lambda: refs.files(tip)) if refs is not None else None
+    return load_text(data, f"{_shown(ref)}:{DEFAULT_MANIFEST}", cache_dir, blob=blob,
+                     files=files)

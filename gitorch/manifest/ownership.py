@@ -384,12 +384,21 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
     returned. Exact for scopes without negations; with negations, several witnesses
     per pattern pair are tried before concluding that the scopes are disjoint.
     """
+    found = overlap_witnesses(a, b, first_pair=True)
+    return found[0] if found else None
+
+
+def overlap_witnesses(a: Sequence[str], b: Sequence[str], *, first_pair: bool = False
+                      ) -> list[str]:
+    """Paths both scopes match, plainest first (``_plainness``): a few per pair of
+    positive patterns; only the first pair's that has any with ``first_pair``."""
     pairs = [(pa, pb) for pa in _positives(a) for pb in _positives(b) if _heads_agree(pa, pb)]
     if not pairs:
-        return None      # the common case, decided without compiling anything
+        return []       # the common case, decided without compiling anything
     spec_a, spec_b = compile_spec(a), compile_spec(b)
     negated = _negatives([*a, *b])
     fills = hints(negated) if negated else ()
+    out: list[str] = []
     for pa, pb in pairs:
         found: list[str] = []
         for path in witnesses(pa, pb, limit=64 if negated else 12, fills=fills):
@@ -397,9 +406,48 @@ def scope_overlap(a: Sequence[str], b: Sequence[str]) -> str | None:
                 found.append(path)
                 if negated and len(found) == 8:
                     break       # enough to pick a plain one from; the search may be long
-        if found:
-            return min(found, key=_plainness)
-    return None
+        out.extend(p for p in found if p not in out)
+        if out and first_pair:
+            break
+    return sorted(out, key=_plainness)
+
+
+@dataclass(frozen=True)
+class TreeOverlap:
+    """Two scopes' overlap, seen against a tree's files."""
+
+    witness: str                # a file of the tree both own, else a path both could own
+    today: int                  # files of the tree both own now
+    blocker: str | None = None  # a file of the tree the witness would need as a directory
+
+
+def overlap_in_tree(a: Sequence[str], b: Sequence[str], files: Iterable[str]) -> TreeOverlap | None:
+    """Where scopes ``a`` and ``b`` overlap, told by the tree's ``files``: the plainest
+    file both own; else, when none is owned twice today, a path both could own that
+    the tree allows (no file of it stands where the path needs a directory); else the
+    plainest path and the file in its way. None when the scopes cannot overlap.
+
+    (A path both own that the tree holds as a directory needs no case of its own: both
+    then own the files below it, and those are found first.)"""
+    spec_a, spec_b = compile_spec(a), compile_spec(b)
+    listed = list(files)
+    both = [f for f in listed if spec_a.match_file(f) and spec_b.match_file(f)]
+    if both:
+        return TreeOverlap(min(both, key=_plainness), len(both))
+    candidates = overlap_witnesses(a, b)
+    if not candidates:
+        return None
+    present = set(listed)
+
+    def blocker(path: str) -> str | None:
+        parts = path.split("/")
+        return next((p for p in ("/".join(parts[:i]) for i in range(1, len(parts)))
+                     if p in present), None)
+
+    for path in candidates:
+        if blocker(path) is None:
+            return TreeOverlap(path, 0)
+    return TreeOverlap(candidates[0], 0, blocker(candidates[0]))
 
 
 def first_segments(patterns: Sequence[str]) -> frozenset[str] | None:

@@ -7,7 +7,7 @@ line and the fix; ``gitorch.manifest.parse_manifest`` is its one caller.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +30,17 @@ if TYPE_CHECKING:
     import yaml
 
 
-def parse(text: str, path: Path) -> Manifest:
-    """Parse and validate; raise ManifestError listing every problem found."""
+TreeFiles = Callable[[], Sequence[str]]
+
+
+def parse(text: str, path: Path, files: TreeFiles | None = None) -> Manifest:
+    """Parse and validate; raise ManifestError listing every problem found.
+
+    ``files`` (asked only when two teams overlap): the tree's files, so that the overlap
+    is shown on a file both teams own today, or said to own none yet.
+    """
     data, lines, duplicates = _load_yaml(text, path)
-    checker = _Checker(path, lines)
+    checker = _Checker(path, lines, files)
     checker.problems.extend(duplicates)
     manifest = checker.build(data)
     if checker.problems:
@@ -91,9 +98,12 @@ def _record_lines(
 
 
 class _Checker:
-    def __init__(self, path: Path, lines: Mapping[tuple[str | int, ...], int]):
+    def __init__(self, path: Path, lines: Mapping[tuple[str | int, ...], int],
+                 files: TreeFiles | None = None):
         self.path = path
         self.org: str | None = None
+        self.files = files
+        self._listed: Sequence[str] | None = None
         self.lines = lines
         self.problems: list[tuple[int, str]] = []
 
@@ -431,9 +441,31 @@ class _Checker:
                     continue
                 witness = scope_overlap(ta.owns, tb.owns)
                 if witness is not None:
-                    self.problem(("teams", b, "owns"),
-                                 f"teams '{a}' and '{b}' can both own '{witness}': "
-                                 + _give_away(ta, tb, witness))
+                    self.problem(("teams", b, "owns"), self.overlap(ta, tb, witness))
+
+    def overlap(self, a: Team, b: Team, witness: str) -> str:
+        """The overlap problem, on a file of the tree when one is owned twice today."""
+        from gitorch.manifest.ownership import overlap_in_tree
+
+        who = f"teams '{a.name}' and '{b.name}'"
+        if self.files is None:
+            return f"{who} can both own '{witness}': " + _give_away(a, b, witness)
+        if self._listed is None:
+            self._listed = self.files()
+        seen = overlap_in_tree(a.owns, b.owns, self._listed)
+        if seen is None:
+            return f"{who} can both own '{witness}': " + _give_away(a, b, witness)
+        fix = _give_away(a, b, seen.witness)
+        if seen.today:
+            more = f" (and {seen.today - 1} more file{'s' if seen.today > 2 else ''} of the " \
+                   "tree)" if seen.today > 1 else ""
+            return f"{who} both own '{seen.witness}'{more}: {fix}"
+        if seen.blocker is None:
+            return (f"{who} can both own '{seen.witness}' (no file of the tree is owned "
+                    f"twice today; a file added there would be): {fix}")
+        return (f"{who} can both own paths below '{seen.blocker}', such as '{seen.witness}' "
+                f"(no file of the tree is owned twice today: '{seen.blocker}' is a file, so "
+                f"such a path exists only if it becomes a directory): {fix}")
 
 
 def _give_away(a: Team, b: Team, witness: str) -> str:
@@ -448,9 +480,12 @@ def _give_away(a: Team, b: Team, witness: str) -> str:
                 continue
             if witness != literal and not witness.startswith(literal + "/"):
                 continue
-            if f"!{literal}" not in giver.owns and not compile_spec(giver.owns).match_file(literal):
+            anchor = "/" if pattern.startswith("/") else ""
+            if not {f"!{literal}", f"!/{literal}"} & set(giver.owns) \
+                    and not compile_spec(giver.owns).match_file(literal):
                 continue
-            lines = [line for line in (f"!{literal}", f"!{literal}/**") if line not in giver.owns]
+            lines = [line for line in (f"!{anchor}{literal}", f"!{anchor}{literal}/**")
+                     if line not in giver.owns]
             return (f"to give '{literal}' to '{taker.name}', add "
                     + " and ".join(f"'{line}'" for line in lines)
                     + f" to the 'owns' of team '{giver.name}'")

@@ -124,6 +124,10 @@ class PolicyRefs:
     def remotes(self) -> list[str]:
         return [n for n in self.repo.remotes.names() if n is not None]
 
+    def files(self, commit: str) -> list[str]:
+        found = self.repo.get(commit)
+        return sorted(_tree_paths(found.tree)) if isinstance(found, pygit2.Commit) else []
+
 
 def merge_base(repo: Repository, a: Oid, b: Oid) -> Oid | None:
     return repo.merge_base(a, b)
