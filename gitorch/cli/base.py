@@ -20,6 +20,7 @@ import click
 
 from gitorch import __version__
 from gitorch.errors import EXIT_USAGE, GitorchError, ManifestError
+from gitorch.ids import ObjectId
 from gitorch.manifest import MANIFEST_ENV, Manifest
 from gitorch.manifest.loading import BasePolicy, find_manifest, load_manifest, load_policy
 
@@ -111,7 +112,7 @@ class Context:
 
         return load_policy(working, PolicyRefs(repo), self.cache_dir(), remote=self.remote)
 
-    def policy_key(self) -> tuple[tuple[str, str], ...] | None:
+    def policy_key(self) -> tuple[tuple[str, ObjectId], ...] | None:
         """The base refs and their tips the policy was chosen from (None: not from a base)."""
         if self._repo is None or self.manifest_option or os.environ.get(MANIFEST_ENV):
             return None
@@ -120,7 +121,7 @@ class Context:
 
         return tuple(base_refs(PolicyRefs(self._repo), self.manifest.base, self.remote))
 
-    def policy_changed(self, key: tuple[tuple[str, str], ...] | None) -> bool:
+    def policy_changed(self, key: tuple[tuple[str, ObjectId], ...] | None) -> bool:
         """True when the base refs moved since ``key`` (a push, a fetch, a commit on the
         base): ref lookups only; ``refresh_manifest`` then reads the policy again."""
         return key is not None and self.policy_key() != key

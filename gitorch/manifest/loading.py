@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gitorch.errors import ManifestError
+from gitorch.ids import ObjectId
 from gitorch.manifest import cache
 from gitorch.manifest.records import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.scope import CompiledOwnership
@@ -92,7 +93,7 @@ class BasePolicy:
     manifest: Manifest
     source: str                 # "main:gitorch.yaml", "origin/main:gitorch.yaml" or a file path
     note: str | None = None     # one line a judging command should show, when it matters
-    tip: str | None = None      # the base commit it was read at (None: the working file)
+    tip: ObjectId | None = None     # the base commit it was read at (None: the working file)
     blob: str | None = None     # the manifest's blob id at that commit
     compiled: CompiledOwnership | None = None   # its scopes compiled (what the hooks match with)
 
@@ -100,19 +101,19 @@ class BasePolicy:
 class PolicyRefs(Protocol):
     """What choosing the policy needs from a repository (pygit2's or git's reader)."""
 
-    def tip(self, ref: str) -> str | None:
+    def tip(self, ref: str) -> ObjectId | None:
         """The commit ``ref`` (``refs/heads/main``...) points at, or None."""
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
+    def is_ancestor(self, older: ObjectId, newer: ObjectId) -> bool:
         """True when commit ``older`` is reachable from commit ``newer``."""
 
-    def manifest_blob(self, commit: str) -> tuple[str, bytes] | None:
+    def manifest_blob(self, commit: ObjectId) -> tuple[str, bytes] | None:
         """(blob id, content) of gitorch.yaml in ``commit``, or None."""
 
     def remotes(self) -> list[str]:
         """The names of the repository's remotes."""
 
-    def files(self, commit: str) -> list[str]:
+    def files(self, commit: ObjectId) -> list[str]:
         """Every file path of ``commit``'s tree."""
 
 
@@ -134,7 +135,8 @@ def base_name(working: Path | None) -> str:
     return found if isinstance(found, str) and found.strip() else DEFAULT_BASE
 
 
-def base_refs(refs: PolicyRefs, base: str, remote: str | None = None) -> list[tuple[str, str]]:
+def base_refs(refs: PolicyRefs, base: str, remote: str | None = None
+              ) -> list[tuple[str, ObjectId]]:
     """(ref, commit) of the base branch, the one to read the policy at first.
 
     The local branch, unless it is only behind its remote-tracking branch (fetched, not
@@ -163,7 +165,7 @@ def _shown(ref: str) -> str:
 
 
 def locate_policy(refs: PolicyRefs, base: str, remote: str | None = None
-                  ) -> tuple[str, str, str, bytes] | None:
+                  ) -> tuple[str, ObjectId, str, bytes] | None:
     """(ref, commit, blob id, content) of the policy: gitorch.yaml at the base tip
     (``base_refs``' order, the first that has one), None when no base tip has one."""
     for ref, tip in base_refs(refs, base, remote):
@@ -215,7 +217,7 @@ def load_policy(working: Path | None, refs: PolicyRefs, cache_dir: Path | None =
                       f"{working} (commit it to {base} to make it the policy)")
 
 
-def _entry(found: tuple[str, str, str, bytes], cache_dir: Path | None,
+def _entry(found: tuple[str, ObjectId, str, bytes], cache_dir: Path | None,
            refs: PolicyRefs | None = None) -> cache.Entry:
     ref, tip, blob, data = found
     files = (lambda: refs.files(tip)) if refs is not None else None

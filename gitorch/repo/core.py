@@ -17,7 +17,7 @@ import pygit2
 from pygit2.enums import RepositoryOpenFlag, SortMode
 
 from gitorch.errors import RepoError
-from gitorch.ids import ObjectId
+from gitorch.ids import ObjectId, object_id
 
 Repository = pygit2.Repository
 Commit = pygit2.Commit
@@ -99,7 +99,7 @@ class PolicyRefs:
     def __init__(self, repo: Repository):
         self.repo = repo
 
-    def tip(self, ref: str) -> str | None:
+    def tip(self, ref: str) -> ObjectId | None:
         found = self.repo.references.get(ref)
         if found is None:
             return None
@@ -107,14 +107,14 @@ class PolicyRefs:
         if obj is None:
             return None
         try:
-            return str(obj.peel(pygit2.Commit).id)
+            return object_id(obj.peel(pygit2.Commit).id)
         except (pygit2.InvalidSpecError, ValueError):
             return None
 
-    def is_ancestor(self, older: str, newer: str) -> bool:
+    def is_ancestor(self, older: ObjectId, newer: ObjectId) -> bool:
         return bool(self.repo.descendant_of(newer, older)) or older == newer
 
-    def manifest_blob(self, commit: str) -> tuple[str, bytes] | None:
+    def manifest_blob(self, commit: ObjectId) -> tuple[str, bytes] | None:
         from gitorch.manifest.records import DEFAULT_MANIFEST
 
         found = self.repo.get(commit)
@@ -125,7 +125,7 @@ class PolicyRefs:
     def remotes(self) -> list[str]:
         return [n for n in self.repo.remotes.names() if n is not None]
 
-    def files(self, commit: str) -> list[str]:
+    def files(self, commit: ObjectId) -> list[str]:
         found = self.repo.get(commit)
         return sorted(_tree_paths(found.tree)) if isinstance(found, pygit2.Commit) else []
 
