@@ -84,10 +84,15 @@ def branch_commit(repo: Repository, branch: str, remote: str | None = "origin") 
 
 
 def ref_target(repo: Repository, ref: str) -> Oid | None:
+    """What ``ref`` points at, through symbolic refs; None when it or its target is
+    missing (``refs/remotes/origin/HEAD`` naming a deleted branch)."""
     found = repo.references.get(ref)
     if found is None:
         return None
-    target = found.resolve().target
+    try:
+        target = found.resolve().target
+    except (KeyError, pygit2.GitError):
+        return None
     assert isinstance(target, pygit2.Oid)
     return target
 
@@ -100,10 +105,8 @@ class PolicyRefs:
         self.repo = repo
 
     def tip(self, ref: str) -> ObjectId | None:
-        found = self.repo.references.get(ref)
-        if found is None:
-            return None
-        obj = self.repo.get(found.resolve().target)
+        target = ref_target(self.repo, ref)
+        obj = self.repo.get(target) if target is not None else None
         if obj is None:
             return None
         try:

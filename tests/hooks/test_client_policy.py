@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli, GitRepo, git
 from tests.hooks.conftest import MANIFEST, Server, push
 
@@ -125,3 +127,37 @@ def test_pushing_to_a_url_no_remote_names_charges_no_commit_of_main(server: Serv
     assert cli("check", cwd=c.path).exit_code == 0
     pushed = push(c, "team/beta", user="bob", url=str(server.bare.path))
     assert pushed.code == 0, pushed.stderr
+
+
+@pytest.mark.parametrize("state", ["fetched", "pulled", "not-fetched", "no-tracking-branch",
+                                   "main-ahead"])
+def test_check_pre_commit_and_pre_push_agree_in_every_state_of_the_clone(
+        server: Server, cli: Cli, state: str) -> None:
+    """One policy in every state a clone's base can be in: `check`, the pre-commit hook
+    and the pre-push hook give the same verdict on beta's tools/ commit; where the clone
+    knows the server's main (fetched), that is the server's verdict too."""
+    bob = team_clone(server, cli)
+    give_tools_to_beta(server)
+    if state in ("fetched", "pulled", "no-tracking-branch"):
+        bob.git("fetch", "-q", "origin")
+    if state in ("pulled", "no-tracking-branch"):
+        bob.git("branch", "-f", "main", "origin/main")
+    if state == "no-tracking-branch":
+        bob.git("update-ref", "-d", "refs/remotes/origin/main")
+    if state == "main-ahead":       # this clone's main gives tools/ away; not pushed
+        bob.git("checkout", "-q", "main")
+        bob.commit("Give tools/ to beta here", {"gitorch.yaml": GIVEN})
+        bob.git("checkout", "-q", "team/beta")
+    bob.write({"tools/run.py": "run = 1\n"})
+    bob.git("add", "-A")
+    committed = git(bob.path, "commit", "-q", "-m", "Tools", check=False).returncode == 0
+    if not committed:
+        git(bob.path, "commit", "-q", "--no-verify", "-m", "Tools")
+    checked = cli("check", cwd=bob.path).exit_code == 0
+    pushed = push(bob, "team/beta", user="bob")
+    stopped = "push stopped before sending" in pushed.stderr
+    assert committed == checked == (not stopped), (state, committed, checked, pushed.stderr)
+    expected = state != "not-fetched"       # an unfetched clone knows only the old main
+    assert checked == expected, state
+    if state in ("fetched", "pulled", "no-tracking-branch"):
+        assert pushed.code == 0, pushed.stderr      # the server agrees
