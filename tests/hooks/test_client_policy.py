@@ -161,3 +161,19 @@ def test_check_pre_commit_and_pre_push_agree_in_every_state_of_the_clone(
     assert checked == expected, state
     if state in ("fetched", "pulled", "no-tracking-branch"):
         assert pushed.code == 0, pushed.stderr      # the server agrees
+
+
+def test_the_base_is_the_one_the_bases_manifest_names(repo: GitRepo, cli: Cli) -> None:
+    """The checkout says main; main's manifest says the base is develop, whose manifest
+    says develop: develop's is the policy (as the server follows it), not main's."""
+    old = MANIFEST.replace("project: shop\n", "project: shop\nbase: develop\n")
+    repo.commit("Start", {"gitorch.yaml": old, "README.md": "hi\n"})
+    repo.git("checkout", "-q", "-b", "develop")
+    repo.commit("Give tools/ to beta", {"gitorch.yaml": old.replace(
+        'owns: ["src/api/**"]', 'owns: ["src/api/**", "tools/**"]')})
+    repo.git("checkout", "-q", "-b", "team/beta", "main")
+    repo.commit("Tools", {"tools/run.py": "run = 1\n"})
+    (repo.path / "gitorch.yaml").write_text(MANIFEST)        # an uncommitted edit naming main
+    data = json.loads(cli("check", "--json", cwd=repo.path).output)
+    assert data["policy"] == "develop:gitorch.yaml"
+    assert data["ok"] is True
