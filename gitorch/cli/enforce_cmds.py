@@ -47,7 +47,7 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
         raise UsageError(f"{'--policy' if policy else '--integrators'} applies to --server only")
     explicit = _manifest_on_command_line(obj)
     if explicit and local:
-        raise UsageError("the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) "
+        raise UsageError("the client hooks read gitorch.yaml at the base tip (or $GITORCH_MANIFEST) "
                          "each time they run; --manifest cannot be pinned in them",
                          hint="drop --manifest, or set GITORCH_MANIFEST where you commit and push")
     if explicit and server and not policy:
@@ -69,7 +69,8 @@ def install(obj: Context, server: str | None, policy: str | None, local: bool, f
         advice = hook_files.adoption_advice(Path(server), problem) if problem else []
     else:
         done = hook_files.install_local(obj.root, force=force)
-        rule = "policy: gitorch.yaml of this clone"
+        rule = ("policy: gitorch.yaml at the tip of the base branch (local, or its "
+                "remote-tracking branch when ahead), as gitorch check reads it")
     if as_json:
         print_json({"installed": [str(d.path) for d in done], "python": sys.executable,
                     "policy": str(Path(policy).resolve()) if policy else None,

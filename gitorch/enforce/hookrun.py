@@ -192,7 +192,7 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
     known = [str(o) for o in git.ref_tips_under(handle, f"refs/remotes/{name or remote}/")]
     known += [str(c.id) for u in updates if not u.created
               for c in (git.commit_of(handle, u.old),) if c is not None]
-    policy = client_policy(handle, name)
+    policy = client_policy(handle, name, env)
     if policy.manifest is None:
         out.write(f"gitorch: push not checked: no readable policy ({policy.problem})\n")
         return 0
@@ -221,15 +221,27 @@ def remote_name(handle: Repository, remote: str, url: str | None) -> str | None:
     return None
 
 
-def client_policy(handle: Repository, remote: str | None) -> Policy:
-    """The policy ``gitorch check`` judges by in this clone: gitorch.yaml at the base tip
-    (the local branch, or ``remote``'s when the local one is only behind it), the
-    checkout's own file only while no base tip has one (``load_policy``)."""
+def client_policy(handle: Repository, remote: str | None,
+                  env: Mapping[str, str] | None = None) -> Policy:
+    """The policy ``gitorch check`` judges by in this clone: ``$GITORCH_MANIFEST`` when
+    set, else gitorch.yaml at the base tip (the local branch, or ``remote``'s when the
+    local one is only behind it), the checkout's own file only while no base tip has one
+    (``load_policy``)."""
     from gitorch import repo as git
     from gitorch.enforce.receive import Policy
-    from gitorch.manifest.loading import find_manifest, load_policy
+    from gitorch.manifest import MANIFEST_ENV
+    from gitorch.manifest.loading import load_policy, load_text
 
-    working = find_manifest(git.repo_root(handle), None) if not handle.is_bare else None
+    explicit = (env or {}).get(MANIFEST_ENV)
+    if explicit:
+        try:
+            entry = load_text(Path(explicit).read_bytes(), Path(explicit))
+        except OSError as exc:
+            return Policy(None, explicit, problem=f"{explicit}: cannot read the manifest: {exc}")
+        except ManifestError as exc:
+            return Policy(None, explicit, problem=_first(exc))
+        return Policy(entry.manifest, explicit, compiled=entry.compiled)
+    working = git.repo_root(handle) / DEFAULT_MANIFEST if not handle.is_bare else None
     try:
         found = load_policy(working, git.PolicyRefs(handle),
                             git.git_common_dir(handle) / "gitorch" / "cache", remote=remote)
@@ -250,7 +262,7 @@ def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str
     repo = git.open_repo(os.getcwd())
     root = git.repo_root(repo)
     branch = git.symbolic_head(repo)
-    policy = client_policy(repo, None)
+    policy = client_policy(repo, None, env)
     if policy.manifest is None:
         raise ManifestError([policy.problem or f"no {DEFAULT_MANIFEST}"])
     manifest = policy.manifest

@@ -96,7 +96,7 @@ def test_hooks_install_local_says_the_client_hooks_cannot_pin_a_manifest(
     result = cli("hooks", "install", "--local", "--manifest", project.alt, cwd=project.work.path)
     assert result.exit_code == 2
     assert result.output == (
-        "gitorch: the client hooks read the clone's gitorch.yaml (or $GITORCH_MANIFEST) each "
+        "gitorch: the client hooks read gitorch.yaml at the base tip (or $GITORCH_MANIFEST) each "
         "time they run; --manifest cannot be pinned in them; drop --manifest, or set "
         "GITORCH_MANIFEST where you commit and push\n")
     assert not (project.work.path / ".git" / "hooks" / "pre-commit").exists()

@@ -177,3 +177,19 @@ def test_the_base_is_the_one_the_bases_manifest_names(repo: GitRepo, cli: Cli) -
     data = json.loads(cli("check", "--json", cwd=repo.path).output)
     assert data["policy"] == "develop:gitorch.yaml"
     assert data["ok"] is True
+
+
+def test_gitorch_manifest_overrides_in_the_hooks_as_in_check(server: Server, cli: Cli,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    bob = team_clone(server, cli)
+    alt = tmp_path / "alt.yaml"
+    alt.write_text(GIVEN)
+    monkeypatch.setenv("GITORCH_MANIFEST", str(alt))
+    bob.write({"tools/run.py": "run = 1\n"})
+    bob.git("add", "-A")
+    assert git(bob.path, "commit", "-q", "-m", "Tools", check=False).returncode == 0
+    assert cli("check", cwd=bob.path).exit_code == 0
+    pushed = push(bob, "team/beta", user="bob")      # the server judges by its own main
+    assert "push stopped before sending" not in pushed.stderr
+    assert pushed.code == 1 and "tools/run.py" in pushed.stderr
