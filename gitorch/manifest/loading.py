@@ -99,7 +99,7 @@ class BasePolicy:
 
 
 class PolicyRefs(Protocol):
-    """What choosing the policy needs from a repository (pygit2's or git's reader)."""
+    """What choosing the policy needs from a repository (``gitorch.repo.PolicyRefs``)."""
 
     def tip(self, ref: str) -> ObjectId | None:
         """The commit ``ref`` (``refs/heads/main``...) points at, or None."""
