@@ -231,7 +231,7 @@ def _probe(agent: str, path: Path, team: TeamName, manifest: Manifest,
     for what, event, refuse in probes:
         name = str(event.get("hook_event_name"))
         tool = str(event.get("tool_name", ""))
-        found = [c for c in replay.commands(agent, data, name, tool) if files.GUARD_MARK in c]
+        found = [c for c in replay.commands(agent, data, name, tool) if githooks.is_guard_command(c)]
         if not found:
             out.append(Check("agent-hooks", subject, False, f"{settings.name}: no gitorch guard "
                              f"registered for {name} {tool}".rstrip(), SETUP_FIX))

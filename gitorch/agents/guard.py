@@ -18,15 +18,18 @@ changed outside the team's scope. Any fault refuses, in one line (fail closed).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
 
+from gitorch.agents import jsonio as json
+from gitorch.agents.compact import POLICY_FILE, SHARED
 from gitorch.agents.locate import checkout_of, inside, relative, resolve
 from gitorch.agents.policy import Place, Policies
-from gitorch.manifest.records import SHARED, TeamName
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, TextIO
 
 AGENTS = ("claude", "codex", "gemini", "cursor")
 PRE, POST, STOP = "pre", "post", "stop"
@@ -58,35 +61,67 @@ SHELL_ADVICE = ("What to do: run the command without that part. Commit through t
 MAX_LISTED = 12
 
 
-class Target(NamedTuple):
-    path: str            # as the agent gave it
-    follow: bool = True  # False: the file itself goes (a deletion, a move's source)
+class _Record:
+    """A plain record with slots (a NamedTuple would import ``typing``: see ``locate``)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-class Event(NamedTuple):
-    agent: str
-    kind: str                    # PRE, POST or STOP
-    name: str                    # the hook event's own name
-    tool: str
-    cwd: str
-    targets: tuple[Target, ...] = ()
-    command: str | None = None
-    stop_hook_active: bool = False
-    unreadable: str | None = None  # a write whose target cannot be told
+class Target(_Record):
+    __slots__ = ("follow", "path")
+
+    def __init__(self, path: str, follow: bool = True):
+        self.path = path            # as the agent gave it
+        self.follow = follow        # False: the file itself goes (a deletion, a move's source)
 
 
-class Outcome(NamedTuple):
-    code: int
-    stdout: str = ""
-    stderr: str = ""
+class Event(_Record):
+    __slots__ = ("agent", "command", "cwd", "kind", "name", "stop_hook_active", "targets",
+                 "tool", "unreadable")
+
+    def __init__(self, agent: str, kind: str, name: str, tool: str, cwd: str,
+                 targets: tuple[Target, ...] = (), command: str | None = None,
+                 stop_hook_active: bool = False, unreadable: str | None = None):
+        self.agent = agent
+        self.kind = kind                    # PRE, POST or STOP
+        self.name = name                    # the hook event's own name
+        self.tool = tool
+        self.cwd = cwd
+        self.targets = targets
+        self.command = command
+        self.stop_hook_active = stop_hook_active
+        self.unreadable = unreadable        # a write whose target cannot be told
 
 
-class Refusal(NamedTuple):
-    text: str
-    owner: str | None = None       # the team that owns the path, for '--on'
-    team: TeamName | None = None   # the team whose scope was applied
-    place: Place | None = None
-    advice: str | None = None      # what to do instead, when the general advice does not fit
+class Outcome(_Record):
+    __slots__ = ("code", "stderr", "stdout")
+
+    def __init__(self, code: int, stdout: str = "", stderr: str = ""):
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class Refusal(_Record):
+    __slots__ = ("advice", "owner", "place", "team", "text")
+
+    def __init__(self, text: str, owner: str | None = None, team: str | None = None,
+                 place: Place | None = None, advice: str | None = None):
+        self.text = text
+        self.owner = owner          # the team that owns the path, for '--on'
+        self.team = team            # the team whose scope was applied
+        self.place = place
+        self.advice = advice        # what to do instead, when the general advice does not fit
 
 
 # --------------------------------------------------------------------------- reading events
@@ -191,14 +226,15 @@ class Guard:
             return Refusal(f"{rel or path} is a control file of gitorch or of your agent "
                            f"({checkout.root}): agents do not edit it, so that the checks "
                            "stay in place", team=place.team or (home.team if home else None))
-        if policy.manifest is None or policy.compiled is None:
+        rules = policy.compact
+        if rules is None:
             return Refusal(f"no readable gitorch policy ({policy.source}: {policy.problem}); "
                            "ask the integrators to fix gitorch.yaml on the base branch")
         if place.misplaced is not None:
             branch = checkout.branch or "a detached HEAD"
             return Refusal(f"the worktree {checkout.root} belongs to team {place.misplaced} but "
                            f"has {branch} checked out; switch it back first: git -C "
-                           f"{checkout.root} switch {policy.manifest.branch(place.misplaced)}",
+                           f"{checkout.root} switch {rules.branch(place.misplaced)}",
                            team=place.misplaced, place=place)
         if place.team is None:
             if same_repo and home is not None and home.team is not None:
@@ -212,9 +248,12 @@ class Guard:
                            + _instead(home, rel),
                            owner=place.team if place.team != home.team else None,
                            team=home.team, place=home)
-        if policy.compiled.may_change(place.team, rel):
+        if rules.may_change(place.team, rel):
             return None
-        owner = policy.compiled.owner_of(rel)
+        if rel == POLICY_FILE:
+            return Refusal(f"{rel} is the policy: only the integrators change it, on the base "
+                           "branch", team=place.team, place=place)
+        owner = rules.owner_of(rel)
         whose = "belongs to no team (only the integrators change it)" if owner == "-" \
             else f"is owned by team {owner}"
         return Refusal(f"{rel} {whose}, not by team {place.team}",
@@ -227,7 +266,7 @@ class Guard:
         home = self.home
         if home is None or not home.policy.governed:
             return []
-        if home.policy.manifest is None or home.policy.compiled is None:
+        if home.policy.compact is None:
             return [Refusal(f"no readable gitorch policy ({home.policy.source}: "
                             f"{home.policy.problem}); ask the integrators to fix gitorch.yaml "
                             "on the base branch")]
@@ -242,7 +281,7 @@ class Guard:
                 return found.text
             return None
 
-        ctx = shell.ShellContext(home.team, home.policy.manifest, home.policy.compiled,
+        ctx = shell.ShellContext(home.team, home.policy.compact,
                                  self.cwd, judge_write)
         problems = shell.command_problems(command, ctx)
         written = {r.text for r in refusals}
@@ -252,9 +291,9 @@ class Guard:
 
 
 def _instead(home: Place, rel: str) -> str:
-    compiled = home.policy.compiled
-    if home.team is None or compiled is None or _is_control(rel) or not rel \
-            or not compiled.may_change(home.team, rel):
+    rules = home.policy.compact
+    if home.team is None or rules is None or _is_control(rel) or not rel \
+            or not rules.may_change(home.team, rel):
         return ""
     return f" (edit {os.path.join(home.checkout.root, rel)} there instead)"
 
@@ -280,14 +319,14 @@ def refusal_message(refusals: Sequence[Refusal]) -> str:
     return "\n".join(lines)
 
 
-def may_write_line(place: Place, team: TeamName) -> str:
-    manifest = place.policy.manifest
-    if manifest is None or team not in manifest.teams:
+def may_write_line(place: Place, team: str) -> str:
+    rules = place.policy.compact
+    if rules is None or team not in rules.teams:
         return ""
-    owns = list(manifest.teams[team].owns)
+    owns = list(rules.teams[team])
     text = ", ".join(owns[:MAX_LISTED]) + (f" (and {len(owns) - MAX_LISTED} more)"
                                             if len(owns) > MAX_LISTED else "")
-    shared = list(manifest.shared)
+    shared = list(rules.shared)
     if shared:
         text += "; shared: " + ", ".join(shared[:MAX_LISTED]) + \
             (" ..." if len(shared) > MAX_LISTED else "")
@@ -319,9 +358,9 @@ def after(event: Event, guard: Guard) -> Outcome:
     from gitorch.agents import shell
 
     home = guard.home
-    if home is None or home.team is None or home.policy.compiled is None:
+    if home is None or home.team is None or home.policy.compact is None:
         return allow(event)
-    changed = shell.out_of_scope_changes(home.checkout.root, home.team, home.policy.compiled)
+    changed = shell.out_of_scope_changes(home.checkout.root, home.team, home.policy.compact)
     if not changed:
         return allow(event)
     listed = [f"    {c.path}  ({'no team: integrators only' if c.owner == '-' else c.owner})"

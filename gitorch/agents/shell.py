@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
-from gitorch.manifest.records import Manifest, TeamName
-from gitorch.manifest.scope import CompiledOwnership
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from gitorch.agents.compact import CompactPolicy
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", "|&", ";;", "`", "$"}
 _REDIRECTS = {">", ">>", ">|", "&>", "&>>"}
@@ -60,12 +61,15 @@ def simple_commands(command: str) -> Iterator[list[str]]:
         yield current
 
 
-class ShellContext(NamedTuple):
-    team: TeamName
-    manifest: Manifest
-    compiled: CompiledOwnership
-    cwd: str
-    judge_write: Callable[[str], str | None]   # a path the command writes -> why not, or None
+class ShellContext:
+    __slots__ = ("cwd", "judge_write", "policy", "team")
+
+    def __init__(self, team: str, policy: CompactPolicy, cwd: str,
+                 judge_write: Callable[[str], str | None]):
+        self.team = team
+        self.policy = policy
+        self.cwd = cwd
+        self.judge_write = judge_write      # a path the command writes -> why not, or None
 
 
 def command_problems(command: str, ctx: ShellContext) -> list[str]:
@@ -129,7 +133,7 @@ def _git_problems(args: list[str], ctx: ShellContext) -> list[str]:
         return _push_problems(rest, ctx)
     if sub == "update-ref":
         refs = [a for a in rest if not a.startswith("-")][:1]
-        own = f"refs/heads/{ctx.manifest.branch(ctx.team)}"
+        own = f"refs/heads/{ctx.policy.branch(ctx.team)}"
         if refs and refs[0] != own:
             return [f"'git update-ref {refs[0]}' moves a ref that is not your team branch"]
     return []
@@ -149,7 +153,7 @@ def _commit_skips_hooks(args: list[str]) -> bool:
 
 
 def _push_problems(args: list[str], ctx: ShellContext) -> list[str]:
-    own = ctx.manifest.branch(ctx.team)
+    own = ctx.policy.branch(ctx.team)
     problems = []
     positional = []
     skip = False
@@ -184,13 +188,19 @@ def _push_problems(args: list[str], ctx: ShellContext) -> list[str]:
 # --------------------------------------------------------------------------- after a command
 
 
-class Changed(NamedTuple):
-    path: str
-    owner: str
-    status: str          # git status's two letters: "??" untracked, "A " staged new, " M" ...
+class Changed:
+    __slots__ = ("owner", "path", "status")
+
+    def __init__(self, path: str, owner: str, status: str):
+        self.path = path
+        self.owner = owner
+        self.status = status    # git status's two letters: "??" untracked, "A " staged new ...
+
+    def __repr__(self) -> str:
+        return f"Changed({self.path!r}, {self.owner!r}, {self.status!r})"
 
 
-def out_of_scope_changes(root: str, team: TeamName, compiled: CompiledOwnership) -> list[Changed]:
+def out_of_scope_changes(root: str, team: str, compiled: CompactPolicy) -> list[Changed]:
     """Files changed in the worktree at ``root`` (staged, unstaged or new) that ``team`` may
     not change: what ``git status`` lists, both sides of a rename included."""
     proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all",
