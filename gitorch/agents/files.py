@@ -32,6 +32,7 @@ from typing import Any
 
 from gitorch.agents.brief import agent_brief
 from gitorch.agents.githooks import guard_entry, is_guard_command
+from gitorch.agents.guard import MCP_WRITE_TOOLS
 from gitorch.errors import UsageError
 from gitorch.manifest import Manifest, TeamName
 
@@ -60,14 +61,17 @@ SETTINGS = {
 }
 # (event, matcher); the first event of each agent is the one before a tool runs
 HOOK_EVENTS: dict[str, list[tuple[str, str | None]]] = {
-    "claude": [("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash"),
+    "claude": [("PreToolUse", "^(Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.+__("
+                              + "|".join(MCP_WRITE_TOOLS) + "))$"),
                ("PostToolUse", "Bash"), ("Stop", None)],
     "codex": [("PreToolUse", "apply_patch|Bash"), ("PostToolUse", "Bash"), ("Stop", None)],
     "gemini": [("BeforeTool", "write_file|replace|run_shell_command"),
                ("AfterTool", "run_shell_command"), ("AfterAgent", None)],
-    "cursor": [("preToolUse", None), ("beforeShellExecution", None), ("stop", None)],
+    "cursor": [("preToolUse", None), ("beforeShellExecution", None),
+               ("beforeMCPExecution", None), ("stop", None)],
 }
-PRE_EVENTS = frozenset({"PreToolUse", "BeforeTool", "preToolUse", "beforeShellExecution"})
+PRE_EVENTS = frozenset({"PreToolUse", "BeforeTool", "preToolUse", "beforeShellExecution",
+                        "beforeMCPExecution"})
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import sys
 from gitorch.agents import jsonio as json
 from gitorch.agents.compact import POLICY_FILE, SHARED
 from gitorch.agents.locate import checkout_of, inside, relative, resolve
-from gitorch.agents.policy import Place, Policies
+from gitorch.agents.policy import Place, Policies, cache_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ EVENTS = {
     "PreToolUse": PRE, "BeforeTool": PRE, "preToolUse": PRE, "beforeShellExecution": PRE,
     "PostToolUse": POST, "AfterTool": POST, "postToolUse": POST, "afterShellExecution": POST,
     "Stop": STOP, "SubagentStop": STOP, "AfterAgent": STOP, "stop": STOP,
+    "beforeMCPExecution": PRE,
 }
 WRITE_TOOLS = frozenset({
     "Write", "Edit", "MultiEdit", "NotebookEdit",               # Claude Code
@@ -46,6 +47,20 @@ WRITE_TOOLS = frozenset({
 })
 SHELL_TOOLS = frozenset({"Bash", "PowerShell", "run_shell_command", "Shell", "shell",
                          "exec_command", "local_shell"})
+# the write tools of well-known MCP servers: tool -> its arguments naming a path written
+# (True) or a path that goes away (False, a move's source). Claude Code names them
+# mcp__<server>__<tool> (mcp__plugin_<plugin>_<server>__<tool> from a plugin)
+MCP_WRITE_TOOLS: dict[str, tuple[tuple[str, bool], ...]] = {
+    # the reference filesystem server (modelcontextprotocol/servers), Desktop Commander
+    "write_file": (("path", True),), "edit_file": (("path", True),),
+    "create_directory": (("path", True),), "move_file": (("source", False), ("destination", True)),
+    "edit_block": (("file_path", True),),                   # Desktop Commander
+    # Serena (paths relative to its project: the worktree, when the agent starts there)
+    **{name: (("relative_path", True),) for name in (
+        "create_text_file", "replace_content", "replace_regex", "replace_symbol_body",
+        "insert_after_symbol", "insert_before_symbol", "replace_lines", "delete_lines",
+        "insert_at_line")},
+}
 PATH_KEYS = ("file_path", "notebook_path", "path", "target_file", "filePath",
              "target_notebook", "absolute_path")
 # a Codex patch's file headers: (header, what it does to the file: write, or delete)
@@ -158,6 +173,16 @@ def parse_event(agent: str, raw: str, default_cwd: str) -> Event:
                 break
         targets = tuple(_patch_targets(command or ""))
         return Event(agent, kind, name, tool or "Shell", cwd, targets, command or "", stop_active)
+    mcp = mcp_tool(tool, name)
+    if mcp is not None:
+        arguments = MCP_WRITE_TOOLS.get(mcp)
+        if arguments is None:
+            return Event(agent, kind, name, tool, cwd, stop_hook_active=stop_active)
+        targets = tuple(Target(v, follow=writes) for key, writes in arguments
+                        for v in (tool_input.get(key),) if isinstance(v, str) and v)
+        missing = None if len(targets) == len(arguments) or kind != PRE else \
+            f"cannot tell which files this {tool} writes (no {arguments[0][0]!r} in its input)"
+        return Event(agent, kind, name, tool, cwd, targets, None, stop_active, missing)
     if tool not in WRITE_TOOLS:
         return Event(agent, kind, name, tool, cwd, stop_hook_active=stop_active)
     found = [Target(v, follow=tool != "Delete") for k in PATH_KEYS
@@ -169,6 +194,18 @@ def parse_event(agent: str, raw: str, default_cwd: str) -> Event:
     unreadable = None if found or kind != PRE else \
         f"cannot tell which file this {tool} writes (no file path in its input)"
     return Event(agent, kind, name, tool, cwd, tuple(found), None, stop_active, unreadable)
+
+
+def mcp_tool(tool: str, event_name: str) -> str | None:
+    """The MCP tool's own name (``write_file`` of ``mcp__filesystem__write_file``), or None
+    when the tool is no MCP tool."""
+    if tool.startswith("mcp__") and "__" in tool[5:]:
+        return tool.rsplit("__", 1)[1]
+    if tool.startswith("MCP:"):
+        return tool.rsplit(":", 1)[1]
+    if event_name == "beforeMCPExecution":      # Cursor names the server's tool alone
+        return tool
+    return None
 
 
 def _command_of(value: Any) -> str | None:
@@ -249,7 +286,7 @@ class Guard:
                            owner=place.team if place.team != home.team else None,
                            team=home.team, place=home)
         if rules.may_change(place.team, rel):
-            return None
+            return self._twin(place, rel)
         if rel == POLICY_FILE:
             return Refusal(f"{rel} is the policy: only the integrators change it, on the base "
                            "branch", team=place.team, place=place)
@@ -259,6 +296,34 @@ class Guard:
         return Refusal(f"{rel} {whose}, not by team {place.team}",
                        owner=owner if owner not in ("-", SHARED) else None, team=place.team,
                        place=place)
+
+    def _twin(self, place: Place, rel: str) -> Refusal | None:
+        """A new file whose path equals, case-folded and NFC-normalised, one the team may not
+        change (in the worktree or on the base branch): the server's rule for an added path."""
+        from gitorch.agents import twins
+
+        rules = place.policy.compact
+        if rules is None or place.team is None:
+            return None
+        new, others = twins.on_disk(place.checkout.root, rel)
+        if not new:
+            return None
+        tip = place.policy.tip
+        if tip is not None:
+            others += twins.in_tree(place.policy.common_dir,
+                                    cache_dir(place.policy.common_dir), tip, rel)
+        for other in sorted(set(others)):
+            if other != rel and not rules.may_change(place.team, other):
+                owner = rules.owner_of(other)
+                whose = "no team's (only the integrators change it)" if owner == "-" \
+                    else f"team {owner}'s"
+                return Refusal(f"{rel} differs from {other} ({whose}) only in letter case or "
+                               "Unicode normalisation: on a case-insensitive or normalising file "
+                               "system the two are one file, so the server refuses it; choose "
+                               "another name",
+                               owner=owner if owner not in ("-", SHARED) else None,
+                               team=place.team, place=place)
+        return None
 
     def judge_command(self, command: str) -> list[Refusal]:
         from gitorch.agents import shell

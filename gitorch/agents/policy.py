@@ -40,12 +40,14 @@ class RepoPolicy:
     """A repository's policy: the compiled one the guard uses (``compact``) and, when loaded
     in full (``load_policy``), the validated manifest and its compiled scopes."""
 
-    __slots__ = ("common_dir", "compact", "compiled", "manifest", "problem", "source")
+    __slots__ = ("common_dir", "compact", "compiled", "manifest", "problem", "source", "tip")
 
     def __init__(self, common_dir: str, source: str, problem: str | None = None, *,
                  compact: compact.CompactPolicy | None = None,
-                 manifest: Manifest | None = None, compiled: CompiledOwnership | None = None):
+                 manifest: Manifest | None = None, compiled: CompiledOwnership | None = None,
+                 tip: str | None = None):
         self.common_dir = common_dir
+        self.tip = tip                      # the base commit the policy was read from
         self.source = source                # "gitorch.yaml on main"
         self.problem = problem              # set when gitorch is used but no policy is readable
         self.compact = compact
@@ -71,8 +73,9 @@ class Place:
         self.misplaced = misplaced  # a team's worktree directory not on the team's branch
 
 
-def _find(common_dir: str) -> tuple[str, str | None, str, str | None]:
-    """(source, blob id of the base's manifest or None, its object type, problem)."""
+def _find(common_dir: str) -> tuple[str, str | None, str, str | None, str | None]:
+    """(source, blob id of the base's manifest or None, its object type, problem, the base
+    commit, or the base ref where its commit cannot be read from the ref files)."""
     configured = config_value(common_dir, "gitorch", "base")
     candidates = [configured] if configured else ["main", "master"]
     refs = [f"{prefix}{c}" for c in candidates for prefix in ("refs/heads/", "refs/remotes/origin/")]
@@ -83,7 +86,7 @@ def _find(common_dir: str) -> tuple[str, str | None, str, str | None]:
             continue
         known = memo.get(ref)
         if known is not None and known[0] == tip:
-            return _source(ref), known[1], "blob", None
+            return _source(ref), known[1], "blob", None, tip
         break                   # the first base there is has moved: ask git
     names = [f"{ref}:{MANIFEST}" for ref in refs]
     found = _batch_check(common_dir, names)
@@ -94,11 +97,12 @@ def _find(common_dir: str) -> tuple[str, str | None, str, str | None]:
         tip = read_ref(common_dir, ref)
         if tip is not None and kind == "blob":
             _write_memo(common_dir, {**memo, ref: (tip, blob)})
-        return _source(ref), blob, kind, None
+        return _source(ref), blob, kind, None, tip or ref
     source = f"{MANIFEST} on {candidates[0]}"
     if configured:
-        return source, None, "", f"no {MANIFEST} on {configured} (nor on origin/{configured})"
-    return source, None, "", None
+        return (source, None, "", f"no {MANIFEST} on {configured} (nor on origin/{configured})",
+                None)
+    return source, None, "", None, None
 
 
 def _source(ref: str) -> str:
@@ -108,42 +112,44 @@ def _source(ref: str) -> str:
 def load_policy(common_dir: str) -> RepoPolicy:
     """The policy in full: the validated manifest at the base tip, its compiled scopes, and the
     guard's compiled form (written for the guard when it was not there yet)."""
-    source, blob, kind, problem = _find(common_dir)
+    source, blob, kind, problem, tip = _find(common_dir)
     if blob is None:
         return RepoPolicy(common_dir, source, problem)
     full = _policy(common_dir, source, blob, kind)
     if full.manifest is not None:
         full.compact = _compact(common_dir, blob, full.manifest)
+    full.tip = tip
     return full
 
 
 def guard_policy(common_dir: str) -> RepoPolicy:
     """The policy as the guard needs it: the compiled form read back with ``marshal``; only
     when the manifest (or gitorch) changed does the full path run, once, and write it."""
-    source, blob, kind, problem = _find(common_dir)
+    source, blob, kind, problem, tip = _find(common_dir)
     if blob is None:
         return RepoPolicy(common_dir, source, problem)
     if kind == "blob":
-        found = compact.read(_cache_dir(common_dir), blob)
+        found = compact.read(cache_dir(common_dir), blob)
         if found is not None:
-            return RepoPolicy(common_dir, source, compact=found)
+            return RepoPolicy(common_dir, source, compact=found, tip=tip)
     full = _policy(common_dir, source, blob, kind)
     if full.manifest is None:
         return full
-    return RepoPolicy(common_dir, source, compact=_compact(common_dir, blob, full.manifest))
+    return RepoPolicy(common_dir, source, compact=_compact(common_dir, blob, full.manifest),
+                      tip=tip)
 
 
 def _compact(common_dir: str, blob: str, manifest: Manifest) -> compact.CompactPolicy:
-    cache_dir = _cache_dir(common_dir)
-    found = compact.read(cache_dir, blob)
+    where = cache_dir(common_dir)
+    found = compact.read(where, blob)
     if found is None:
         data = compact.compile_policy(manifest, blob)
-        compact.write(cache_dir, data)
+        compact.write(where, data)
         found = compact.CompactPolicy(data)
     return found
 
 
-def _cache_dir(common_dir: str) -> str:
+def cache_dir(common_dir: str) -> str:
     return os.path.join(common_dir, "gitorch", "cache")
 
 
