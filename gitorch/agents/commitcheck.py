@@ -1,7 +1,7 @@
 """The worktree's commit hooks: what is staged, judged against the base branch's manifest.
 
 ``pre-commit`` and ``prepare-commit-msg`` in a team worktree run
-``python -I -m gitorch.guard commit``; ``git commit --no-verify`` skips the first but not
+``python -I -S .../gitorch/guard.py commit``; ``git commit --no-verify`` skips the first but not
 the second. The staged paths are read with ``--no-renames`` (a rename changes both of its
 paths); while a merge is being concluded, a path counts only where the staged content
 differs from every parent (the server's rule for merge commits). The team is the one

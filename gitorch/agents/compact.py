@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     _Pattern = tuple[str, int, str, bool, str]
 
 FORMAT = 1
+KEEP = 4            # compiled policies kept per installation, newest first
 SHARED = "shared"
 UNOWNED = "-"
 POLICY_FILE = "gitorch.yaml"       # the policy itself: only the integrators change it
@@ -222,6 +223,12 @@ def write(cache_dir: str, data: dict[str, Any]) -> None:
         with open(tmp, "wb") as fh:
             marshal.dump(data, fh)
         os.replace(tmp, final)
+        tag = final[final.rfind("-"):]          # this installation's: older manifests go
+        old = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(cache_dir)
+                     if e.name.startswith("guard-") and e.name.endswith(tag)
+                     and not e.name.startswith("guard-tree-"))
+        for _, path in old[:-KEEP]:
+            os.unlink(path)
     except OSError:
         import contextlib  # only here: a failure is rare, the guard's start-up is not
 

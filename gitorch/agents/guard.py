@@ -1,18 +1,20 @@
 """The edit-time guard: the command the agents' hook settings call before (and after) a tool.
 
-``python -I -m gitorch.guard --agent claude|codex|gemini|cursor`` (or ``gitorch guard``)
+``python -I -S .../gitorch/guard.py --agent claude|codex|gemini|cursor`` (or ``gitorch guard``)
 reads one hook event as JSON on stdin. Before a tool runs it takes the paths the tool
 would write (``file_path``, ``notebook_path``, the file headers of a Codex patch, moves
-included), resolves them (relative to the event's ``cwd``, ``..``, symlinks, ``\\``),
-finds the checkout each lies in and, from that checkout's branch, the team whose
-worktree it is; the rule is the server's (``CompiledOwnership.may_change``: own paths,
-sub-teams' paths, shared paths) applied to the manifest at the tip of the base branch
-(``gitorch.agents.policy``). Also refused: a write into another team's worktree or into
-the main checkout from a team worktree, and a write to a control file (``.git/``, the
-agents' settings directories, ``GITORCH.md``...). A path in no team worktree is allowed.
-A refusal is given in both documented forms at once: the agent's JSON decision on
-stdout, and exit 2 with the reason on stderr. Shell commands are read by
-``gitorch.agents.shell``; after one (and when the agent stops) the guard lists the files
+included, the path arguments of well-known MCP write tools), resolves them (relative to
+the event's ``cwd``, ``..``, symlinks, ``\\``), finds the checkout each lies in and, from
+that checkout's branch, the team whose worktree it is; the rule is the server's (own
+paths, sub-teams' paths, shared paths, never the policy file; a new file's case or
+Unicode twin of a path the team may not change: ``gitorch.agents.twins``) applied to the
+manifest at the tip of the base branch, compiled for the guard
+(``gitorch.agents.policy``, ``gitorch.agents.compact``). Also refused: a write into
+another team's worktree or into the main checkout from a team worktree, and a write to a
+control file (``.git/``, the agents' settings directories, ``GITORCH.md``...). A path
+in no team worktree is allowed. A refusal is given in both documented forms at once: the
+agent's JSON decision on stdout, and exit 2 with the reason on stderr. Shell commands are
+read by ``gitorch.agents.shell``; after one (and when the agent stops) the guard lists the files
 changed outside the team's scope. Any fault refuses, in one line (fail closed).
 """
 

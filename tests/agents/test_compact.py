@@ -92,6 +92,11 @@ def test_the_file_is_read_back_only_by_the_code_that_wrote_it(tmp_path: Path) ->
     found = compact.read(str(tmp_path), "1" * 40)
     assert found is not None and found.owner_of("src/x") == "t0"
     assert compact.read(str(tmp_path), "2" * 40) is None           # another manifest
+    for n in range(3, 9):
+        compact.write(str(tmp_path), {**data, "blob": str(n) * 40})
+    kept = sorted(p.name.split("-")[1][0] for p in tmp_path.glob("guard-*.marshal"))
+    assert kept == ["5", "6", "7", "8"]                          # the newest KEEP
+    compact.write(str(tmp_path), data)
     file = tmp_path / compact.file_name("1" * 40)
     # written by other code: one recorded file changed since
     stale = {**data, "fingerprint": [(p, size + 1, mtime) for p, size, mtime in data["fingerprint"]]}
