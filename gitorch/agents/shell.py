@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -203,6 +202,8 @@ class Changed:
 def out_of_scope_changes(root: str, team: str, compiled: CompactPolicy) -> list[Changed]:
     """Files changed in the worktree at ``root`` (staged, unstaged or new) that ``team`` may
     not change: what ``git status`` lists, both sides of a rename included."""
+    import subprocess  # here: a command judged before it runs starts no process
+
     proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all",
                            "--no-renames", "--ignore-submodules=none"],
                           cwd=root, capture_output=True, env=_status_env())

@@ -60,6 +60,21 @@ def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
         assert proc.stdout == f"{code} []\n", proc.stderr
 
 
+def test_a_shell_command_is_judged_without_starting_a_process(shared_shop: Shop) -> None:
+    shop = shared_shop
+    text = event("claude-bash", cwd=str(shop.alpha), command="git commit -qm x && git push")
+    probe = ("import io, sys\n"
+             f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
+             "from gitorch.agents.guard import run\n"
+             f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
+             "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'subprocess', 'json', 'typing', 'dataclasses', 'pathlib', 'yaml', 'pathspec'})\n"
+             "print(outcome.code, heavy)\n")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
+                          capture_output=True, text=True)
+    assert proc.stdout == "0 []\n", proc.stderr
+
+
 def test_a_broken_install_refuses_in_one_line(shared_shop: Shop) -> None:
     # the command as the settings hold it, its guard file gone (gitorch uninstalled or
     # moved): the agent is refused, not let through
