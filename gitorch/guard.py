@@ -4,8 +4,8 @@
 
 Kept thin, like ``gitorch.hooks``: no click, no pygit2, no YAML on the way to an answer
 (``gitorch.agents.guard`` decides). Run as a file under ``-S``, it puts the directory that
-holds the ``gitorch`` package first on ``sys.path`` (``-I`` leaves the script's own directory
-out) and starts without site-packages, whose ``.pth`` files cost more than a decision; the
+holds the ``gitorch`` package on ``sys.path``, after the standard library (``-I`` leaves the
+script's own directory out) and starts without site-packages, whose ``.pth`` files cost more than a decision; the
 guard brings site-packages in only when it must compile a policy
 (``gitorch.agents.policy.ensure_site``). Fails closed: even a fault while loading the guard
 refuses the edit (exit 2: every agent blocks on it) or the commit, in one line.
@@ -32,5 +32,6 @@ if __name__ == "__main__":
     if not __package__:     # run as a file: the package is beside this file, not on sys.path
         from os.path import dirname, realpath
 
-        sys.path.insert(0, dirname(dirname(realpath(__file__))))
+        # after the standard library: nothing in site-packages may shadow a module of it
+        sys.path.append(dirname(dirname(realpath(__file__))))
     main()
