@@ -5,9 +5,9 @@
 Kept thin, like ``gitorch.hooks``: no click, no pygit2, no YAML on the way to an answer
 (``gitorch.agents.guard`` decides). Run as a file under ``-S``, it puts the directory that
 holds the ``gitorch`` package on ``sys.path``, after the standard library (``-I`` leaves the
-script's own directory out) and starts without site-packages, whose ``.pth`` files cost more than a decision; the
-guard brings site-packages in only when it must compile a policy
-(``gitorch.agents.policy.ensure_site``). Fails closed: even a fault while loading the guard
+script's own directory out) and starts without site-packages, whose ``.pth`` files cost
+more than a decision; the guard brings site-packages in only when it must compile a
+policy (``gitorch.agents.policy.ensure_site``). Fails closed: even a fault while loading the guard
 refuses the edit (exit 2: every agent blocks on it) or the commit, in one line.
 """
 
