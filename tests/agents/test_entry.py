@@ -97,3 +97,17 @@ def test_the_module_form_gives_the_same_answer(shared_shop: Shop) -> None:
     assert (module.returncode, module.stdout, module.stderr) == (
         entry.returncode, entry.stdout, entry.stderr)
     assert entry.returncode == 2
+
+
+def test_the_process_compiles_a_missing_policy_under_dash_s(shop: Shop) -> None:
+    """Started without site-packages (``-S``), the guard brings them in itself when it must
+    compile the policy (YAML, pathspec): the answer is the same, and the compiled form is
+    written for the next decision."""
+    cache = shop.main / ".git" / "gitorch" / "cache"
+    for stale in [*cache.glob("guard-*.marshal"), *cache.glob("manifest-*.pickle")]:
+        stale.unlink()
+    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    proc = guard_process("claude", text, shop.alpha)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("gitorch: refused: src/api/x.py is owned by team beta")
+    assert len([p for p in cache.glob("guard-*.marshal") if "tree" not in p.name]) == 1
