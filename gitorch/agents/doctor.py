@@ -225,6 +225,9 @@ def _probe(agent: str, path: Path, team: TeamName, manifest: Manifest,
         probes.append((f"an edit of {inside}", replay.write_event(agent, path, inside), False))
     if outside is not None:
         probes.append((f"an edit of {outside}", replay.write_event(agent, path, outside), True))
+        mcp = replay.mcp_write_event(agent, path, outside)
+        if mcp is not None:
+            probes.append((f"an MCP write_file of {outside}", mcp, True))
     probes.append(("git commit --no-verify",
                    replay.shell_event(agent, path, "git commit --no-verify -m x"), True))
     out = []
