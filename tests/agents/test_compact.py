@@ -15,8 +15,8 @@ from gitorch.agents import compact, jsonio
 from gitorch.agents.locate import Checkout, checkout_of
 from gitorch.agents.policy import MANIFEST, Policies, guard_policy
 from gitorch.enforce.commits import MANIFEST_OWNER
-from gitorch.manifest.ownership import Ownership
-from gitorch.manifest.records import DEFAULT_MANIFEST, Manifest, Team, TeamName
+from gitorch.manifest.ownership import UNOWNED, Ownership
+from gitorch.manifest.records import DEFAULT_MANIFEST, SHARED, Manifest, Team, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 from tests.agents.conftest import Shop, assert_allowed, assert_refused, event, guard
 from tests.manifest.strategies import PATH_SEGMENTS, patterns
@@ -80,6 +80,7 @@ def test_plain_directory_scopes_need_no_regular_expression() -> None:
     assert rules.owner_of("x/README.md") == "shared"
     assert rules.may_change("t0", MANIFEST) is False
     assert MANIFEST == DEFAULT_MANIFEST and MANIFEST_OWNER == "integrators"
+    assert (compact.SHARED, compact.UNOWNED) == (SHARED, UNOWNED)     # the engine's names
 
 
 # --------------------------------------------------------------------------- the file
