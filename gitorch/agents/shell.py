@@ -14,7 +14,6 @@ worktree's commit hooks refuse them at commit, and the server refuses them at pu
 from __future__ import annotations
 
 import os
-import shlex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,9 +32,41 @@ _COMMIT_VALUE_SHORTS = set("mFcCtS")
 _PUSH_VALUE_OPTIONS = {"-o", "--push-option", "--repo", "--receive-pack", "--exec"}
 
 
+_PUNCTUATION = "();<>|&\n"
+_BLANKS = " \t\r"
+# what only shlex reads right: quotes, escapes, comments (and what it reads as words)
+_SHLEX_ONLY = frozenset("'\"\\#")
+
+
 def tokens(command: str) -> list[str]:
-    lex = shlex.shlex(command, posix=True, punctuation_chars="();<>|&\n")
-    lex.whitespace = " \t\r"
+    """The command's words and operators, as ``shlex`` reads them in POSIX mode with the
+    shell's punctuation (a run of ``();<>|&`` and newlines is one token)."""
+    if not command.isascii() or not _SHLEX_ONLY.isdisjoint(command):
+        return _shlex_tokens(command)
+    out: list[str] = []        # the common command, read without shlex (it imports re)
+    token = ""
+    punctuation = False
+    for char in command:
+        if char in _BLANKS:
+            if token:
+                out.append(token)
+            token = ""
+        elif (char in _PUNCTUATION) != punctuation or not token:
+            if token:
+                out.append(token)
+            token, punctuation = char, char in _PUNCTUATION
+        else:
+            token += char
+    if token:
+        out.append(token)
+    return out
+
+
+def _shlex_tokens(command: str) -> list[str]:
+    import shlex
+
+    lex = shlex.shlex(command, posix=True, punctuation_chars=_PUNCTUATION)
+    lex.whitespace = _BLANKS
     lex.whitespace_split = True
     lex.commenters = "#"
     try:
@@ -241,4 +272,6 @@ def revert_advice(changed: list[Changed]) -> list[str]:
 
 
 def _quoted(paths: list[str]) -> str:
+    import shlex
+
     return " ".join(shlex.quote(p) for p in paths)

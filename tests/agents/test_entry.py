@@ -68,7 +68,8 @@ def test_a_shell_command_is_judged_without_starting_a_process(shared_shop: Shop)
              "from gitorch.agents.guard import run\n"
              f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
              "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'subprocess', 'json', 'typing', 'dataclasses', 'pathlib', 'yaml', 'pathspec'})\n"
+             "{'subprocess', 'json', 're', 'shlex', 'typing', 'dataclasses', 'pathlib', "
+             "'yaml', 'pathspec'})\n"
              "print(outcome.code, heavy)\n")
     proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
                           capture_output=True, text=True)
