@@ -34,30 +34,50 @@ _PUSH_VALUE_OPTIONS = {"-o", "--push-option", "--repo", "--receive-pack", "--exe
 
 _PUNCTUATION = "();<>|&\n"
 _BLANKS = " \t\r"
-# what only shlex reads right: quotes, escapes, comments (and what it reads as words)
-_SHLEX_ONLY = frozenset("'\"\\#")
+_QUOTES = "'\""
+# what only shlex reads right: escapes and comments (and anything beyond ASCII)
+_SHLEX_ONLY = frozenset("\\#")
 
 
 def tokens(command: str) -> list[str]:
     """The command's words and operators, as ``shlex`` reads them in POSIX mode with the
-    shell's punctuation (a run of ``();<>|&`` and newlines is one token)."""
+    shell's punctuation (a run of ``();<>|&`` and newlines is one token, quotes join)."""
     if not command.isascii() or not _SHLEX_ONLY.isdisjoint(command):
         return _shlex_tokens(command)
-    out: list[str] = []        # the common command, read without shlex (it imports re)
+    # the common command, read without shlex (which imports re): shlex's own states
+    out: list[str] = []
     token = ""
-    punctuation = False
+    state = " "         # " " between tokens, "a" in a word, "c" in punctuation, or a quote
     for char in command:
-        if char in _BLANKS:
-            if token:
+        if state in _QUOTES:
+            if char == state:
+                state = "a"
+            else:
+                token += char
+        elif char in _BLANKS:
+            if state != " ":
                 out.append(token)
-            token = ""
-        elif (char in _PUNCTUATION) != punctuation or not token:
-            if token:
+            token, state = "", " "
+        elif char in _QUOTES:
+            if state == "c":
                 out.append(token)
-            token, punctuation = char, char in _PUNCTUATION
+                token = ""
+            state = char
+        elif char in _PUNCTUATION:
+            if state == "c":
+                token += char
+            else:
+                if state == "a":
+                    out.append(token)
+                token, state = char, "c"
+        elif state == "c":
+            out.append(token)
+            token, state = char, "a"
         else:
-            token += char
-    if token:
+            token, state = token + char, "a"
+    if state in _QUOTES:
+        return command.split()      # an unclosed quote: shlex gives up, so do we
+    if state != " ":
         out.append(token)
     return out
 

@@ -62,7 +62,7 @@ def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
 
 def test_a_shell_command_is_judged_without_starting_a_process(shared_shop: Shop) -> None:
     shop = shared_shop
-    text = event("claude-bash", cwd=str(shop.alpha), command="git commit -qm x && git push")
+    text = event("claude-bash", cwd=str(shop.alpha), command="git commit -qm 'a \"b\"' && git push")
     probe = ("import io, sys\n"
              f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
              "from gitorch.agents.guard import run\n"
