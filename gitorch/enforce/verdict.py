@@ -49,16 +49,24 @@ class Judgement:
         return len({v.commit for v in self.violations})
 
 
+def listed_refs(reader: gitread.Git, remote: str | None) -> str:
+    """The local branches and ``remote``'s, one ref name a line (what ``server_view`` reads)."""
+    spaces = ["refs/heads/", *([f"refs/remotes/{remote}/"] if remote else [])]
+    return reader.run("for-each-ref", "--format=%(refname)", *spaces) or ""
+
+
 def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
-                head_ref: str | None, remote: str | None) -> list[str]:
+                head_ref: str | None, remote: str | None,
+                listing: str | None = None) -> list[str]:
     """The refs whose commits the server already has, as far as this clone can tell.
 
     Every branch of ``remote`` as last fetched, and the local base, integration,
     protected and other teams' branches; never ``head_ref`` (the ref being judged)
     nor the team's own local branch (its unpushed commits are what is judged).
+    ``listing``: ``listed_refs`` already read (a caller judging many teams at once).
     """
-    spaces = ["refs/heads/", *([f"refs/remotes/{remote}/"] if remote else [])]
-    listing = reader.run("for-each-ref", "--format=%(refname)", *spaces) or ""
+    if listing is None:
+        listing = listed_refs(reader, remote)
     own = f"refs/heads/{manifest.branch(team)}"
     out = []
     for ref in listing.splitlines():
@@ -94,9 +102,12 @@ def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: st
 def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
                    head_ref: str | None, base: str | None, remote: str | None,
                    policy_path: str = DEFAULT_MANIFEST, also_there: Sequence[str] = (),
-                   compiled: CompiledOwnership | None = None) -> Judgement:
-    """``judge_team`` with the server as this clone sees it (``server_view``)."""
-    exclude = [*server_view(reader, manifest, team, head_ref=head_ref, remote=remote),
+                   compiled: CompiledOwnership | None = None,
+                   listing: str | None = None) -> Judgement:
+    """``judge_team`` with the server as this clone sees it (``server_view``; ``listing``:
+    its refs already read)."""
+    exclude = [*server_view(reader, manifest, team, head_ref=head_ref, remote=remote,
+                            listing=listing),
                *also_there]
     before = None
     if remote:
