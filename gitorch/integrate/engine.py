@@ -34,13 +34,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitorch import repo as git
 from gitorch.errors import UsageError
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
-from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -53,7 +52,6 @@ from gitorch.integrate.runstate import (
     write_checkpoint,
 )
 from gitorch.integrate.scopes import ScopeVerdicts
-from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
 from gitorch.manifest.pathnames import shown
@@ -66,6 +64,9 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.signals import read_signal
+
+if TYPE_CHECKING:   # keep-green's modules are imported by the runs that keep green
+    from gitorch.integrate.keepgreen import Options
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
 
@@ -122,6 +123,8 @@ def integrate(
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
                if command and green else None)
     if found is not None and quality is not None:
+        from gitorch.integrate.keepgreen import settle_measure
+
         found, quality = settle_measure(found, quality)
     if merged and not dry_run and green:
         _publish(repo, state, integration_ref)
@@ -143,6 +146,8 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
                    keep_green: Options | None) -> None:
     """Usage errors found before anything is merged."""
     if keep_green is not None:
+        from gitorch.integrate.testruns import check_command
+
         if not command:
             raise UsageError("--keep-green needs a test command",
                              hint="pass --test CMD or set gates.test_command in the manifest")
@@ -165,10 +170,14 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
     merger = _Merger(repo, manifest, state, remote, lineage)
-    lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
+    merger.judge_ahead(state.order[len(state.outcomes):])   # on a thread, meanwhile
+    try:
+        lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
+    except BaseException:
+        merger.close()
+        raise
     total = len(state.order)
     try:
-        merger.judge_ahead(state.order[len(state.outcomes):])   # on a thread, meanwhile
         for done, team in enumerate(state.order[len(state.outcomes):],
                                     start=len(state.outcomes)):
             if progress:
@@ -206,6 +215,9 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                 remote: str | None = "origin") -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
     rebuilds the chain without them, and merges one team onto a prefix of it."""
+    from gitorch.integrate.keepgreen import keep_green
+    from gitorch.integrate.testruns import TestRunner, remove_stale_worktrees
+
     remove_stale_worktrees(repo)
     runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
                         timeout=timeout, junit_file=options.junit_file)
