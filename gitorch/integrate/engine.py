@@ -170,7 +170,7 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
     merger = _Merger(repo, manifest, state, remote, lineage)
-    merger.judge_ahead(state.order[len(state.outcomes):])   # on a thread, meanwhile
+    merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
     try:
         lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     except BaseException:
@@ -305,7 +305,7 @@ class _Merger:
         self._ancestor: git.Oid | None = None   # the merge base of the team being merged
 
     def close(self) -> None:
-        """Stop the scope verdicts' thread and git processes (if they were started)."""
+        """End the scope verdicts' git processes (if they were started)."""
         if self._scopes is not None:
             self._scopes.close()
             self._scopes = None
@@ -318,7 +318,7 @@ class _Merger:
             else f"refs/remotes/{self.remote}/{branch}"
 
     def judge_ahead(self, teams: list[TeamName]) -> None:
-        """Start asking for the scope verdicts of ``teams`` (in this order) meanwhile."""
+        """Ask git for the scope verdicts of ``teams`` (in this order) ahead of their merges."""
         if self._scopes is None:
             state = self.state
             self._scopes = ScopeVerdicts(
