@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from gitorch.enforce import gitread
 from gitorch.enforce.commits import Violation
 from gitorch.enforce.receive import ScopeJudge, Verdict, no_editor
+from gitorch.ids import ObjectId
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 
@@ -35,8 +36,8 @@ class Judgement:
     """The commits judged (oldest first) and every violation among them."""
 
     team: TeamName
-    head: str
-    commits: tuple[str, ...]
+    head: ObjectId
+    commits: tuple[ObjectId, ...]
     violations: tuple[Violation, ...]
 
     @property
@@ -80,7 +81,7 @@ def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
     return out
 
 
-def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
+def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                exclude: Sequence[str], base: str | None, before: str | None = None,
                policy_path: str = DEFAULT_MANIFEST,
                compiled: CompiledOwnership | None = None,
@@ -119,7 +120,7 @@ def _in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
     return exclude, before
 
 
-def start_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
+def start_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                    head_ref: str | None, base: str | None, remote: str | None,
                    also_there: Sequence[str] = (), listing: str | None = None
                    ) -> gitread.Started:
@@ -130,7 +131,7 @@ def start_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head
     return gitread.Started(reader.git_dir, [head], _stops(exclude, base))
 
 
-def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
+def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                    head_ref: str | None, base: str | None, remote: str | None,
                    policy_path: str = DEFAULT_MANIFEST, also_there: Sequence[str] = (),
                    compiled: CompiledOwnership | None = None,

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitorch import repo as git
 from gitorch.errors import UsageError
+from gitorch.ids import ObjectId
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.runstate import (
@@ -229,10 +230,10 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                    remote=remote)
         return fresh
 
-    def merge_onto(chain: RunState, upto: int, team: TeamName) -> str | None:
+    def merge_onto(chain: RunState, upto: int, team: TeamName) -> ObjectId | None:
         merged = [o for o in chain.outcomes if o.merge_commit][:upto]
         probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
-                        left_out={}, chain=(merged[-1].merge_commit or "") if merged else chain.base)
+                        left_out={}, chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
         merger = _Merger(repo, manifest, probe, remote)
         try:
@@ -421,7 +422,7 @@ class _Merger:
         self._ancestor = ancestor
         return None
 
-    def _within_scope(self, team: TeamName, head: str, anc_tree: git.Oid,
+    def _within_scope(self, team: TeamName, head: ObjectId, anc_tree: git.Oid,
                       head_tree: git.Oid, facts: dict[str, Any]
                       ) -> tuple[git.Oid, list[Lost], TeamOutcome | None]:
         """The tree to merge and what it drops; a skip when out-of-scope paths and no --fix.

@@ -28,13 +28,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from gitorch.ids import ObjectId
 from gitorch.integrate.runstate import RunState
 from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Culprit, KeepGreen, QualityResult
 
+NOT_MADE = ObjectId("")                                       # a commit that cannot be made
 Rebuild = Callable[[dict[TeamName, str]], RunState]          # left-out team -> reason
-MergeOnto = Callable[[RunState, int, TeamName], str | None]   # team onto prefix k
+MergeOnto = Callable[[RunState, int, TeamName], ObjectId | None]   # team onto prefix k
 MEASURED = "(the test command, in the measured run)"    # failed there, passed when searched
 Say = Callable[[int, str], None]                              # (runs so far, what happens)
 
@@ -51,16 +53,16 @@ class Options:
 @dataclass
 class _Prefixes:
     """Commits to search: index 0 .. n, with the teams in each (for the report). A commit
-    not made yet (None) is made by ``make`` when first needed; "" cannot be made."""
+    not made yet (None) is made by ``make`` when first needed; NOT_MADE cannot be made."""
 
-    commits: list[str | None]
+    commits: list[ObjectId | None]
     teams: list[tuple[TeamName, ...]]
-    make: Callable[[int], str | None] | None = None
+    make: Callable[[int], ObjectId | None] | None = None
 
-    def commit(self, index: int) -> str:
+    def commit(self, index: int) -> ObjectId:
         if self.commits[index] is None:
-            self.commits[index] = (self.make(index) if self.make else None) or ""
-        return self.commits[index] or ""
+            self.commits[index] = (self.make(index) if self.make else None) or NOT_MADE
+        return self.commits[index] or NOT_MADE
 
 
 def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebuild: Rebuild,
@@ -136,7 +138,7 @@ def settle_measure(found: KeepGreen, quality: QualityResult) -> tuple[KeepGreen,
 
 
 def _prefixes(state: RunState) -> _Prefixes:
-    commits: list[str | None] = [state.base]
+    commits: list[ObjectId | None] = [state.base]
     teams: list[tuple[TeamName, ...]] = [()]
     so_far: tuple[TeamName, ...] = ()
     for outcome in state.outcomes:
@@ -223,7 +225,7 @@ def _names(prefixes: _Prefixes, span: tuple[int, int]) -> str:
 def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
            by_index: dict[int, list[str]], merge_onto: MergeOnto,
            note: Callable[[str], None],
-           beside: list[tuple[str, tuple[TeamName, ...], str]]) -> list[Culprit]:
+           beside: list[tuple[ObjectId, tuple[TeamName, ...], str]]) -> list[Culprit]:
     """Alone or interaction for each culprit, and the team to leave out for it.
 
     A culprit's failure is confirmed before it counts: by failing again on a second tree
@@ -234,7 +236,7 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Pref
     alone = {index: merge_onto(state, 0, team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
-        [(alone[i] or "", (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
+        [(alone[i] or NOT_MADE, (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
         strict=False))
     out: list[Culprit] = []
     for index, tests in sorted(by_index.items()):
@@ -258,7 +260,7 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Pref
 
 
 def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
-                 index: int, tests: list[str], alone: str | None, merge_onto: MergeOnto,
+                 index: int, tests: list[str], alone: ObjectId | None, merge_onto: MergeOnto,
                  note: Callable[[str], None]) -> Culprit:
     """The earlier team(s) the culprit at ``index`` fails with, and which of the pair goes."""
     team = chain.teams[index][-1]
@@ -278,7 +280,7 @@ def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain:
 
 
 def _onto(merge_onto: MergeOnto, state: RunState, team: TeamName
-          ) -> Callable[[int], str | None]:
+          ) -> Callable[[int], ObjectId | None]:
     return lambda k: merge_onto(state, k, team)
 
 

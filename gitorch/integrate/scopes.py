@@ -12,9 +12,11 @@ turn comes. One ``git cat-file`` and one listing of the refs serve every team.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 
 from gitorch.enforce import gitread, verdict
+from gitorch.ids import ObjectId
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 
@@ -25,7 +27,7 @@ class ScopeVerdicts:
     """The out-of-scope paths of each team's new commits (the hook's rule)."""
 
     def __init__(self, git_dir: str, manifest: Manifest, base: str,
-                 heads: dict[TeamName, str | None], head_refs: dict[TeamName, str],
+                 heads: Mapping[TeamName, ObjectId | None], head_refs: dict[TeamName, str],
                  remote: str | None):
         """``heads``: every team's head as the run started; ``head_refs``: the ref each head
         was read from, for the teams to judge, in the order they will be asked for."""
@@ -41,7 +43,7 @@ class ScopeVerdicts:
         self._compiled = CompiledOwnership(manifest.ownership)
         self._start(0)
 
-    def _others(self, team: TeamName) -> list[str]:
+    def _others(self, team: TeamName) -> list[ObjectId]:
         return [h for t, h in self._heads.items() if t != team and h is not None]
 
     def _start(self, at: int) -> None:
