@@ -17,6 +17,7 @@ that ``--fix`` dropped as out of scope (checked). Run: ``python scripts/bench_in
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -273,6 +274,8 @@ def main() -> None:
     args = parser.parse_args()
     args.workload = args.workload or ["light", "heavy"]
     ensure_bytecode()
+    if args.against is not None:   # its bytecode too, or every timed process compiles it
+        compileall.compile_dir(str(args.against / "gitorch"), quiet=1)
     print(f"engine {args.engine}; wall: elapsed time; cpu: user+system time of the processes; "
           "ratio: gitorch / git; differ: paths whose merged content differs from git's")
     print(f"{'workload':>16} {'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'differ':>6} | "
