@@ -17,6 +17,7 @@ that ``--fix`` dropped as out of scope (checked). Run: ``python scripts/bench_in
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -77,12 +78,18 @@ def _reset(repo: Path) -> None:
                        input="".join(f"delete {r}\n" for r in refs))
 
 
-def time_gitorch(repo: Path, report: Path) -> tuple[Clock, dict[str, object]]:
+def time_gitorch(repo: Path, report: Path, code: Path | None = None
+                 ) -> tuple[Clock, dict[str, object]]:
+    """One ``gitorch integrate --fix`` process; ``code``: a checkout of another gitorch
+    version to run instead of this one (``--against``)."""
     _reset(repo)
+    env = _env()
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     with Clock() as clock:
         proc = subprocess.run([sys.executable, "-m", "gitorch", "integrate", "--fix", "--json",
                                "--format", "json", "--report", str(report)], cwd=repo,
-                              env=_env(), capture_output=True, text=True)
+                              env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"gitorch integrate failed ({proc.returncode}): {proc.stderr}")
     return clock, json.loads(proc.stdout)
@@ -155,10 +162,24 @@ def _set_engine(repo: Path, engine: str) -> None:
     _git(repo, "commit", "-q", "-am", f"merge engine {engine}")
 
 
+def _outcome(repo: Path, report: Path) -> tuple[str, ...]:
+    """What a run made, to compare two gitorch versions: the integration tree, the tree of
+    every dropped-changes commit, and every saved patch."""
+    trees = _git(repo, "for-each-ref", "--format=%(refname:lstrip=-1) %(objectname)",
+                 "refs/gitorch/dropped").split("\n")
+    dropped = sorted(f"{line.split()[0]} {_git(repo, 'rev-parse', line.split()[1] + '^{tree}')}"
+                     for line in trees if line)
+    patches = sorted((report.parent / "dropped").glob("*.patch"))
+    return (_git(repo, "rev-parse", "integration^{tree}"), *dropped,
+            *(f"{p.name} {p.read_bytes().hex()}" for p in patches))
+
+
 def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
-            exact: bool = True) -> dict[str, float]:
+            exact: bool = True, against: Path | None = None) -> dict[str, float]:
     """Time both on the repository ``build`` makes. ``exact``: the two trees must be equal
-    but for the paths --fix dropped as out of scope (else the differing paths are counted)."""
+    but for the paths --fix dropped as out of scope (else the differing paths are counted).
+    ``against``: another gitorch checkout timed in the same rounds, whose integration tree,
+    dropped commits and patches must be this one's, byte for byte."""
     from gitorch.manifest.loading import load_manifest
 
     with tempfile.TemporaryDirectory(prefix="bench-integrate-") as tmp:
@@ -168,11 +189,19 @@ def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
         order = list(load_manifest(Path(manifest)).merge_order())
         ours: list[Clock] = []
         theirs: list[Clock] = []
+        before: list[Clock] = []
         engine_times: list[float] = []
         tree, report = "", {}
         for i in range(rounds):
+            if against is not None:
+                old = Path(tmp) / "before" / "report.md"
+                clock, _ = time_gitorch(repo, old, against)
+                before.append(clock)
+                made = _outcome(repo, old)
             clock, report = time_gitorch(repo, Path(tmp) / "report.md")
             ours.append(clock)
+            if against is not None and _outcome(repo, Path(tmp) / "report.md") != made:
+                raise SystemExit(f"gitorch and {against} made different trees or patches")
             engine_times.append(time_engine(repo))
             clock, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
             theirs.append(clock)
@@ -183,7 +212,12 @@ def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
         if exact and not differ <= dropped:
             raise SystemExit(f"trees differ beyond the dropped paths: {sorted(differ - dropped)}")
         files, lines = _size(repo, "integration")
-        return {"teams": len(order), "files": files, "lines": lines,
+        if against is not None:
+            extra = {"before": statistics.median(c.wall for c in before),
+                     "before_cpu": statistics.median(c.cpu for c in before)}
+        else:
+            extra = {}
+        return {**extra, "teams": len(order), "files": files, "lines": lines,
                 "conflicts": len(report["conflicts"]),  # type: ignore[arg-type]
                 "dropped": len(dropped), "differ": len(differ - dropped),
                 "gitorch": statistics.median(c.wall for c in ours),
@@ -233,21 +267,32 @@ def main() -> None:
     parser.add_argument("--split", type=int, default=3, help="real: teams per release")
     parser.add_argument("--cache", help="real: where the sdists are kept "
                                         "(default $GITORCH_BENCH_CACHE)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="a checkout of another gitorch version (e.g. a git worktree of "
+                             "main): timed in the same rounds; its trees and patches must "
+                             "be identical")
     args = parser.parse_args()
     args.workload = args.workload or ["light", "heavy"]
     ensure_bytecode()
+    if args.against is not None:   # its bytecode too, or every timed process compiles it
+        compileall.compile_dir(str(args.against / "gitorch"), quiet=1)
     print(f"engine {args.engine}; wall: elapsed time; cpu: user+system time of the processes; "
           "ratio: gitorch / git; differ: paths whose merged content differs from git's")
     print(f"{'workload':>16} {'teams':>5} {'files':>5} {'lines':>6} {'confl':>5} {'differ':>6} | "
           f"{'gitorch wall':>12} {'cpu':>6} {'engine':>6} | {'git wall':>8} {'cpu':>6} | "
           f"{'ratio wall':>10} {'cpu':>5} {'engine':>6}")
     for name, builder, exact in workloads(args):
-        r = measure(builder, args.rounds, args.engine, exact)
+        r = measure(builder, args.rounds, args.engine, exact, args.against)
         print(f"{name:>16} {r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
               f"{r['differ']:>6} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
               f"{r['engine']:>5.3f}s | {r['git']:>7.3f}s {r['git_cpu']:>5.3f}s | "
               f"{r['gitorch'] / r['git']:>10.2f} {r['gitorch_cpu'] / r['git_cpu']:>5.2f} "
-              f"{r['engine'] / r['git']:>6.2f}", flush=True)
+              f"{r['engine'] / r['git']:>6.2f} | load {os.getloadavg()[0]:.1f}", flush=True)
+        if args.against is not None:
+            print(f"{'':>16} before ({args.against}): wall {r['before']:.3f}s cpu "
+                  f"{r['before_cpu']:.3f}s; ratio to git: wall {r['before'] / r['git']:.2f} "
+                  f"cpu {r['before_cpu'] / r['git_cpu']:.2f}; same trees and patches",
+                  flush=True)
 
 
 if __name__ == "__main__":

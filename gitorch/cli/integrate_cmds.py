@@ -71,7 +71,6 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
     """Merge every team branch, in order, into the integration branch."""
     from gitorch import integrate as engine
     from gitorch import report as reporting
-    from gitorch.integrate.keepgreen import Options
     from gitorch.repo import git_common_dir
     from gitorch.verdicts import write_verdicts
 
@@ -106,7 +105,11 @@ def integrate(obj: Context, fix: bool | None, test_command: str | None, report_p
                          f"{exc.strerror or exc}",
                          hint="pass --report PATH in a folder you can write") from None
 
-    green = Options(jobs=jobs, retries=retries, junit_file=junit_file) if keep_green else None
+    green = None
+    if keep_green:
+        from gitorch.integrate.keepgreen import Options
+
+        green = Options(jobs=jobs, retries=retries, junit_file=junit_file)
 
     def run_once(target: Path) -> IntegrationReport:
         with _progress_bar(enabled=sys.stderr.isatty()) as progress:

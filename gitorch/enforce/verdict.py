@@ -50,16 +50,24 @@ class Judgement:
         return len({v.commit for v in self.violations})
 
 
+def listed_refs(reader: gitread.Git, remote: str | None) -> str:
+    """The local branches and ``remote``'s, one ref name a line (what ``server_view`` reads)."""
+    spaces = ["refs/heads/", *([f"refs/remotes/{remote}/"] if remote else [])]
+    return reader.run("for-each-ref", "--format=%(refname)", *spaces) or ""
+
+
 def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
-                head_ref: str | None, remote: str | None) -> list[str]:
+                head_ref: str | None, remote: str | None,
+                listing: str | None = None) -> list[str]:
     """The refs whose commits the server already has, as far as this clone can tell.
 
     Every branch of ``remote`` as last fetched, and the local base, integration,
     protected and other teams' branches; never ``head_ref`` (the ref being judged)
     nor the team's own local branch (its unpushed commits are what is judged).
+    ``listing``: ``listed_refs`` already read (a caller judging many teams at once).
     """
-    spaces = ["refs/heads/", *([f"refs/remotes/{remote}/"] if remote else [])]
-    listing = reader.run("for-each-ref", "--format=%(refname)", *spaces) or ""
+    if listing is None:
+        listing = listed_refs(reader, remote)
     own = f"refs/heads/{manifest.branch(team)}"
     out = []
     for ref in listing.splitlines():
@@ -76,15 +84,16 @@ def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
 def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                exclude: Sequence[str], base: str | None, before: str | None = None,
                policy_path: str = DEFAULT_MANIFEST,
-               compiled: CompiledOwnership | None = None) -> Judgement:
+               compiled: CompiledOwnership | None = None,
+               started: gitread.Started | None = None) -> Judgement:
     """The hook's rule on the commits ``head`` has beyond ``exclude`` (and ``base``).
 
     ``base``: the base branch's tip (added paths are checked for case collisions
     with its tree); ``before``: the previous tip of the team branch on the server,
-    checked the same way.
+    checked the same way. ``started``: the same ``git log`` already running
+    (``start_in_clone``).
     """
-    stops = list(dict.fromkeys([*exclude, *([base] if base is not None else [])]))
-    infos = reader.new_commits([head], stops)
+    infos = reader.new_commits([head], _stops(exclude, base), started=started)
     judge = ScopeJudge(reader, manifest, [base] if base is not None else [], compiled,
                        policy_path=policy_path)
     _, violations = judge.commits(team, infos, before=before)
@@ -92,20 +101,48 @@ def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: Ob
                      violations=tuple(violations))
 
 
-def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
-                   head_ref: str | None, base: str | None, remote: str | None,
-                   policy_path: str = DEFAULT_MANIFEST, also_there: Sequence[str] = (),
-                   compiled: CompiledOwnership | None = None) -> Judgement:
-    """``judge_team`` with the server as this clone sees it (``server_view``)."""
-    exclude = [*server_view(reader, manifest, team, head_ref=head_ref, remote=remote),
+def _stops(exclude: Sequence[str], base: str | None) -> list[str]:
+    return list(dict.fromkeys([*exclude, *([base] if base is not None else [])]))
+
+
+def _in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
+              head_ref: str | None, remote: str | None, also_there: Sequence[str],
+              listing: str | None) -> tuple[list[str], str | None]:
+    """(what counts as already there, the team branch's previous tip on the server)."""
+    exclude = [*server_view(reader, manifest, team, head_ref=head_ref, remote=remote,
+                            listing=listing),
                *also_there]
     before = None
     if remote:
         mine = f"refs/remotes/{remote}/{manifest.branch(team)}"
         if mine != head_ref and mine in exclude:
             before = mine
+    return exclude, before
+
+
+def start_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
+                   head_ref: str | None, base: str | None, remote: str | None,
+                   also_there: Sequence[str] = (), listing: str | None = None
+                   ) -> gitread.Started:
+    """Start the ``git log`` that ``judge_in_clone`` with the same arguments asks for, in
+    the background (pass it as ``started``)."""
+    exclude, _ = _in_clone(reader, manifest, team, head_ref=head_ref, remote=remote,
+                           also_there=also_there, listing=listing)
+    return gitread.Started(reader.git_dir, [head], _stops(exclude, base))
+
+
+def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
+                   head_ref: str | None, base: str | None, remote: str | None,
+                   policy_path: str = DEFAULT_MANIFEST, also_there: Sequence[str] = (),
+                   compiled: CompiledOwnership | None = None,
+                   listing: str | None = None,
+                   started: gitread.Started | None = None) -> Judgement:
+    """``judge_team`` with the server as this clone sees it (``server_view``; ``listing``:
+    its refs already read; ``started``: ``start_in_clone``'s log)."""
+    exclude, before = _in_clone(reader, manifest, team, head_ref=head_ref, remote=remote,
+                                also_there=also_there, listing=listing)
     return judge_team(reader, manifest, team, head, exclude=exclude, base=base, before=before,
-                      policy_path=policy_path, compiled=compiled)
+                      policy_path=policy_path, compiled=compiled, started=started)
 
 
 def check_verdict(judged: Judgement, manifest: Manifest, ref: str, *, base_known: bool

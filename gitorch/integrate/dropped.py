@@ -26,15 +26,16 @@ _PLAIN = re.compile(r"[A-Za-z0-9._/+@=,-]+")   # names a patch header needs no q
 
 
 def save_dropped(repo: git.Repository, state: RunState, *, report_dir: Path | None,
-                 dry_run: bool) -> tuple[Dropped, ...]:
-    """Keep every team's losing versions in a commit (ref unless dry run) and a patch file."""
+                 dry_run: bool, lineage: Lineage | None = None) -> tuple[Dropped, ...]:
+    """Keep every team's losing versions in a commit (ref unless dry run) and a patch file.
+    ``lineage``: the run's blobs read so far (a cache)."""
     by_team: dict[TeamName, dict[str, Lost]] = {}
     for lost in state.lost:
         by_team.setdefault(lost.team, {})[lost.path] = lost
     if not by_team:
         return ()
     final_tree = git.tree_of(repo, state.chain)
-    lineage = Lineage(repo)   # blobs read once (a path's base and final versions recur)
+    lineage = lineage or Lineage(repo)   # blobs read once (base and final versions recur)
     out: list[Dropped] = []
     for team, items in by_team.items():
         tree = git.tree_with(repo, final_tree, {p: x.entry for p, x in items.items()})

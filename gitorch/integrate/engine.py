@@ -34,15 +34,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitorch import repo as git
-from gitorch.enforce import gitread, verdict
 from gitorch.errors import UsageError
 from gitorch.ids import ObjectId
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
-from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -54,7 +52,7 @@ from gitorch.integrate.runstate import (
     resumable_state,
     write_checkpoint,
 )
-from gitorch.integrate.testruns import TestRunner, check_command, remove_stale_worktrees
+from gitorch.integrate.scopes import ScopeVerdicts
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
 from gitorch.manifest.pathnames import shown
@@ -67,6 +65,9 @@ from gitorch.records import (
     TeamOutcome,
 )
 from gitorch.signals import read_signal
+
+if TYPE_CHECKING:   # keep-green's modules are imported by the runs that keep green
+    from gitorch.integrate.keepgreen import Options
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, team, what happened)
 
@@ -111,8 +112,9 @@ def integrate(
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
+    lineage = Lineage(repo)   # blobs read (and written) once, for the merges and the patches
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress, remote=remote)
+                            progress=progress, remote=remote, lineage=lineage)
     found = None
     if keep_green is not None and command:
         state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
@@ -122,10 +124,12 @@ def integrate(
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
                if command and green else None)
     if found is not None and quality is not None:
+        from gitorch.integrate.keepgreen import settle_measure
+
         found, quality = settle_measure(found, quality)
     if merged and not dry_run and green:
         _publish(repo, state, integration_ref)
-    dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run)
+    dropped = save_dropped(repo, state, report_dir=report_dir, dry_run=dry_run, lineage=lineage)
     if not dry_run and checkpoint is not None:
         git.delete_ref(repo, CHECKPOINT_REF, checkpoint)
     return IntegrationReport(
@@ -143,6 +147,8 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
                    keep_green: Options | None) -> None:
     """Usage errors found before anything is merged."""
     if keep_green is not None:
+        from gitorch.integrate.testruns import check_command
+
         if not command:
             raise UsageError("--keep-green needs a test command",
                              hint="pass --test CMD or set gates.test_command in the manifest")
@@ -160,11 +166,17 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
-               remote: str | None = "origin") -> git.Oid | None:
+               remote: str | None = "origin", lineage: Lineage | None = None
+               ) -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = _Merger(repo, manifest, state, remote)
-    lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
+    merger = _Merger(repo, manifest, state, remote, lineage)
+    merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
+    try:
+        lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
+    except BaseException:
+        merger.close()
+        raise
     total = len(state.order)
     try:
         for done, team in enumerate(state.order[len(state.outcomes):],
@@ -179,6 +191,7 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                 progress(done + 1, total, team, outcome.status)
         state.outcomes = [lines.fill(o) for o in state.outcomes]
     finally:
+        merger.close()
         lines.close()
     return checkpoint
 
@@ -203,6 +216,9 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                 remote: str | None = "origin") -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
     rebuilds the chain without them, and merges one team onto a prefix of it."""
+    from gitorch.integrate.keepgreen import keep_green
+    from gitorch.integrate.testruns import TestRunner, remove_stale_worktrees
+
     remove_stale_worktrees(repo)
     runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
                         timeout=timeout, junit_file=options.junit_file)
@@ -219,7 +235,11 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
         probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
                         left_out={}, chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
-        return _Merger(repo, manifest, probe, remote).step(team).merge_commit
+        merger = _Merger(repo, manifest, probe, remote)
+        try:
+            return merger.step(team).merge_commit
+        finally:
+            merger.close()
 
     def say(runs: int, what: str) -> None:
         if progress:
@@ -275,13 +295,44 @@ class _Merger:
     """Merges one team at a time onto ``state.chain``, applying the skip or fix policy."""
 
     def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
-                 remote: str | None = "origin"):
+                 remote: str | None = "origin", lineage: Lineage | None = None):
         self.repo = repo
         self.manifest = manifest
         self.state = state
         self.remote = remote
         self._tip: git.ChainTree | None = None
-        self._lineage = Lineage(repo)
+        self._lineage = lineage if lineage is not None else Lineage(repo)
+        self._scopes: ScopeVerdicts | None = None
+        self._ancestor: git.Oid | None = None   # the merge base of the team being merged
+
+    def close(self) -> None:
+        """End the scope verdicts' git processes (if they were started)."""
+        if self._scopes is not None:
+            self._scopes.close()
+            self._scopes = None
+
+    def _head_ref(self, team: TeamName) -> str:
+        """The ref the team's head was read from: its local branch, else the remote's."""
+        branch = self.manifest.branch(team)
+        local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
+        return f"refs/heads/{branch}" if local or not self.remote \
+            else f"refs/remotes/{self.remote}/{branch}"
+
+    def judge_ahead(self, teams: list[TeamName]) -> None:
+        """Ask git for the scope verdicts of ``teams`` (in this order) ahead of their merges."""
+        if self._scopes is None:
+            state = self.state
+            self._scopes = ScopeVerdicts(
+                self.repo.path, self.manifest, state.base, state.heads,
+                {t: self._head_ref(t) for t in teams
+                 if state.heads.get(t) is not None and t not in state.left_out},
+                self.remote)
+
+    def _outside(self, team: TeamName) -> list[str]:
+        """The paths the team's new commits change outside its scope (the hook's verdict)."""
+        self.judge_ahead([team])
+        assert self._scopes is not None
+        return self._scopes.outside(team, self._head_ref(team))
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
         """The merge's tree, written by rebuilding only what changed since the chain's tip."""
@@ -314,7 +365,7 @@ class _Merger:
         head = state.heads[team]
         assert head is not None
         chain = state.chain
-        ancestor = git.merge_base(repo, git.Oid(hex=chain), git.Oid(hex=head))
+        ancestor = self._ancestor   # found by _before_merge
         assert ancestor is not None
         new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
         facts: dict[str, Any] = {"commits": sum(1 for c in new_commits if read_signal(c) is None)}
@@ -368,6 +419,7 @@ class _Merger:
                               f"{self.manifest.base}")
         if str(ancestor) == head:  # nothing beyond the chain: not started, or already in
             return self._outcome(team, "unchanged")
+        self._ancestor = ancestor
         return None
 
     def _within_scope(self, team: TeamName, head: ObjectId, anc_tree: git.Oid,
@@ -378,16 +430,7 @@ class _Merger:
         The hook's verdict (``verdict.judge_in_clone``) on the commits the chain and the
         other teams' branches do not have yet: what the server accepted, this accepts.
         """
-        branch = self.manifest.branch(team)
-        local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
-        head_ref = f"refs/heads/{branch}" if local or not self.remote \
-            else f"refs/remotes/{self.remote}/{branch}"
-        others = [h for t, h in self.state.heads.items() if t != team and h is not None]
-        with gitread.Git(self.repo.path) as reader:
-            judged = verdict.judge_in_clone(reader, self.manifest, team, head, head_ref=head_ref,
-                                            base=self.state.base, remote=self.remote,
-                                            also_there=[self.state.chain, *others])
-        outside = sorted({v.path for v in judged.violations})
+        outside = self._outside(team)
         if not outside:
             return head_tree, [], None
         if not self.state.fix:
@@ -494,7 +537,8 @@ class _Merger:
             win_side, lose_side = ((conflict.theirs, conflict.ours) if team_wins
                                    else (conflict.ours, conflict.theirs))
             entry = (None if kind != "content"
-                     else _joined(self.repo, conflict, pieces, team_wins) if pieces is not None
+                     else _joined(self._lineage, conflict, pieces, team_wins)
+                     if pieces is not None
                      else favoured_entry("theirs" if team_wins else "ours", _main_path(conflict)))
             if entry is not None:
                 chosen[entry.path] = entry
@@ -542,14 +586,14 @@ class _Merger:
         return "\n".join(lines) + "\n"
 
 
-def _joined(repo: git.Repository, conflict: git.ConflictSides,
+def _joined(lineage: Lineage, conflict: git.ConflictSides,
             pieces: list[str | git.TextConflict], theirs: bool) -> git.Entry:
     """The file of an exact cut with every hunk settled for one side (libgit2's favoured merge)."""
     side = conflict.theirs if theirs else conflict.ours
     assert side is not None
     hunks = sum(1 for p in pieces if isinstance(p, git.TextConflict))
-    return git.Entry(side.path, git.create_blob(repo, git.join_text(pieces, [theirs] * hunks)
-                                                .encode()), side.mode)
+    return git.Entry(side.path, lineage.store(git.join_text(pieces, [theirs] * hunks).encode()),
+                     side.mode)
 
 
 def _main_path(conflict: git.ConflictSides) -> str:

@@ -58,6 +58,12 @@ class Lineage:
             found = self._blobs[oid] = git.blob_bytes(self.repo, oid)
         return found
 
+    def store(self, data: bytes) -> ObjectId:
+        """Write a blob and keep its content (the chain's next merges read it again)."""
+        oid = git.create_blob(self.repo, data)
+        self._blobs[oid] = data
+        return oid
+
     def labels(self, state: RunState, path: str) -> tuple[git.Entry | None,
                                                             list[TeamName | None] | None]:
         """The file at the chain's tip and, per line, the team whose merge brought it."""
@@ -138,7 +144,7 @@ def settle_by_hunk(repo: git.Repository, manifest: Manifest, state: RunState, te
         return None
     teams = manifest.teams
     wins = [x != BASE_OWNER and teams[team].priority > teams[x].priority for x in owners]
-    blob = git.create_blob(repo, git.join_text(pieces, wins).encode())
+    blob = lineage.store(git.join_text(pieces, wins).encode())
     resolutions: list[Resolution] = []
     lost: list[Lost] = []
     for owner in dict.fromkeys(owners):   # one record per team met, in file order

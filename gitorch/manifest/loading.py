@@ -127,8 +127,9 @@ def base_name(working: Path | None) -> str:
         return DEFAULT_BASE
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's when it is built in
     try:
-        data = yaml.safe_load(working.read_bytes())
+        data = yaml.load(working.read_bytes(), Loader=loader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return DEFAULT_BASE
     found = data.get("base") if isinstance(data, dict) else None

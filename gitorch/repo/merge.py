@@ -141,21 +141,31 @@ def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
 
 
 # One conflict block of a merge (no side may hold marker lines: merge_text checks that).
-_BLOCK = re.compile(r"^<<<<<<<[^\n]*\n(.*?)^=======\r*\n(.*?)^>>>>>>>[^\n]*(?:\n|\Z)",
-                    re.MULTILINE | re.DOTALL)
+# Each side is whole lines: the separator and the closing marker start a line.
+_BLOCK = re.compile(r"^<<<<<<<[^\n]*\n((?:[^\n]*\n)*?)=======\r*\n((?:[^\n]*\n)*?)"
+                    r">>>>>>>[^\n]*(?:\n|\Z)", re.MULTILINE)
 
 
 def _cut_markers(merged: str) -> list[str | TextConflict] | None:
     """A merged text with conflict markers as clean stretches (str, several lines each)
-    and conflicting hunks; None when a block is not closed."""
+    and conflicting hunks; None when a block is not closed.
+
+    Blocks are matched where an opening marker is found (``str.find``), in file order, as
+    ``_BLOCK.finditer`` would find them, without trying the pattern at every character."""
     pieces: list[str | TextConflict] = []
     at = 0
-    for block in _BLOCK.finditer(merged):
-        if block.start() > at:
-            pieces.append(merged[at:block.start()])
+    start = merged.find("<<<<<<<")
+    while start >= 0:
+        block = _BLOCK.match(merged, start)
+        if block is None:
+            start = merged.find("<<<<<<<", start + 1)
+            continue
+        if start > at:
+            pieces.append(merged[at:start])
         pieces.append(TextConflict(tuple(text_lines(block.group(1))),
                                    tuple(text_lines(block.group(2)))))
         at = block.end()
+        start = merged.find("<<<<<<<", at)
     if at < len(merged):
         pieces.append(merged[at:])
     if any(isinstance(p, str) and (p.startswith("<<<<<<<") or "\n<<<<<<<" in p)

@@ -3,6 +3,7 @@ joined with every hunk for one side it must be libgit2's merge favouring that si
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pygit2
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch import repo as git
+from gitorch.repo.merge import _cut_markers
 
 WORDS = st.sampled_from(["a\n", "b\n", "c\n", "x = 1\n", "}\n", "\n", "A\r\n", "é\n"])
 LINES = st.lists(WORDS, min_size=0, max_size=12)
@@ -73,3 +75,38 @@ def test_marker_like_lines_or_other_encodings_are_not_cut(tmp_path: Path) -> Non
     assert git.merge_text(store, a, m, t) is None
     latin = git.Entry("f.txt", git.create_blob(store, b"a\n\xe9\nc\n"), 0o100644)
     assert git.merge_text(store, _entry(store, base), latin, _entry(store, theirs)) is None
+
+
+# The plain reading of a merged text's conflict blocks, as the cut was first written: the
+# cut that looks for opening markers with str.find must find exactly these blocks.
+_PLAIN_BLOCK = re.compile(r"^<<<<<<<[^\n]*\n(.*?)^=======\r*\n(.*?)^>>>>>>>[^\n]*(?:\n|\Z)",
+                          re.MULTILINE | re.DOTALL)
+
+
+def _plain_cut(merged: str) -> list[str | git.TextConflict] | None:
+    pieces: list[str | git.TextConflict] = []
+    at = 0
+    for block in _PLAIN_BLOCK.finditer(merged):
+        if block.start() > at:
+            pieces.append(merged[at:block.start()])
+        pieces.append(git.TextConflict(tuple(git.text_lines(block.group(1))),
+                                       tuple(git.text_lines(block.group(2)))))
+        at = block.end()
+    if at < len(merged):
+        pieces.append(merged[at:])
+    if any(isinstance(p, str) and (p.startswith("<<<<<<<") or "\n<<<<<<<" in p)
+           for p in pieces):
+        return None
+    return pieces
+
+
+MARKED = st.lists(st.sampled_from(
+    ["a\n", "\n", "\r\n", "x", "\r", "<<<<<<< ours\n", "<<<<<<<", "<<<<<<<<\n", "  <<<<<<<\n",
+     "=======\n", "=======\r\n", "=======", "======= x\n", "========\n",
+     ">>>>>>> theirs\n", ">>>>>>>", ">>>>>>>>\n"]), max_size=16).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(MARKED)
+def test_the_cut_reads_marker_blocks_as_the_plain_pattern_does(merged: str) -> None:
+    assert _cut_markers(merged) == _plain_cut(merged)
