@@ -3,7 +3,8 @@
 The manifest in a team's worktree is the team's to edit; the one at the base branch is
 not, so that is the one the guard (and the worktree's commit hooks) obey, as the server
 does. The base is ``git config gitorch.base`` (``gitorch agents setup`` writes it), else
-``main`` or ``master``; the local branch, else ``origin/<base>``. One ``git cat-file``
+``main`` or ``master``; the local branch, else ``origin/<base>``, and ``origin/<base>`` first when
+the local branch is only behind it, as ``gitorch check`` reads it. One ``git cat-file``
 names the manifest's blob; the validated manifest and its compiled scopes come from the
 manifest cache (``gitorch.manifest.cache``) under the repository's ``gitorch/cache``,
 keyed by that blob id, so an unchanged manifest costs no YAML and no validation, and the
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 BASE_KEY = "gitorch.base"
 MEMO = "guard-refs"
+BEHIND, NOT_BEHIND = "1" * 40, "0" * 40     # memo values of an ancestry answer
 MANIFEST = compact.POLICY_FILE     # gitorch.manifest.records.DEFAULT_MANIFEST (a test says so)
 
 
@@ -78,8 +80,12 @@ def _find(common_dir: str) -> tuple[str, str | None, str, str | None, str | None
     commit, or the base ref where its commit cannot be read from the ref files)."""
     configured = config_value(common_dir, "gitorch", "base")
     candidates = [configured] if configured else ["main", "master"]
-    refs = [f"{prefix}{c}" for c in candidates for prefix in ("refs/heads/", "refs/remotes/origin/")]
     memo = _read_memo(common_dir)
+    learned = dict(memo)
+    refs = [ref for c in candidates for ref in _base_refs(common_dir, c, learned)]
+    if learned != memo:
+        _write_memo(common_dir, learned)
+        memo = learned
     for ref in refs:
         tip = read_ref(common_dir, ref)
         if tip is None:
@@ -103,6 +109,29 @@ def _find(common_dir: str) -> tuple[str, str | None, str, str | None, str | None
         return (source, None, "", f"no {MANIFEST} on {configured} (nor on origin/{configured})",
                 None)
     return source, None, "", None, None
+
+
+def _base_refs(common_dir: str, base: str, memo: dict[str, tuple[str, str]]) -> list[str]:
+    """The base's refs in the order the policy is read at, as ``gitorch check`` reads it
+    (``gitorch.manifest.loading.base_refs``): the local branch, unless it is only behind
+    ``origin/<base>`` (fetched, not pulled: the server already has the newer tip), then
+    the remote-tracking branch first. The answer is remembered in ``memo`` under
+    ``~<base>:<local tip>`` as (remote tip, ``BEHIND`` or ``NOT_BEHIND``): git is asked once
+    per pair of tips."""
+    local, tracking = f"refs/heads/{base}", f"refs/remotes/origin/{base}"
+    mine, theirs = read_ref(common_dir, local), read_ref(common_dir, tracking)
+    if mine is None or theirs is None or mine == theirs:
+        return [local, tracking]
+    key = f"~{base}:{mine}"
+    known = memo.get(key)
+    if known is not None and known[0] == theirs:
+        behind = known[1] == BEHIND
+    else:
+        behind = _git(common_dir, "merge-base", "--is-ancestor", mine, theirs) is not None
+        for old in [k for k in memo if k.startswith(f"~{base}:")]:
+            del memo[old]           # one answer per base: the tips it was asked for
+        memo[key] = (theirs, BEHIND if behind else NOT_BEHIND)
+    return [tracking, local] if behind else [local, tracking]
 
 
 def _source(ref: str) -> str:
