@@ -31,7 +31,7 @@ whose tree holds ``state.json`` and the lost blobs, whose parent is the chain ti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -213,12 +213,16 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                    remote=remote)
         return fresh
 
-    def merge_onto(chain: RunState, upto: int, team: TeamName) -> str | None:
+    def merge_onto(chain: RunState, upto: int, teams: Sequence[TeamName],
+                   without: Collection[TeamName] = ()) -> tuple[str | None, tuple[TeamName, ...]]:
         merged = [o for o in chain.outcomes if o.merge_commit][:upto]
         probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
-                        left_out={}, chain=(merged[-1].merge_commit or "") if merged else chain.base)
+                        left_out=dict.fromkeys(without, "left out of the probe"),
+                        chain=(merged[-1].merge_commit or "") if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
-        return _Merger(repo, manifest, probe, remote).step(team).merge_commit
+        merger = _Merger(repo, manifest, probe, remote)
+        done = tuple(team for team in teams if merger.step(team).merge_commit)
+        return (probe.chain if done else None), done
 
     def say(runs: int, what: str) -> None:
         if progress:
