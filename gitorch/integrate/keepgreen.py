@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from gitorch.integrate.runstate import RunState
 from gitorch.integrate.search import Bounds, Merge, Prefixes, fails, first_failing
@@ -92,9 +93,10 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
             base_checked = True
             if not base.passed:
                 return state, record(False, tuple(sorted(base.failed)))
-        bounds = first_failing(runner, chain, Bounds(dict.fromkeys(tests, 0),
-                                                     dict.fromkeys(tests, n)),
-                               "search", note, _onto(merge_onto, state))
+        alone = _Alone(merge_onto, state)
+        bounds = Bounds(dict.fromkeys(tests, 0), dict.fromkeys(tests, n))
+        first_failing(runner, chain, bounds, "search", note, _onto(merge_onto, state),
+                      spare=partial(_spare, runner, chain, bounds, alone))
         beside = []     # --jobs > 1: the chain without every culprit, tested beside them
         if runner.jobs > 1:
             suspects = {chain.teams[bounds.high[t]][-1] for t in tests if t not in runner.flaky}
@@ -103,7 +105,8 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
             beside.append((ahead.commit(len(ahead.commits) - 1), ahead.teams[-1], "tip"))
         found: list[Culprit] = []
         while True:     # composite hints that real prefixes contradict: searched again
-            more, redo = _judge(runner, manifest, state, chain, bounds, merge_onto, note, beside)
+            more, redo = _judge(runner, manifest, state, chain, bounds, alone, merge_onto,
+                                note, beside)
             found.extend(more)
             beside = []
             if not redo:
@@ -153,7 +156,8 @@ def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
 
 
 def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefixes,
-           bounds: Bounds, merge_onto: MergeOnto, note: Callable[[str], None],
+           bounds: Bounds, alone_of: _Alone, merge_onto: MergeOnto,
+           note: Callable[[str], None],
            beside: list[tuple[str, tuple[TeamName, ...], str]]
            ) -> tuple[list[Culprit], list[str]]:
     """Alone or interaction for each culprit the search found, and the team to leave out
@@ -170,7 +174,7 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefi
             by_index.setdefault(index, []).append(test)
     culprits = {index: chain.teams[index][-1] for index in by_index}
     note(f"testing {', '.join(culprits.values())} merged alone on the base")
-    alone = {index: merge_onto(state, 0, (team,), ())[0] for index, team in culprits.items()}
+    alone = {index: alone_of(team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
         [(alone[i] or "", (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
@@ -198,11 +202,42 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefi
     return out, redo
 
 
+class _Alone:
+    """Each team merged alone on the base (made once)."""
+
+    def __init__(self, merge_onto: MergeOnto, state: RunState):
+        self.merge_onto, self.state = merge_onto, state
+        self.made: dict[TeamName, str | None] = {}
+
+    def __call__(self, team: TeamName) -> str | None:
+        if team not in self.made:
+            self.made[team] = self.merge_onto(self.state, 0, (team,), ())[0]
+        return self.made[team]
+
+
+def _spare(runner: TestRunner, chain: Prefixes, bounds: Bounds, alone: _Alone,
+           slots: int) -> list[tuple[str, tuple[TeamName, ...], str]]:
+    """Runs for the search's free slots (``--jobs``): the alone checks of the culprits
+    found so far while other ranges are still searched."""
+    out: list[tuple[str, tuple[TeamName, ...], str]] = []
+    found = sorted({bounds.high[t] for t in bounds.high
+                    if bounds.high[t] - bounds.low[t] == 1 and t not in runner.flaky})
+    for index in found:
+        team = chain.teams[index][-1]
+        commit = alone(team)
+        if commit and not runner.known(commit) and len(out) < slots:
+            out.append((commit, (team,), "alone"))
+    return out
+
+
 def _on_the_chain(runner: TestRunner, chain: Prefixes, index: int, tests: list[str],
                   bounds: Bounds) -> tuple[list[str], list[str]]:
     """Of ``tests``, those that fail prefix ``index`` (confirmed by a retry) and pass prefix
     ``index - 1``; and those whose found prefix the real prefixes contradict. A test that
     failed prefix ``index`` and passed its retry is flaky (in neither list)."""
+    if runner.jobs > 1 and any(bounds.real_low[t] < index - 1 for t in tests):
+        runner.verdicts([(chain.commit(i), chain.teams[i], "confirm") for i in (index, index - 1)],
+                        confirm=False)      # both at once; the retry of ``index`` follows
     again = _still_failing(runner, chain, index, tests)
     contradicted = [t for t in tests if t not in again and t not in runner.flaky]
     for test in contradicted:

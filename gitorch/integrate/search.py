@@ -90,9 +90,11 @@ def fails(test: str, verdict: Verdict) -> bool:
 
 
 def first_failing(runner: TestRunner, prefixes: Prefixes, bounds: Bounds, purpose: str,
-                  note: Note, merge: Merge | None = None) -> Bounds:
+                  note: Note, merge: Merge | None = None,
+                  spare: Callable[[int], list[Run]] | None = None) -> Bounds:
     """Narrow ``bounds`` until each test's range is one prefix wide: ``high`` is then the
-    first prefix failing it. Composite probes (``merge`` given) serve parted ranges.
+    first prefix failing it. Composite probes (``merge`` given) serve parted ranges;
+    ``spare(slots)`` gives runs for a round's free slots (their verdicts are remembered).
 
     Prefix commits that cannot be built ("") count as passing.
     """
@@ -109,8 +111,10 @@ def first_failing(runner: TestRunner, prefixes: Prefixes, bounds: Bounds, purpos
                   for p in _group_probes(prefixes, group, cuts, purpose, merge)]
         _say(note, prefixes, ranges, probes)
         wanted = [i for i, p in enumerate(probes) if p.run[0]]
-        verdicts = dict(zip(wanted, runner.verdicts([probes[i].run for i in wanted],
-                                                    confirm=False), strict=True))
+        runs = [probes[i].run for i in wanted]
+        free = runner.jobs - len(runs)
+        extra = spare(free) if spare is not None and free > 0 else []
+        verdicts = dict(zip(wanted, runner.verdicts(runs + extra, confirm=False), strict=False))
         answers: list[tuple[int, Verdict, bool]] = []
         for i, probe in enumerate(probes):
             solo |= probe.unserved          # the composite could not be built as asked

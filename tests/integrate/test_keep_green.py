@@ -16,7 +16,7 @@ import pytest
 from gitorch.integrate.testruns import WORKTREE_PREFIX, _alive
 from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import Scenario
-from tests.integrate.greenproject import base_files, command, counter_env
+from tests.integrate.greenproject import base_files, command, counter_env, team_files
 
 Teams = list[tuple[str, int, list[str]]]
 EIGHT: Teams = [(f"t{i}", 100 - i, []) for i in range(1, 9)]
@@ -33,7 +33,7 @@ def project(repo: GitRepo, cli: Cli, teams: Teams, work: dict[str, str],
     """One branch per team; ``work`` maps a team to the lines it adds to its file."""
     s = Scenario(repo, cli, base_files(teams, extra=base_extra))
     for team, _, _ in teams:
-        s.team(team, {f"src/{team}/work.txt": "start\n" + base_extra + work.get(team, "ok\n")})
+        s.team(team, team_files(team, work.get(team, "ok\n"), extra=base_extra))
     return s
 
 
