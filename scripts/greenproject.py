@@ -7,8 +7,9 @@ in one team and ``removes X`` in another make test ``use_X`` fail only when both
 merged; ``hang`` makes the tests hang (``HANG_SECONDS``, default 600); ``flaky NAME``
 makes test NAME fail on every other run (a counter file outside the tree,
 ``FLAKY_COUNTER``). ``GREEN_TEST_SLEEP`` seconds of waiting and ``GREEN_TEST_CPU`` seconds
-of computing stand in for a real suite's duration. The script writes ``junit.xml`` and
-exits 1 on a failure.
+of computing stand in for a real suite's duration; with ``GREEN_TRACE`` each run appends
+its start and end times to that file. The script writes ``junit.xml`` and exits 1 on a
+failure.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 CHECK = '''\
 import os, re, sys, time
 from pathlib import Path
+started = time.time()
 time.sleep(float(os.environ.get("GREEN_TEST_SLEEP", "0")))
 end = time.process_time() + float(os.environ.get("GREEN_TEST_CPU", "0"))
 while time.process_time() < end:
@@ -43,6 +45,9 @@ cases = "".join(
     f'<testcase classname="checks" name="{n}">' + ("" if ok else "<failure/>") + "</testcase>"
     for n, ok in sorted(tests.items()))
 Path("junit.xml").write_text(f"<testsuite>{cases}</testsuite>")
+if os.environ.get("GREEN_TRACE"):
+    with open(os.environ["GREEN_TRACE"], "a") as trace:
+        trace.write(f"{started} {time.time()}\\n")
 sys.exit(0 if all(tests.values()) else 1)
 '''
 
