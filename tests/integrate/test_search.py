@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitorch.integrate.search import Bounds, Prefixes, first_failing
+from gitorch.integrate.search import Bounds, Merge, Prefixes, first_failing
 from gitorch.integrate.testruns import Verdict
+from gitorch.manifest import TeamName
 
 
 @dataclass
@@ -21,9 +23,9 @@ class FakeRunner:
     breaks: dict[str, frozenset[str]]
     jobs: int = 1
     flaky: set[str] = field(default_factory=set)
-    runs: list[tuple[str, ...]] = field(default_factory=list)
+    runs: list[tuple[TeamName, ...]] = field(default_factory=list)
 
-    def verdicts(self, items: Sequence[tuple[str, tuple[str, ...], str]], *,
+    def verdicts(self, items: Sequence[tuple[str, tuple[TeamName, ...], str]], *,
                  confirm: bool = True) -> list[Verdict]:
         out = []
         for _, teams, _ in items:
@@ -34,16 +36,16 @@ class FakeRunner:
 
 
 def chain(n: int) -> Prefixes:
-    names = [f"t{i}" for i in range(1, n + 1)]
+    names = [TeamName(f"t{i}") for i in range(1, n + 1)]
     return Prefixes([f"p{i}" for i in range(n + 1)], [tuple(names[:i]) for i in range(n + 1)])
 
 
-def merge_with(deps: dict[str, str]):  # type: ignore[no-untyped-def]
+def merge_with(deps: dict[str, str]) -> Merge:
     """Teams merged in order onto a prefix; a team whose dependency is out stays out."""
-    def merge(start: int, teams: Sequence[str], without: Collection[str]
-              ) -> tuple[str | None, tuple[str, ...]]:
-        out = set(without)
-        merged = []
+    def merge(start: int, teams: Sequence[TeamName], without: Collection[TeamName]
+              ) -> tuple[str | None, tuple[TeamName, ...]]:
+        out: set[str] = set(without)
+        merged: list[TeamName] = []
         for team in teams:
             if team in out or deps.get(team) in out:
                 out.add(team)
@@ -56,8 +58,8 @@ def merge_with(deps: dict[str, str]):  # type: ignore[no-untyped-def]
 def search(runner: FakeRunner, n: int, composite: bool,
            deps: dict[str, str] | None = None) -> Bounds:
     tests = list(runner.breaks)
-    return first_failing(runner, chain(n), Bounds(dict.fromkeys(tests, 0),  # type: ignore[arg-type]
-                                                  dict.fromkeys(tests, n)),
+    return first_failing(cast(Any, runner), chain(n), Bounds(dict.fromkeys(tests, 0),
+                                                             dict.fromkeys(tests, n)),
                          "search", lambda _: None, merge_with(deps or {}) if composite else None)
 
 
