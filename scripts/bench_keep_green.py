@@ -13,12 +13,12 @@ Per project and scenario:
   retry, base, search, composite, confirm, alone, pair; the final measured run under
   coverage is not counted), and the runs of the linear scan (the baseline: the chain's
   prefixes one by one from the first team, each once, until every test failing on the
-  tip has failed, plus the tip), with gitorch's own test runner;
+  tip has failed, plus the tip), with gitorch's own test runner, and its wall time;
 * **wall**, over ``--rounds`` interleaved rounds (the order of the commands alternates):
   the time ``--keep-green`` adds to the same ``gitorch integrate --dry-run`` without it
   (start-up, merges and the measured run are common to both), with ``--jobs 1`` and
-  ``--jobs 2``, and the scan's time; medians, and the median of the per-round ratios
-  j2/j1; the load average (1 min) seen during the rows.
+  ``--jobs 2``; medians, and the median of the per-round ratios j2/j1; the load average
+  (1 min) seen during the rows.
 
     python scripts/bench_keep_green.py [--teams 8,32,64] [--rounds 3] [--test-cpu 0.3]
                                        [--test-sleep 0] [--scenario TEXT] [--no-scan]
@@ -141,16 +141,17 @@ def main() -> None:
             two, _ = keep_green(repo, 2)
             assert sorted(c["team"] for c in one["culprits"]) == \
                 sorted(c["team"] for c in two["culprits"]), (one["culprits"], two["culprits"])
-            scan_runs = 0 if args.no_scan else scan(repo)[0]
+            scan_runs, scan_s = (0, 0.0) if args.no_scan else scan(repo)
             by = collections.Counter(r["purpose"] for r in one["test_runs"])
             totals[(n, name)] = len(one["test_runs"])
             runs_rows.append(f"| {n} | {name} | {found(one)} | {len(one['test_runs'])} | "
                              + " | ".join(str(by.get(p, 0)) for p in PURPOSES)
-                             + f" | {len(two['test_runs'])} | {scan_runs or '-'} |")
+                             + f" | {len(two['test_runs'])} | {scan_runs or '-'} | "
+                             f"{f'{scan_s:.1f}' if scan_runs else '-'} |")
             print(runs_rows[-1], flush=True)
             if args.runs_only:
                 continue
-            added: dict[str, list[float]] = {"j1": [], "j2": [], "scan": []}
+            added: dict[str, list[float]] = {"j1": [], "j2": []}
             ratios, loads = [], []
             for k in range(args.rounds):
                 order = ["plain", "j1", "j2"] if k % 2 == 0 else ["j2", "j1", "plain"]
@@ -158,22 +159,19 @@ def main() -> None:
                 for what in order:
                     loads.append(os.getloadavg()[0])
                     wall[what] = keep_green(repo, None if what == "plain" else int(what[1]))[1]
-                if not args.no_scan:
-                    added["scan"].append(scan(repo)[1])
                 for what in ("j1", "j2"):
                     added[what].append(wall[what] - wall["plain"])
                 ratios.append(added["j2"][-1] / added["j1"][-1])
-            scan_s = f"{statistics.median(added['scan']):.1f}" if added["scan"] else "-"
             wall_rows.append(f"| {n} | {name} | {statistics.median(added['j1']):.1f} | "
                              f"{statistics.median(added['j2']):.1f} | "
                              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-"
-                             f"{max(ratios):.2f}) | {scan_s} | "
+                             f"{max(ratios):.2f}) | "
                              f"{min(loads):.1f}-{max(loads):.1f} |")
             print(wall_rows[-1], flush=True)
     print("\nRuns (jobs 1; by purpose):\n")
     print("| teams | scenario | culprits found | runs | " + " | ".join(PURPOSES)
-          + " | runs, jobs 2 | scan runs |")
-    print("|---:|---|---|---:|" + "---:|" * len(PURPOSES) + "---:|---:|")
+          + " | runs, jobs 2 | scan runs | scan s |")
+    print("|---:|---|---|---:|" + "---:|" * len(PURPOSES) + "---:|---:|---:|")
     print("\n".join(runs_rows))
     ratios_rows = [f"| {n} | {many} / {one_} | {totals[(n, many)]} / {totals[(n, one_)]} = "
                    f"{totals[(n, many)] / totals[(n, one_)]:.2f}x |"
@@ -187,8 +185,8 @@ def main() -> None:
         print(f"\nWall (median of {args.rounds} interleaved rounds; added s = what "
               "--keep-green adds to the same run without it):\n")
         print("| teams | scenario | added s, jobs 1 | added s, jobs 2 | jobs 2/1 (range) | "
-              "scan s | load |")
-        print("|---:|---|---:|---:|---|---:|---|")
+              "load |")
+        print("|---:|---|---:|---:|---|---|")
         print("\n".join(wall_rows))
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)

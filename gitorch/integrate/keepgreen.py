@@ -7,15 +7,19 @@ its commits are exactly the prefixes to test (prefix 0 is the base, prefix n the
    fails too, nothing is published ("the base fails its own tests").
 2. Search the prefixes for the first one on which each failing test fails. One search
    serves every failing test: each test keeps its own suspect range (last prefix known
-   to pass it, first known to fail it) and every run narrows every range it falls in, so
-   culprits that break different tests are found together. With ``jobs`` N, N prefixes
-   of the widest ranges run at once (N-ary search); the number of runs grows with the
-   logarithm of the number of teams.
+   to pass it, first known to fail it) and every run narrows every range it falls in.
+   Once the ranges part, composite probes advance them all in one run a round
+   (``gitorch.integrate.search``), so three culprits that break different tests cost
+   little more than one. With ``jobs`` N, N trees run at once (N-ary search), and free
+   slots take the alone checks of the culprits found so far.
 3. Each culprit X is then tested merged alone on the base. Fails alone: kind ``alone``,
-   X is left out. Passes alone: an ``interaction``; the prefixes before X, each with X
-   merged on top, are searched the same way for the earlier team Y that X fails with.
-   Of X and Y, the dependent is left out when one depends on the other, else the lower
-   priority (equal priorities: the later in merge order, X); ``decided_by`` says which.
+   X is left out (the evidence: the base passes, base + X fails). Passes alone: an
+   ``interaction``; real prefixes confirm the search's answer (prefix i fails, retried;
+   prefix i-1 passes; a contradicted composite hint is searched again on real
+   prefixes), then the prefixes before X, each with X merged on top, are searched for
+   the earlier team Y that X fails with. Of X and Y, the dependent is left out when one
+   depends on the other, else the lower priority (equal priorities: the later in merge
+   order, X); ``decided_by`` says which.
 4. The teams left out take every team that depends on them along (the engine skips
    those, naming the team). The chain is rebuilt in memory and tested again, until green.
 
