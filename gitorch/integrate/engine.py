@@ -110,12 +110,13 @@ def integrate(
     checkpoint = git.ref_target(repo, CHECKPOINT_REF)
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
+    scopes: Scopes = {}     # each team's out-of-scope paths, judged once per run
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress, remote=remote)
+                            progress=progress, remote=remote, scopes=scopes)
     found = None
     if keep_green is not None and command:
         state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
-                                   remote)
+                                   remote, scopes)
     merged = [o for o in state.outcomes if o.status == "merged"]
     green = found is None or found.green
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
@@ -159,10 +160,10 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
-               remote: str | None = "origin") -> git.Oid | None:
+               remote: str | None = "origin", scopes: Scopes | None = None) -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = _Merger(repo, manifest, state, remote)
+    merger = _Merger(repo, manifest, state, remote, scopes)
     lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     total = len(state.order)
     try:
@@ -199,18 +200,20 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
 
 def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
                 options: Options, timeout: float | None, progress: Progress | None,
-                remote: str | None = "origin") -> tuple[RunState, KeepGreen]:
+                remote: str | None = "origin", scopes: Scopes | None = None
+                ) -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
     rebuilds the chain without them, and merges one team onto a prefix of it."""
     remove_stale_worktrees(repo)
     runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
                         timeout=timeout, junit_file=options.junit_file)
+    scopes = {} if scopes is None else scopes
 
     def rebuild(left_out: dict[TeamName, str]) -> RunState:
         fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
                         pending={}, left_out=left_out, chain=state.base)
         _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
-                   remote=remote)
+                   remote=remote, scopes=scopes)
         return fresh
 
     def merge_onto(chain: RunState, upto: int, teams: Sequence[TeamName],
@@ -220,7 +223,7 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                         left_out=dict.fromkeys(without, "left out of the probe"),
                         chain=(merged[-1].merge_commit or "") if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
-        merger = _Merger(repo, manifest, probe, remote)
+        merger = _Merger(repo, manifest, probe, remote, scopes)
         done = tuple(team for team in teams if merger.step(team).merge_commit)
         return (probe.chain if done else None), done
 
@@ -238,6 +241,9 @@ def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> Non
         old = git.Oid(hex=state.integration_old) if state.integration_old else None
         git.update_ref(repo, integration_ref, git.Oid(hex=state.chain), old,
                        f"gitorch integrate {state.run_id}")
+
+
+Scopes = dict[tuple[TeamName, str], list[str]]     # (team, head) -> paths outside its scope
 
 
 class _LineTotals:
@@ -278,11 +284,12 @@ class _Merger:
     """Merges one team at a time onto ``state.chain``, applying the skip or fix policy."""
 
     def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
-                 remote: str | None = "origin"):
+                 remote: str | None = "origin", scopes: Scopes | None = None):
         self.repo = repo
         self.manifest = manifest
         self.state = state
         self.remote = remote
+        self.scopes: Scopes = {} if scopes is None else scopes
         self._tip: git.ChainTree | None = None
         self._lineage = Lineage(repo)
 
@@ -380,17 +387,21 @@ class _Merger:
 
         The hook's verdict (``verdict.judge_in_clone``) on the commits the chain and the
         other teams' branches do not have yet: what the server accepted, this accepts.
+        The chain adds only the base and merge commits to the other teams' heads, so the
+        verdict does not depend on it: ``scopes`` keeps it for the --keep-green probes.
         """
-        branch = self.manifest.branch(team)
-        local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
-        head_ref = f"refs/heads/{branch}" if local or not self.remote \
-            else f"refs/remotes/{self.remote}/{branch}"
-        others = [h for t, h in self.state.heads.items() if t != team and h is not None]
-        with gitread.Git(self.repo.path) as reader:
-            judged = verdict.judge_in_clone(reader, self.manifest, team, head, head_ref=head_ref,
-                                            base=self.state.base, remote=self.remote,
-                                            also_there=[self.state.chain, *others])
-        outside = sorted({v.path for v in judged.violations})
+        outside = self.scopes.get((team, head))
+        if outside is None:
+            branch = self.manifest.branch(team)
+            local = git.ref_target(self.repo, f"refs/heads/{branch}") is not None
+            head_ref = f"refs/heads/{branch}" if local or not self.remote \
+                else f"refs/remotes/{self.remote}/{branch}"
+            others = [h for t, h in self.state.heads.items() if t != team and h is not None]
+            with gitread.Git(self.repo.path) as reader:
+                judged = verdict.judge_in_clone(
+                    reader, self.manifest, team, head, head_ref=head_ref, base=self.state.base,
+                    remote=self.remote, also_there=[self.state.chain, *others])
+            outside = self.scopes[(team, head)] = sorted({v.path for v in judged.violations})
         if not outside:
             return head_tree, [], None
         if not self.state.fix:
