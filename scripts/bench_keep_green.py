@@ -14,7 +14,8 @@ Per project and scenario:
   coverage is not counted), and the runs of the linear scan (the baseline: the chain's
   prefixes one by one from the first team, each once, until every test failing on the
   tip has failed, plus the tip), with gitorch's own test runner, and its wall time;
-* **wall**, over ``--rounds`` interleaved rounds (the order of the commands alternates):
+* **wall** (scenarios "1 alone, late" and "3 alone, different tests"; every scenario with
+  ``--wall-all``), over ``--rounds`` interleaved rounds (the order of the commands alternates):
   the time ``--keep-green`` adds to the same ``gitorch integrate --dry-run`` without it
   (start-up, merges and the measured run are common to both), with ``--jobs 1`` and
   ``--jobs 2``; medians, and the median of the per-round ratios j2/j1; the load average
@@ -22,7 +23,7 @@ Per project and scenario:
 
     python scripts/bench_keep_green.py [--teams 8,32,64] [--rounds 3] [--test-cpu 0.3]
                                        [--test-sleep 0] [--scenario TEXT] [--no-scan]
-                                       [--runs-only] [--keep DIR]
+                                       [--runs-only | --wall-all] [--keep DIR]
 
 Prints Markdown tables (the figures in docs/performance.md come from them). The machine
 is shared and noisy: compare ratios measured in the same run, not absolute times.
@@ -63,6 +64,7 @@ def scenarios(n: int) -> dict[str, dict[int, str]]:
     }
 
 
+WALL = ("1 alone, late", "3 alone, different tests")     # wall rounds by default
 PAIRS = {"3 alone, different tests": "1 alone, late",      # 3 culprits / 1 culprit
          "2 alone + 1 interaction": "1 interaction, late"}
 
@@ -120,6 +122,8 @@ def main() -> None:
                         help="only the scenarios whose name contains TEXT")
     parser.add_argument("--no-scan", action="store_true", help="skip the linear scan")
     parser.add_argument("--runs-only", action="store_true", help="runs, no wall rounds")
+    parser.add_argument("--wall-all", action="store_true",
+                        help="wall rounds for every scenario (default: 1 and 3 alone)")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated projects here")
     args = parser.parse_args()
     root = Path(args.keep or tempfile.mkdtemp(prefix="bench-keep-green-"))
@@ -149,7 +153,7 @@ def main() -> None:
                              + f" | {len(two['test_runs'])} | {scan_runs or '-'} | "
                              f"{f'{scan_s:.1f}' if scan_runs else '-'} |")
             print(runs_rows[-1], flush=True)
-            if args.runs_only:
+            if args.runs_only or not (args.wall_all or name in WALL):
                 continue
             added: dict[str, list[float]] = {"j1": [], "j2": []}
             ratios, loads = [], []
