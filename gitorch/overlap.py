@@ -27,6 +27,7 @@ from unidiff.patch import PatchSet
 
 from gitorch import repo as git
 from gitorch.errors import RepoError, UsageError
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.ownership import union_rule
 from gitorch.records import LineRange, PredictedConflict
@@ -209,7 +210,7 @@ class Files:
         # libgit2 does not cache blobs: keep the ones read (base blobs recur in every pair).
         self._blobs: dict[str, git.Blob | None] = {}
 
-    def blob(self, oid: str | None) -> git.Blob | None:
+    def blob(self, oid: ObjectId | None) -> git.Blob | None:
         if oid is None:
             return None
         if oid not in self._blobs:
@@ -246,7 +247,7 @@ class Files:
     def ranges(self, change: git.FileChange) -> tuple[LineRange, ...]:
         return tuple(h.base_range for h in self.hunks(change)[0])
 
-    def lines(self, oid: str | None) -> Lines:
+    def lines(self, oid: ObjectId | None) -> Lines:
         def read() -> Sequence[bytes]:
             if oid is None:
                 return []
@@ -337,7 +338,7 @@ def compare_targets(ca: git.FileChange, cb: git.FileChange, files: Files) -> Ver
 class ConflictReport:
     """Every pair of teams that changed one path, and what a merge of the two would do."""
 
-    base: str                                       # sha of the base branch tip used
+    base: ObjectId                                  # the base branch tip used
     teams: Mapping[TeamName, str]                   # team -> head sha (teams with a branch)
     conflicts: tuple[PredictedConflict, ...]
     violations: Mapping[TeamName, tuple[str, ...]]  # paths changed outside the team's scope
@@ -416,7 +417,7 @@ def find_conflicts(repo: git.Repository, manifest: Manifest, *, base: str | None
         if outside:
             violations[team] = outside
     return ConflictReport(
-        base=str(base_commit.id), base_ref=base_ref,
+        base=object_id(base_commit.id), base_ref=base_ref,
         teams={t: str(h.id) for t, h in heads.items()},
         conflicts=tuple(conflicts), violations=violations, missing=tuple(missing),
         priorities={t: manifest.teams[t].priority for t in manifest.teams},

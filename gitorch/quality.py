@@ -52,6 +52,7 @@ import pathspec
 
 from gitorch import repo as git
 from gitorch.coveragefiles import FileCoverage, read_coverage_file
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import SHARED, Manifest, TeamName
 from gitorch.manifest.ownership import UNOWNED, compile_spec
 from gitorch.records import QualityResult, TeamCoverage
@@ -165,7 +166,7 @@ def run_quality(
     if not test_command:
         return QualityResult(command=None, passed=None, coverage_gate=gates.coverage,
                              diff_coverage_gate=gates.diff_coverage)
-    sha = str(git.resolve_commit(repo, commit).id)
+    sha = object_id(git.resolve_commit(repo, commit).id)
     show = sys.stderr.isatty() if progress is None else progress
     failures: list[str] = []
     warnings: tuple[str, ...] = ()
@@ -314,8 +315,8 @@ def lines_added_by_merges(
         touched |= git.first_parent_changes(repo, sha)
     out: dict[TeamName, dict[str, set[int]]] = {t: {} for t in team_merges}
     for path in sorted(touched.intersection(paths)):
-        for sha, start, count in git.blame_first_parent(repo, path, commit, oldest):
-            team = by_sha.get(sha)
+        for blamed, start, count in git.blame_first_parent(repo, path, commit, oldest):
+            team = by_sha.get(blamed)
             if team is not None:
                 out[team].setdefault(path, set()).update(range(start, start + count))
     return {t: {p: frozenset(ls) for p, ls in files.items()} for t, files in out.items() if files}
@@ -325,7 +326,7 @@ def lines_added_by_merges(
 
 
 @contextmanager
-def temp_worktree(repo: Repository, sha: str) -> Iterator[tuple[Path, Path]]:
+def temp_worktree(repo: Repository, sha: ObjectId) -> Iterator[tuple[Path, Path]]:
     """A detached worktree of ``sha`` and a scratch directory beside it; both removed after."""
     scratch = Path(tempfile.mkdtemp(prefix="gitorch-quality-")).resolve()
     root = scratch / "tree"

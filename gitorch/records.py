@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from gitorch.ids import ObjectId
 from gitorch.manifest import TeamName
 
 LineRange = tuple[int, int]
@@ -124,7 +125,7 @@ class TestRun:
 
     __test__ = False                # not a pytest class
 
-    commit: str
+    commit: ObjectId
     teams: tuple[TeamName, ...]     # the teams merged into it, in merge order
     passed: bool
     failed_tests: tuple[str, ...] = ()
@@ -179,8 +180,8 @@ class TeamOutcome:
     team: TeamName
     branch: str
     status: TeamState
-    head: str | None = None
-    merge_commit: str | None = None
+    head: ObjectId | None = None
+    merge_commit: ObjectId | None = None
     commits: int = 0
     loc_added: int = 0
     target_loc: tuple[int, int] | None = None
@@ -192,9 +193,9 @@ class TeamOutcome:
 class IntegrationReport:
     project: str
     base_ref: str
-    base: str                       # sha
+    base: ObjectId
     order: tuple[TeamName, ...]
-    integration: str | None         # sha of the new integration tip, None when nothing was made
+    integration: ObjectId | None    # the new integration tip, None when nothing was made
     integration_ref: str
     teams: tuple[TeamOutcome, ...]
     skipped: tuple[Skipped, ...] = ()

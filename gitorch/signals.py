@@ -26,6 +26,7 @@ from typing import Literal
 
 from gitorch import repo as git
 from gitorch.errors import UsageError
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import Manifest, TeamName
 
 State = Literal["ready", "blocked", "working"]
@@ -44,7 +45,7 @@ class Signal:
     team: TeamName
     state: State
     reason: str | None
-    commit: str
+    commit: ObjectId
     branch: str
     uncommitted: tuple[str, ...] = ()   # changes in this checkout of the branch, not in the signal
     waits_on: tuple[TeamName, ...] = ()
@@ -154,7 +155,7 @@ def record_signal(repo: git.Repository, manifest: Manifest, *, state: str,
     root = git.workdir(repo)
     dirty = (tuple(git.uncommitted_paths(root))
              if root is not None and git.head_branch(repo) == branch else ())
-    return Signal(team=name, state=state, reason=reason, commit=str(new),
+    return Signal(team=name, state=state, reason=reason, commit=object_id(new),
                   branch=branch, uncommitted=dirty, waits_on=waits)
 
 

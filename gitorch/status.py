@@ -34,6 +34,7 @@ from typing import Any
 from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import Manifest, TeamName
 from gitorch.signals import State, read_recorded
 from gitorch.verdicts import read_verdicts
@@ -112,7 +113,7 @@ class Deadlock:
 class StatusReport:
     project: str
     base: str
-    base_commit: str
+    base_commit: ObjectId
     teams: tuple[TeamStatus, ...]
     deadlocks: tuple[Deadlock, ...] = ()
     stale_after: int = 15
@@ -177,8 +178,8 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
                 head_ref = f"refs/heads/{ref}" if ref == manifest.branch(name) \
                     else f"refs/remotes/{ref}"
                 offending = cache.offending[seen] = verdict.judge_in_clone(
-                    reader, manifest, name, str(head.id), head_ref=head_ref,
-                    base=str(base_tip.id), remote=remote).offending
+                    reader, manifest, name, object_id(head.id), head_ref=head_ref,
+                    base=object_id(base_tip.id), remote=remote).offending
             partial[name] = (ref, str(head.id), replace(facts, violations=offending))
 
     states: dict[TeamName, TeamStatus] = {}
@@ -188,7 +189,7 @@ def compute_status(repo: git.Repository, manifest: Manifest, *, remote: str | No
         states[name] = _team_status(manifest, name, read, tip, facts, states, clock)
     verdicts = read_verdicts(repo) or {}
     return StatusReport(project=manifest.project, base=manifest.base,
-                        base_commit=str(base_tip.id),
+                        base_commit=object_id(base_tip.id),
                         teams=tuple(replace(states[name], last_integration=verdicts[name].text())
                                     if name in verdicts else states[name]
                                     for name in manifest.teams),

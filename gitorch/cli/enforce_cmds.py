@@ -10,6 +10,7 @@ import click
 
 from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
 from gitorch.errors import CheckFailed, UsageError
+from gitorch.ids import object_id
 
 
 @main.group()
@@ -155,7 +156,7 @@ def check(obj: Context, rev: str | None, team: str | None, remote: str, as_json:
                          hint=f"teams: {', '.join(sorted(manifest.teams))}")
     base = git.branch_commit(repo, manifest.base, remote)
     with hookgit.Git(repo.path) as reader:
-        judged = verdict.judge_in_clone(reader, manifest, TeamName(team), str(head.id),
+        judged = verdict.judge_in_clone(reader, manifest, TeamName(team), object_id(head.id),
                                         head_ref=head_ref, remote=remote or None,
                                         base=str(base.id) if base is not None else None)
     result = verdict.check_verdict(judged, manifest, name, base_known=base is not None)

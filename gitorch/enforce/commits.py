@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitorch.ids import ObjectId
+
 MANIFEST_OWNER = "integrators"   # the owner of the policy file: no team may change it
 
 
@@ -15,7 +17,7 @@ MANIFEST_OWNER = "integrators"   # the owner of the policy file: no team may cha
 class Violation:
     """One path that one commit changed outside the team's scope."""
 
-    commit: str
+    commit: ObjectId
     subject: str
     path: str
     owner: str

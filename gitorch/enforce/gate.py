@@ -21,6 +21,7 @@ from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
 from gitorch.enforce.commits import Violation
 from gitorch.errors import GitorchError, ManifestError, UsageError
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.records import PredictedConflict, QualityResult
@@ -141,9 +142,9 @@ class PathProblem:
 class GateResult:
     base_ref: str
     head_ref: str
-    base: str
-    head: str
-    merge_base: str
+    base: ObjectId
+    head: ObjectId
+    merge_base: ObjectId
     team: TeamName | None
     manifest_path: str
     commits: int
@@ -220,8 +221,9 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
         raise GitorchError(f"'{refs.base}' and '{refs.head}' share no history", hint=FETCH_HINT)
     commits = list(git.walk(repo, [head.id], [base.id]))
     merge_base = git.resolve_commit(repo, str(mb))
-    result = GateResult(base_ref=refs.base, head_ref=refs.head, base=str(base.id), head=str(head.id),
-                        merge_base=str(mb), team=None, manifest_path=manifest_path,
+    result = GateResult(base_ref=refs.base, head_ref=refs.head, base=object_id(base.id),
+                        head=object_id(head.id), merge_base=object_id(mb), team=None,
+                        manifest_path=manifest_path,
                         commits=len(commits), diff_coverage_gate=manifest.gates.diff_coverage,
                         manifest=manifest)
 
@@ -239,7 +241,7 @@ def evaluate(*, repo: git.Repository, refs: GateRefs, manifest_path: str = DEFAU
                                                                            refs, manifest_path))
 
     with gitread.Git(repo.path) as reader:
-        judged = verdict.judge_in_clone(reader, manifest, named, str(head.id),
+        judged = verdict.judge_in_clone(reader, manifest, named, object_id(head.id),
                                         head_ref=_head_ref(repo, refs, remote, event is not None),
                                         base=str(base.id), remote=remote,
                                         policy_path=manifest_path)

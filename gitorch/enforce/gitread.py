@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId
 
 TREE_MODE = b"40000"
 
@@ -30,8 +31,8 @@ TREE_MODE = b"40000"
 class CommitInfo:
     """A commit as the scope rules need it: what it changes and adds, and how to name it."""
 
-    id: str
-    parents: tuple[str, ...]
+    id: ObjectId
+    parents: tuple[ObjectId, ...]
     subject: str
     changed: frozenset[str]     # paths as ``repo.changed_paths`` counts them
     added: frozenset[str]       # among them, the paths its first parent lacks
@@ -107,7 +108,7 @@ def start_for_push(git_dir: str, stdin_text: str) -> Started | None:
 def parse_log(raw: bytes) -> list[CommitInfo]:
     """Read ``log_command``'s output; ValueError on anything unexpected."""
     out: list[CommitInfo] = []
-    header: tuple[str, tuple[str, ...], str] | None = None
+    header: tuple[ObjectId, tuple[ObjectId, ...], str] | None = None
     changed: list[str] = []
     added: list[str] = []
 
@@ -127,7 +128,8 @@ def parse_log(raw: bytes) -> list[CommitInfo]:
             close()
             ids, _, subject = token[1:].partition("\x02")
             first, *parents = ids.split()
-            header, changed, added = (first, tuple(parents), subject), [], []
+            header = (ObjectId(first), tuple(ObjectId(p) for p in parents), subject)
+            changed, added = [], []
         elif token.isalpha() and token.isupper() and i < len(tokens):
             path = tokens[i]        # a status (A, M, D, T, MM...) is followed by its path
             i += 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gitorch.errors import GitorchError, ManifestError, UsageError
+from gitorch.ids import ObjectId
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def pre_push(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str, 
     for line in stdin.read().splitlines():
         parts = line.split()
         if len(parts) == 4:
-            updates.append(receive.RefUpdate(old=parts[3], new=parts[1], ref=parts[2]))
+            updates.append(receive.RefUpdate(old=ObjectId(parts[3]), new=ObjectId(parts[1]), ref=parts[2]))
     if not updates:
         return 0
     known = [str(o) for o in git.ref_tips_under(handle, f"refs/remotes/{remote}/")]
@@ -247,7 +248,7 @@ def pre_commit(args: Sequence[str], stdin: TextIO, out: TextIO, env: Mapping[str
     out.write(f"gitorch: commit refused: {len(bad)} staged path{'s' if len(bad) != 1 else ''} "
               f"outside team {team}'s scope ({branch})\n")
     for path in bad:
-        out.write(f"    {describe(Violation('', '', path, judge.owner(path)))}\n")
+        out.write(f"    {describe(Violation(ObjectId(''), '', path, judge.owner(path)))}\n")
     out.write("  what to do: unstage them (git restore --staged PATH...) and leave them to "
               "their owners; 'gitorch owner PATH' tells who owns a path\n")
     return 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from gitorch.enforce import gitread as hookgit
 from gitorch.enforce.commits import MANIFEST_OWNER, Violation
 from gitorch.errors import ManifestError
+from gitorch.ids import ObjectId
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.loading import parse_manifest
 from gitorch.manifest.ownership import UNOWNED
@@ -37,8 +38,8 @@ IDENTITY_VARIABLES = (
 class RefUpdate:
     """One ``old new ref`` line of a pre-receive hook (or a pre-push hook, rearranged)."""
 
-    old: str
-    new: str
+    old: ObjectId
+    new: ObjectId
     ref: str
 
     @property
@@ -93,7 +94,7 @@ def parse_updates(text: str) -> list[RefUpdate]:
         parts = line.split()
         if len(parts) != 3 or any(len(p) not in (40, 64) for p in parts[:2]):
             raise ValueError(f"unexpected input line {line[:80]!r}")
-        out.append(RefUpdate(old=parts[0], new=parts[1], ref=parts[2]))
+        out.append(RefUpdate(old=ObjectId(parts[0]), new=ObjectId(parts[1]), ref=parts[2]))
     return out
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from gitorch.enforce import gitread
 from gitorch.enforce.commits import Violation
 from gitorch.enforce.receive import ScopeJudge, Verdict, no_editor
+from gitorch.ids import ObjectId
 from gitorch.manifest import DEFAULT_MANIFEST, Manifest, TeamName
 from gitorch.manifest.scope import CompiledOwnership
 
@@ -35,8 +36,8 @@ class Judgement:
     """The commits judged (oldest first) and every violation among them."""
 
     team: TeamName
-    head: str
-    commits: tuple[str, ...]
+    head: ObjectId
+    commits: tuple[ObjectId, ...]
     violations: tuple[Violation, ...]
 
     @property
@@ -72,7 +73,7 @@ def server_view(reader: gitread.Git, manifest: Manifest, team: TeamName, *,
     return out
 
 
-def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
+def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                exclude: Sequence[str], base: str | None, before: str | None = None,
                policy_path: str = DEFAULT_MANIFEST,
                compiled: CompiledOwnership | None = None) -> Judgement:
@@ -91,7 +92,7 @@ def judge_team(reader: gitread.Git, manifest: Manifest, team: TeamName, head: st
                      violations=tuple(violations))
 
 
-def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: str, *,
+def judge_in_clone(reader: gitread.Git, manifest: Manifest, team: TeamName, head: ObjectId, *,
                    head_ref: str | None, base: str | None, remote: str | None,
                    policy_path: str = DEFAULT_MANIFEST, also_there: Sequence[str] = (),
                    compiled: CompiledOwnership | None = None) -> Judgement:

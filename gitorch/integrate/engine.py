@@ -39,6 +39,7 @@ from typing import Any
 from gitorch import repo as git
 from gitorch.enforce import gitread, verdict
 from gitorch.errors import UsageError
+from gitorch.ids import ObjectId
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.keepgreen import Options, keep_green, settle_measure
@@ -217,11 +218,12 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
         return fresh
 
     def merge_onto(chain: RunState, upto: int, teams: Sequence[TeamName],
-                   without: Collection[TeamName] = ()) -> tuple[str | None, tuple[TeamName, ...]]:
+                   without: Collection[TeamName] = ()
+                   ) -> tuple[ObjectId | None, tuple[TeamName, ...]]:
         merged = [o for o in chain.outcomes if o.merge_commit][:upto]
         probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
                         left_out=dict.fromkeys(without, "left out of the probe"),
-                        chain=(merged[-1].merge_commit or "") if merged else chain.base)
+                        chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
         merger = _Merger(repo, manifest, probe, remote, scopes)
         done = tuple(team for team in teams if merger.step(team).merge_commit)
@@ -243,7 +245,7 @@ def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> Non
                        f"gitorch integrate {state.run_id}")
 
 
-Scopes = dict[tuple[TeamName, str], list[str]]     # (team, head) -> paths outside its scope
+Scopes = dict[tuple[TeamName, ObjectId], list[str]]    # (team, head) -> paths outside scope
 
 
 class _LineTotals:
@@ -380,7 +382,7 @@ class _Merger:
             return self._outcome(team, "unchanged")
         return None
 
-    def _within_scope(self, team: TeamName, head: str, anc_tree: git.Oid,
+    def _within_scope(self, team: TeamName, head: ObjectId, anc_tree: git.Oid,
                       head_tree: git.Oid, facts: dict[str, Any]
                       ) -> tuple[git.Oid, list[Lost], TeamOutcome | None]:
         """The tree to merge and what it drops; a skip when out-of-scope paths and no --fix.

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitorch import repo as git
+from gitorch.ids import ObjectId
 from gitorch.integrate.runstate import BASE_OWNER, Lost, RunState
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Resolution
@@ -51,7 +52,7 @@ class Lineage:
         self._labels: dict[str, tuple[int, git.Entry | None,
                                       list[TeamName | None] | None]] = {}
 
-    def data(self, oid: str) -> bytes:
+    def data(self, oid: ObjectId) -> bytes:
         found = self._blobs.get(oid)
         if found is None:
             found = self._blobs[oid] = git.blob_bytes(self.repo, oid)
@@ -85,7 +86,7 @@ class Lineage:
 
 
 def cut(repo: git.Repository, lineage: Lineage, conflict: git.ConflictSides,
-        favoured: Favoured, marked: str | None = None) -> list[str | git.TextConflict] | None:
+        favoured: Favoured, marked: ObjectId | None = None) -> list[str | git.TextConflict] | None:
     """The conflicting file cut into clean lines and hunks, when the cut is exact: joined
     with every hunk's side it is the merge favouring that side. None otherwise.
 

@@ -33,8 +33,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
+from gitorch.ids import ObjectId
 from gitorch.integrate.runstate import RunState
-from gitorch.integrate.search import Bounds, Merge, Prefixes, fails, first_failing
+from gitorch.integrate.search import NOT_MADE, Bounds, Merge, Prefixes, fails, first_failing
 from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Culprit, KeepGreen, QualityResult
@@ -42,7 +43,7 @@ from gitorch.records import Culprit, KeepGreen, QualityResult
 Rebuild = Callable[[dict[TeamName, str]], RunState]          # left-out team -> reason
 # teams merged in order onto prefix k, some left out: (commit or None, the teams merged)
 MergeOnto = Callable[[RunState, int, Sequence[TeamName], Collection[TeamName]],
-                     tuple[str | None, tuple[TeamName, ...]]]
+                     tuple[ObjectId | None, tuple[TeamName, ...]]]
 MEASURED = "(the test command, in the measured run)"    # failed there, passed when searched
 Say = Callable[[int, str], None]                              # (runs so far, what happens)
 
@@ -140,7 +141,7 @@ def settle_measure(found: KeepGreen, quality: QualityResult) -> tuple[KeepGreen,
 
 
 def _prefixes(state: RunState) -> Prefixes:
-    commits: list[str | None] = [state.base]
+    commits: list[ObjectId | None] = [state.base]
     teams: list[tuple[TeamName, ...]] = [()]
     so_far: tuple[TeamName, ...] = ()
     for outcome in state.outcomes:
@@ -162,7 +163,7 @@ def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
 def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefixes,
            bounds: Bounds, alone_of: _Alone, merge_onto: MergeOnto,
            note: Callable[[str], None],
-           beside: list[tuple[str, tuple[TeamName, ...], str]]
+           beside: list[tuple[ObjectId, tuple[TeamName, ...], str]]
            ) -> tuple[list[Culprit], list[str]]:
     """Alone or interaction for each culprit the search found, and the team to leave out
     for it; also the tests whose found prefix real prefixes contradict (search again).
@@ -181,7 +182,7 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefi
     alone = {index: alone_of(team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
-        [(alone[i] or "", (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
+        [(alone[i] or NOT_MADE, (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
         strict=False))
     out: list[Culprit] = []
     redo: list[str] = []
@@ -211,19 +212,19 @@ class _Alone:
 
     def __init__(self, merge_onto: MergeOnto, state: RunState):
         self.merge_onto, self.state = merge_onto, state
-        self.made: dict[TeamName, str | None] = {}
+        self.made: dict[TeamName, ObjectId | None] = {}
 
-    def __call__(self, team: TeamName) -> str | None:
+    def __call__(self, team: TeamName) -> ObjectId | None:
         if team not in self.made:
             self.made[team] = self.merge_onto(self.state, 0, (team,), ())[0]
         return self.made[team]
 
 
 def _spare(runner: TestRunner, chain: Prefixes, bounds: Bounds, alone: _Alone,
-           slots: int) -> list[tuple[str, tuple[TeamName, ...], str]]:
+           slots: int) -> list[tuple[ObjectId, tuple[TeamName, ...], str]]:
     """Runs for the search's free slots (``--jobs``): the alone checks of the culprits
     found so far while other ranges are still searched."""
-    out: list[tuple[str, tuple[TeamName, ...], str]] = []
+    out: list[tuple[ObjectId, tuple[TeamName, ...], str]] = []
     found = sorted({bounds.high[t] for t in bounds.high
                     if bounds.high[t] - bounds.low[t] == 1 and t not in runner.flaky})
     for index in found:
@@ -270,7 +271,7 @@ def _still_failing(runner: TestRunner, prefixes: Prefixes, index: int,
 
 
 def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefixes,
-                 index: int, tests: list[str], alone: str | None, merge_onto: MergeOnto,
+                 index: int, tests: list[str], alone: ObjectId | None, merge_onto: MergeOnto,
                  note: Callable[[str], None]) -> Culprit:
     """The earlier team(s) the culprit at ``index`` fails with, and which of the pair goes."""
     team = chain.teams[index][-1]

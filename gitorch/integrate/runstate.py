@@ -18,6 +18,7 @@ from typing import Any
 
 from gitorch import repo as git
 from gitorch.errors import GitorchError, RepoError, UsageError
+from gitorch.ids import ObjectId, object_id
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Resolution, Skipped, TeamOutcome
 
@@ -46,12 +47,12 @@ class RunState:
     run_id: str
     fix: bool
     base_ref: str
-    base: str
+    base: ObjectId
     integration_ref: str
-    integration_old: str | None
+    integration_old: ObjectId | None
     order: list[TeamName]
-    heads: dict[TeamName, str | None]
-    chain: str
+    heads: dict[TeamName, ObjectId | None]
+    chain: ObjectId
     started: str
     outcomes: list[TeamOutcome] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -61,7 +62,7 @@ class RunState:
     pending: dict[TeamName, str] = field(default_factory=dict)  # team -> why it will be skipped
     left_out: dict[TeamName, str] = field(default_factory=dict)  # --keep-green: team -> why
     resumed: bool = False
-    lost_tree: tuple[int, str] | None = None  # (len(lost), tree of them) of the last checkpoint
+    lost_tree: tuple[int, ObjectId] | None = None  # (len(lost), tree of them) of the last checkpoint
     lost_index: git.GrowingTree | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
@@ -167,17 +168,17 @@ def now_iso() -> str:
 
 
 def snapshot(repo: git.Repository, manifest: Manifest, remote: str | None
-             ) -> tuple[str, dict[TeamName, str | None]]:
+             ) -> tuple[ObjectId, dict[TeamName, ObjectId | None]]:
     """The base's and every team branch's commit as the run starts."""
     base = git.branch_commit(repo, manifest.base, remote)
     if base is None:
         raise RepoError(f"no base branch '{manifest.base}' (nor {remote}/{manifest.base})",
                         hint="create it, fetch it, or fix 'base' in the manifest")
-    heads: dict[TeamName, str | None] = {}
+    heads: dict[TeamName, ObjectId | None] = {}
     for team in manifest.merge_order():
         head = git.branch_commit(repo, manifest.branch(team), remote)
-        heads[team] = str(head.id) if head is not None else None
-    return str(base.id), heads
+        heads[team] = object_id(head.id) if head is not None else None
+    return object_id(base.id), heads
 
 
 def new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
@@ -189,7 +190,7 @@ def new_state(repo: git.Repository, manifest: Manifest, *, fix: bool,
     return RunState(
         run_id=f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(2).hex()}", fix=fix,
         base_ref=manifest.base, base=base, integration_ref=f"refs/heads/{manifest.integration}",
-        integration_old=str(integration) if integration else None,
+        integration_old=object_id(integration) if integration else None,
         order=manifest.merge_order(), heads=heads, chain=base, started=now_iso(),
     )
 

@@ -30,31 +30,33 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from gitorch.ids import ObjectId
 from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
 from gitorch.manifest import TeamName
 
 # onto prefix k, merge ``teams`` in order, leaving out ``without`` (and their dependents):
 # (the commit, or None when no team merged; the teams merged)
 Merge = Callable[[int, Sequence[TeamName], Collection[TeamName]],
-                 tuple[str | None, tuple[TeamName, ...]]]
+                 tuple[ObjectId | None, tuple[TeamName, ...]]]
 Note = Callable[[str], None]
 Range = tuple[int, int]
-Run = tuple[str, tuple[TeamName, ...], str]           # (commit, its teams, purpose)
+Run = tuple[ObjectId, tuple[TeamName, ...], str]      # (commit, its teams, purpose)
+NOT_MADE = ObjectId("")                                 # a commit that cannot be made
 
 
 @dataclass
 class Prefixes:
     """Commits to search: index 0 .. n, with the teams in each (for the report). A commit
-    not made yet (None) is made by ``make`` when first needed; "" cannot be made."""
+    not made yet (None) is made by ``make`` when first needed; NOT_MADE cannot be made."""
 
-    commits: list[str | None]
+    commits: list[ObjectId | None]
     teams: list[tuple[TeamName, ...]]
-    make: Callable[[int], str | None] | None = None
+    make: Callable[[int], ObjectId | None] | None = None
 
-    def commit(self, index: int) -> str:
+    def commit(self, index: int) -> ObjectId:
         if self.commits[index] is None:
-            self.commits[index] = (self.make(index) if self.make else None) or ""
-        return self.commits[index] or ""
+            self.commits[index] = (self.make(index) if self.make else None) or NOT_MADE
+        return self.commits[index] or NOT_MADE
 
 
 @dataclass
@@ -96,7 +98,7 @@ def first_failing(runner: TestRunner, prefixes: Prefixes, bounds: Bounds, purpos
     first prefix failing it. Composite probes (``merge`` given) serve parted ranges;
     ``spare(slots)`` gives runs for a round's free slots (their verdicts are remembered).
 
-    Prefix commits that cannot be built ("") count as passing.
+    Prefix commits that cannot be built (NOT_MADE) count as passing.
     """
     solo: set[Range] = set()        # ranges a composite tree could not serve
     while True:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from gitorch import repo as git
 from gitorch.errors import UsageError
+from gitorch.ids import ObjectId
 from gitorch.manifest import TeamName
 from gitorch.records import TestRun
 
@@ -88,7 +89,7 @@ class TestRunner:
     _git_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopped: bool = False
 
-    def verdicts(self, commits: Sequence[tuple[str, tuple[TeamName, ...], str]],
+    def verdicts(self, commits: Sequence[tuple[ObjectId, tuple[TeamName, ...], str]],
                  *, confirm: bool = True) -> list[Verdict]:
         """The verdict of each (commit, teams in it, purpose): up to ``jobs`` at once.
 
@@ -97,7 +98,7 @@ class TestRunner:
         confirms only the runs it draws a conclusion from).
         """
         trees = [str(git.tree_of(self.repo, c)) for c, _, _ in commits]
-        todo: dict[str, tuple[str, tuple[TeamName, ...], str]] = {}
+        todo: dict[str, tuple[ObjectId, tuple[TeamName, ...], str]] = {}
         for tree, item in zip(trees, commits, strict=True):
             known = self._cache.get(tree)
             if known is None or (confirm and not known.confirmed):
@@ -105,7 +106,7 @@ class TestRunner:
         if todo:
             items = list(todo.items())
 
-            def one(kv: tuple[str, tuple[str, tuple[TeamName, ...], str]]) -> Verdict:
+            def one(kv: tuple[str, tuple[ObjectId, tuple[TeamName, ...], str]]) -> Verdict:
                 return self._verdict(*kv[1], self._cache.get(kv[0]), confirm)
             if self.jobs <= 1 or len(items) == 1:
                 try:
@@ -126,7 +127,7 @@ class TestRunner:
                 self._cache[tree] = verdict
         return [self._cache[t] for t in trees]
 
-    def known(self, commit: str) -> bool:
+    def known(self, commit: ObjectId) -> bool:
         """Whether the commit's tree has a verdict already (it will not run again)."""
         return str(git.tree_of(self.repo, commit)) in self._cache
 
@@ -140,7 +141,7 @@ class TestRunner:
 
     # ----------------------------------------------------------------- one tree
 
-    def _verdict(self, commit: str, teams: tuple[TeamName, ...], purpose: str,
+    def _verdict(self, commit: ObjectId, teams: tuple[TeamName, ...], purpose: str,
                  previous: Verdict | None, confirm: bool) -> Verdict:
         if previous is None:
             first = self._attempt(commit, teams, purpose, select=None)
@@ -168,7 +169,7 @@ class TestRunner:
             self.flaky |= flaky
         return Verdict(not failed, frozenset(failed), frozenset(flaky), timed_out and bool(failed))
 
-    def _attempt(self, commit: str, teams: tuple[TeamName, ...], purpose: str,
+    def _attempt(self, commit: ObjectId, teams: tuple[TeamName, ...], purpose: str,
                  select: frozenset[str] | None) -> _Attempt:
         scratch = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-")).resolve()
         root = scratch / scratch.name       # git names the worktree after it: unique

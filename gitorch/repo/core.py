@@ -17,6 +17,7 @@ import pygit2
 from pygit2.enums import RepositoryOpenFlag, SortMode
 
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId
 
 Repository = pygit2.Repository
 Commit = pygit2.Commit
@@ -217,7 +218,7 @@ def signature(repo: Repository, fallback: Identity | None = None) -> pygit2.Sign
         return pygit2.Signature(who.name, who.email)
 
 
-def update_ref(repo: Repository, ref: str, new: Oid | str, old: Oid | str | None,
+def update_ref(repo: Repository, ref: str, new: Oid | ObjectId, old: Oid | ObjectId | None,
                message: str) -> None:
     """Move ``ref`` from ``old`` (None: must not exist) to ``new``, or fail without moving it.
 
@@ -239,7 +240,7 @@ def update_ref(repo: Repository, ref: str, new: Oid | str, old: Oid | str | None
                         hint="another process moved it; run the command again") from None
 
 
-def delete_ref(repo: Repository, ref: str, old: Oid | str) -> None:
+def delete_ref(repo: Repository, ref: str, old: Oid | ObjectId) -> None:
     """Delete ``ref`` if it still points at ``old`` (compare-and-swap under the ref's lock)."""
     try:
         current = repo.references.get(ref)
@@ -333,7 +334,7 @@ def commit_time_iso(commit: Commit) -> str:
     return datetime.fromtimestamp(commit.commit_time, zone).isoformat()
 
 
-def added_line_total(repo: Repository, old: Oid | str, new: Oid | str,
+def added_line_total(repo: Repository, old: Oid | ObjectId, new: Oid | ObjectId,
                      keep: Callable[[str], bool] | None = None) -> int:
     """Lines added between two trees (or commits) in the text files whose new path ``keep``
     accepts (all when None); binary files and deletions add nothing, and a renamed file
@@ -414,7 +415,7 @@ class LineCounts:
     counts instead.
     """
 
-    def __init__(self, repo: Repository, pairs: Iterable[tuple[Oid | str, Oid | str]]):
+    def __init__(self, repo: Repository, pairs: Iterable[tuple[Oid | ObjectId, Oid | ObjectId]]):
         self._repo = repo
         self._pairs = list(dict.fromkeys((str(a), str(b)) for a, b in pairs))
         self._counts: dict[tuple[str, str], list[tuple[str, int | None]]] | None = None
@@ -458,7 +459,7 @@ class LineCounts:
                 self._proc.stdout.close()
             self._counts = {}
 
-    def total(self, old: Oid | str, new: Oid | str,
+    def total(self, old: Oid | ObjectId, new: Oid | ObjectId,
               keep: Callable[[str], bool] | None = None) -> int:
         """Lines added from tree ``old`` to tree ``new`` in the files ``keep`` accepts (all
         when None); the pair must have been given at the start."""
@@ -485,29 +486,29 @@ def workdir(repo: Repository) -> Path | None:
 # ---------------- history: first-parent chains and blame
 
 
-def first_parent_chain(repo: Repository, tip: str, wanted: Iterable[str]) -> list[str]:
+def first_parent_chain(repo: Repository, tip: str, wanted: Iterable[str]) -> list[ObjectId]:
     """The first-parent chain from ``tip`` back to the oldest commit of ``wanted`` on it.
 
     Newest first; stops as soon as every wanted commit on the chain has been seen
     (or at the root when some is not on it).
     """
     left = set(wanted)
-    chain: list[str] = []
+    chain: list[ObjectId] = []
     commit: Commit | None = resolve_commit(repo, tip)
     while commit is not None and left:
-        sha = str(commit.id)
+        sha = ObjectId(str(commit.id))
         chain.append(sha)
         left.discard(sha)
         commit = commit.parents[0] if commit.parents else None
     return chain
 
 
-def parent_sha(repo: Repository, commit: str) -> str | None:
+def parent_sha(repo: Repository, commit: ObjectId) -> ObjectId | None:
     found = resolve_commit(repo, commit)
-    return str(found.parents[0].id) if found.parents else None
+    return ObjectId(str(found.parents[0].id)) if found.parents else None
 
 
-def first_parent_changes(repo: Repository, commit: str) -> frozenset[str]:
+def first_parent_changes(repo: Repository, commit: ObjectId) -> frozenset[str]:
     """Paths whose content differs between ``commit`` and its first parent."""
     found = resolve_commit(repo, commit)
     return diff_paths(repo, found.parents[0] if found.parents else None, found)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import pygit2
 
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId
 from gitorch.repo.core import Oid, Repository
 from gitorch.repo.merge import ConflictSides, Entry, TreeMerge, _tree_of
 
@@ -67,11 +68,11 @@ def git_merge(repo: Repository, ours: str, theirs: str, union: Sequence[str] = (
         info, path_bytes = record.split(b"\t", 1)
         mode, oid, stage = info.decode().split()
         path = os.fsdecode(path_bytes)
-        stages.setdefault(path, {})[int(stage)] = Entry(path, oid, int(mode, 8))
+        stages.setdefault(path, {})[int(stage)] = Entry(path, ObjectId(oid), int(mode, 8))
     index = pygit2.Index()
     index._repo = repo  # type: ignore[assignment]  # as libgit2's merge indexes are: diffs against trees need it
     index.read_tree(_tree_of(repo, Oid(hex=tree)))
-    marked: dict[str, str] = {}
+    marked: dict[str, ObjectId] = {}
     conflicts: list[ConflictSides] = []
     for path, sides in stages.items():
         found = _entry_at(index, path)
@@ -118,9 +119,9 @@ def git_conflicting_paths(repo: Repository, pairs: Iterable[tuple[str, str]],
     return out
 
 
-def _entry_at(index: pygit2.Index, path: str) -> str | None:
+def _entry_at(index: pygit2.Index, path: str) -> ObjectId | None:
     """The blob id staged at ``path`` (stage 0), or None."""
     try:
-        return str(index[path].id)
+        return ObjectId(str(index[path].id))
     except KeyError:   # absent: git left nothing at this path
         return None

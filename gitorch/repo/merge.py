@@ -14,6 +14,7 @@ from typing import TypeVar
 import pygit2
 
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId, object_id
 from gitorch.repo.core import Oid, Repository, _diff_paths, create_commit
 
 T = TypeVar("T")
@@ -27,7 +28,7 @@ class Entry:
     """One file in a tree or one side of a conflict: path, blob id (hex) and mode."""
 
     path: str
-    oid: str
+    oid: ObjectId
     mode: int
 
 
@@ -51,7 +52,7 @@ class TreeMerge:
     index: pygit2.Index
     conflicts: tuple[ConflictSides, ...]
     # git's engine: conflicting path -> the file with git's conflict markers (blob id)
-    marked: Mapping[str, str] = field(default_factory=dict)
+    marked: Mapping[str, ObjectId] = field(default_factory=dict)
 
 
 _FAVOR = {"normal": pygit2.enums.MergeFavor.NORMAL, "ours": pygit2.enums.MergeFavor.OURS,
@@ -59,10 +60,11 @@ _FAVOR = {"normal": pygit2.enums.MergeFavor.NORMAL, "ours": pygit2.enums.MergeFa
 
 
 def _entry(e: pygit2.IndexEntry | None) -> Entry | None:
-    return None if e is None else Entry(str(e.path), str(e.id), int(e.mode))
+    return None if e is None else Entry(str(e.path), object_id(e.id), int(e.mode))
 
 
-def merge_trees(repo: Repository, ancestor: Oid | str | None, ours: Oid | str, theirs: Oid | str,
+def merge_trees(repo: Repository, ancestor: Oid | ObjectId | None, ours: Oid | ObjectId,
+                theirs: Oid | ObjectId,
                 favor: str = "normal") -> TreeMerge:
     """Merge two trees against their ancestor (None: the empty tree), renames detected.
 
@@ -99,8 +101,8 @@ _MARKER_LINE = re.compile(r"^(?:<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.MUL
 
 
 def merge_text(repo: Repository, ancestor: Entry, ours: Entry, theirs: Entry,
-               read: Callable[[str], bytes] | None = None,
-               marked: str | None = None) -> list[str | TextConflict] | None:
+               read: Callable[[ObjectId], bytes] | None = None,
+               marked: ObjectId | None = None) -> list[str | TextConflict] | None:
     """libgit2's merge of one text file, cut into the stretches that merge (str) and the
     conflicting hunks between them, in file order.
 
@@ -234,7 +236,7 @@ def settle_unions(repo: Repository, merge: TreeMerge, is_union: Callable[[str], 
 
 
 def carry_labels(repo: Repository, old: Entry | None, new: Entry, labels: list[T],
-                 label: T, read: Callable[[str], bytes] | None = None) -> list[T] | None:
+                 label: T, read: Callable[[ObjectId], bytes] | None = None) -> list[T] | None:
     """Labels for the lines of ``new``: a line kept from ``old`` keeps its label (``labels``
     has one per line of ``old``), an added line gets ``label``. None for binary files.
     ``read`` reads a blob's bytes (a cache); by default the blobs are looked up."""
@@ -278,7 +280,7 @@ class ChainTree:
     of the others), not every directory of the project: 2 ms -> 0.5 ms a merge at 500 files.
     """
 
-    def __init__(self, repo: Repository, tree: Oid | str):
+    def __init__(self, repo: Repository, tree: Oid | ObjectId):
         self._repo = repo
         self._index = pygit2.Index()
         self.tree = Oid(hex=str(tree))
@@ -302,7 +304,7 @@ class ChainTree:
         for delta in diff.deltas:
             if delta.status != pygit2.enums.DeltaStatus.DELETED:
                 new = delta.new_file
-                changes[new.path] = Entry(new.path, str(new.id), int(new.mode))
+                changes[new.path] = Entry(new.path, object_id(new.id), int(new.mode))
         _apply(self._index, changes)
         self.tree = self._index.write_tree(self._repo)
         return self.tree
@@ -328,13 +330,13 @@ def empty_tree(repo: Repository) -> Oid:
     return repo.TreeBuilder().write()
 
 
-def tree_of(repo: Repository, commit: Oid | str) -> Oid:
+def tree_of(repo: Repository, commit: Oid | ObjectId) -> Oid:
     obj = repo.get(commit)
     assert isinstance(obj, pygit2.Commit)
     return obj.tree_id
 
 
-def tree_entry(repo: Repository, tree: Oid | str, path: str) -> Entry | None:
+def tree_entry(repo: Repository, tree: Oid | ObjectId, path: str) -> Entry | None:
     """The file at ``path`` in a tree, or None (absent, or a directory)."""
     obj = repo.get(tree)
     assert isinstance(obj, pygit2.Tree)
@@ -344,10 +346,10 @@ def tree_entry(repo: Repository, tree: Oid | str, path: str) -> Entry | None:
         return None
     if found.type_str == "tree":
         return None
-    return Entry(path, str(found.id), int(found.filemode))
+    return Entry(path, object_id(found.id), int(found.filemode))
 
 
-def tree_with(repo: Repository, tree: Oid | str, changes: dict[str, Entry | None]) -> Oid:
+def tree_with(repo: Repository, tree: Oid | ObjectId, changes: dict[str, Entry | None]) -> Oid:
     """A copy of ``tree`` with each path in ``changes`` set to its entry or (None) removed."""
     if not changes:
         return Oid(hex=str(tree))
@@ -359,14 +361,14 @@ def tree_with(repo: Repository, tree: Oid | str, changes: dict[str, Entry | None
     return index.write_tree(repo)
 
 
-def tree_diff_paths(repo: Repository, old: Oid | str, new: Oid | str) -> set[str]:
+def tree_diff_paths(repo: Repository, old: Oid | ObjectId, new: Oid | ObjectId) -> set[str]:
     """Every path whose entry differs between two trees (renames show both paths)."""
     a, b = repo.get(old), repo.get(new)
     assert isinstance(a, pygit2.Tree) and isinstance(b, pygit2.Tree)
     return _diff_paths(repo, a, b)
 
 
-def tree_patch(repo: Repository, old: Oid | str, new: Oid | str) -> bytes:
+def tree_patch(repo: Repository, old: Oid | ObjectId, new: Oid | ObjectId) -> bytes:
     """``git diff --binary OLD NEW`` between two trees: a patch ``git apply`` takes, as bytes
     (names and contents need not be UTF-8)."""
     a, b = repo.get(old), repo.get(new)
@@ -382,27 +384,28 @@ def text_patch(path: str, old: bytes, new: bytes) -> bytes:
     return patch.data
 
 
-def write_commit(repo: Repository, tree: Oid | str, parents: list[str], message: str) -> str:
+def write_commit(repo: Repository, tree: Oid | ObjectId, parents: list[ObjectId],
+                 message: str) -> ObjectId:
     """Write a commit object (no ref moves) and return its id (see ``create_commit``)."""
-    return str(create_commit(repo, message, Oid(hex=str(tree)), [Oid(hex=p) for p in parents]))
+    return object_id(create_commit(repo, message, Oid(hex=str(tree)), [Oid(hex=p) for p in parents]))
 
 
-def create_blob(repo: Repository, data: bytes) -> str:
-    return str(repo.create_blob(data))
+def create_blob(repo: Repository, data: bytes) -> ObjectId:
+    return object_id(repo.create_blob(data))
 
 
-def read_blob(repo: Repository, oid: str) -> bytes:
+def read_blob(repo: Repository, oid: ObjectId) -> bytes:
     obj = repo.get(oid)
     assert isinstance(obj, pygit2.Blob)
     return obj.data
 
 
-def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> str:
+def tree_from_entries(repo: Repository, entries: Iterable[Entry]) -> ObjectId:
     """A tree holding exactly ``entries`` (nested directories made as needed)."""
     index = pygit2.Index()
     for entry in entries:
         index.add(pygit2.IndexEntry(entry.path, Oid(hex=entry.oid), pygit2.enums.FileMode(entry.mode)))
-    return str(index.write_tree(repo))
+    return object_id(index.write_tree(repo))
 
 
 class GrowingTree:
@@ -410,10 +413,10 @@ class GrowingTree:
     tree written (one tree object per write, whatever the size)."""
 
     def __init__(self) -> None:
-        self.tree: str | None = None
+        self.tree: ObjectId | None = None
         self.count = 0
 
-    def add(self, repo: Repository, entries: Iterable[Entry]) -> str:
+    def add(self, repo: Repository, entries: Iterable[Entry]) -> ObjectId:
         """Add top-level entries (names without '/') and write the tree."""
         if self.tree is None:
             builder = repo.TreeBuilder()
@@ -423,16 +426,16 @@ class GrowingTree:
             builder = repo.TreeBuilder(old)
         for entry in entries:
             builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
-        self.tree = str(builder.write())
+        self.tree = object_id(builder.write())
         return self.tree
 
 
-def flat_tree(repo: Repository, entries: Iterable[Entry]) -> str:
+def flat_tree(repo: Repository, entries: Iterable[Entry]) -> ObjectId:
     """A tree of the given top-level entries (names without '/'; mode 0o40000 for a tree)."""
     builder = repo.TreeBuilder()
     for entry in entries:
         builder.insert(entry.path, Oid(hex=entry.oid), entry.mode)
-    return str(builder.write())
+    return object_id(builder.write())
 
 
 def checked_out_branches(repo: Repository) -> dict[str, str]:
@@ -481,8 +484,8 @@ class FileChange:
     status: str                 # "A", "D", "M", "R", "T" (as git's --name-status letters)
     old_path: str | None
     new_path: str | None
-    old_id: str | None
-    new_id: str | None
+    old_id: ObjectId | None
+    new_id: ObjectId | None
     old_mode: int
     new_mode: int
 
@@ -510,7 +513,7 @@ def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange
     out: list[FileChange] = []
     for delta in diff.deltas:
         status = _STATUS_LETTER.get(int(delta.status), "M")
-        old_id, new_id = str(delta.old_file.id), str(delta.new_file.id)
+        old_id, new_id = object_id(delta.old_file.id), object_id(delta.new_file.id)
         out.append(FileChange(
             status=status,
             old_path=None if status == "A" else delta.old_file.path,
@@ -525,7 +528,7 @@ def tree_changes(repo: Repository, old: Oid | None, new: Oid) -> list[FileChange
 Blob = pygit2.Blob
 
 
-def load_blob(repo: Repository, oid: str) -> Blob | None:
+def load_blob(repo: Repository, oid: ObjectId) -> Blob | None:
     """The blob with this id, or None when there is none (a submodule's commit, say)."""
     obj = repo.get(oid)
     return obj if isinstance(obj, pygit2.Blob) else None
@@ -554,7 +557,7 @@ def _tree_of(repo: Repository, oid: Oid) -> pygit2.Tree:
     return tree
 
 
-def blob_bytes(repo: Repository, oid: str) -> bytes:
+def blob_bytes(repo: Repository, oid: ObjectId) -> bytes:
     """The content of a blob (empty for anything that is not one)."""
     blob = load_blob(repo, oid)
     return blob.data if blob is not None else b""

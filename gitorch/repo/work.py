@@ -12,6 +12,7 @@ from pathlib import Path
 import pygit2
 
 from gitorch.errors import RepoError
+from gitorch.ids import ObjectId
 from gitorch.repo.core import Commit, Oid, Repository, _tree_paths, ref_target, short, update_ref
 
 # ---------------- quality ----------------
@@ -24,7 +25,7 @@ def tree_files(repo: Repository, commit: Commit) -> frozenset[str]:
     return _tree_paths(commit.tree)
 
 
-def add_temp_worktree(repo: Repository, commit: str, path: Path) -> None:
+def add_temp_worktree(repo: Repository, commit: ObjectId, path: Path) -> None:
     """Check ``commit`` out, detached, into the new directory ``path`` (``git worktree add``).
 
     Only git's administrative files under ``.git/worktrees`` change; the user's checkout,
@@ -58,7 +59,7 @@ def _git_env() -> dict[str, str]:
 # ---------------- enforcement (hooks): worktrees, staged paths, branch creation
 
 
-def commit_of(repo: Repository, oid: str) -> Commit | None:
+def commit_of(repo: Repository, oid: ObjectId) -> Commit | None:
     """The commit ``oid`` names (an annotated tag is peeled), or None when it is no commit."""
     try:
         obj = repo.get(oid)
@@ -183,7 +184,7 @@ def ref_tips_under(repo: Repository, prefix: str) -> list[Oid]:
     for name in repo.references:
         if name.startswith(prefix):
             target = ref_target(repo, name)
-            commit = commit_of(repo, str(target)) if target is not None else None
+            commit = commit_of(repo, ObjectId(str(target))) if target is not None else None
             if commit is not None and commit.id not in out:
                 out.append(commit.id)
     return out

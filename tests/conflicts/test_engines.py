@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitorch import repo as git
+from gitorch.ids import ObjectId
 from gitorch.manifest import Manifest, TeamName
 from gitorch.manifest.loading import load_manifest, parse_manifest
 from gitorch.manifest.ownership import union_rule
@@ -33,7 +34,7 @@ def engine_stops(repo: pygit2.Repository, manifest: Manifest, a: str, b: str) ->
         return git.git_conflicting_paths(repo, [(a, b)], manifest.union)[0]
     base = git.merge_base(repo, git.Oid(hex=a), git.Oid(hex=b))
     merge = git.merge_trees(repo, git.tree_of(repo, base) if base else None,
-                            git.tree_of(repo, a), git.tree_of(repo, b))
+                            git.tree_of(repo, ObjectId(a)), git.tree_of(repo, ObjectId(b)))
     merge = git.settle_unions(repo, merge, union_rule(manifest))
     return {p for c in merge.conflicts for p in c.paths}
 

@@ -7,17 +7,18 @@ from collections.abc import Callable
 import pytest
 
 from gitorch import repo as git
+from gitorch.ids import ObjectId, object_id
 from tests.conftest import GitRepo
 
 LINES = "".join(f"line {i}\n" for i in range(40))
 
 
-def _tree(repo: GitRepo, rev: str) -> str:
-    return repo.git("rev-parse", f"{rev}^{{tree}}").stdout.strip()
+def _tree(repo: GitRepo, rev: str) -> ObjectId:
+    return ObjectId(repo.git("rev-parse", f"{rev}^{{tree}}").stdout.strip())
 
 
 @pytest.fixture
-def history(repo: GitRepo) -> tuple[GitRepo, list[tuple[str, str]]]:
+def history(repo: GitRepo) -> tuple[GitRepo, list[tuple[ObjectId, ObjectId]]]:
     """Pairs of trees covering edits, additions, deletions, renames, binary files, odd names."""
     repo.commit("base", {"a.py": LINES, "b.py": LINES, "gone.py": LINES, "old/name.py": LINES,
                          "pic.bin": b"\0\1\2" * 50, "sp ace/é.py": LINES})
@@ -28,11 +29,11 @@ def history(repo: GitRepo) -> tuple[GitRepo, list[tuple[str, str]]]:
                          "pic.bin": b"\0\3" * 80, "sp ace/é.py": "tab\there\n" + LINES,
                          "weird\nname.txt": "x\ny\n", "empty.txt": ""})
     work = _tree(repo, "HEAD")
-    empty = str(git.empty_tree(git.open_repo(repo.path)))
+    empty = object_id(git.empty_tree(git.open_repo(repo.path)))
     return repo, [(base, work), (work, base), (base, base), (empty, work)]
 
 
-def test_git_counts_equal_libgit2_counts(history: tuple[GitRepo, list[tuple[str, str]]]) -> None:
+def test_git_counts_equal_libgit2_counts(history: tuple[GitRepo, list[tuple[ObjectId, ObjectId]]]) -> None:
     repo, pairs = history
     store = git.open_repo(repo.path)
     counts = git.LineCounts(store, pairs)
@@ -50,14 +51,14 @@ def test_git_counts_equal_libgit2_counts(history: tuple[GitRepo, list[tuple[str,
 
 
 def test_a_pair_not_asked_for_is_counted_in_process(
-        history: tuple[GitRepo, list[tuple[str, str]]]) -> None:
+        history: tuple[GitRepo, list[tuple[ObjectId, ObjectId]]]) -> None:
     repo, pairs = history
     store = git.open_repo(repo.path)
     counts = git.LineCounts(store, pairs[:1])
     assert counts.total(*pairs[3]) == git.added_line_total(store, *pairs[3])
 
 
-def test_git_failing_falls_back_to_libgit2(history: tuple[GitRepo, list[tuple[str, str]]],
+def test_git_failing_falls_back_to_libgit2(history: tuple[GitRepo, list[tuple[ObjectId, ObjectId]]],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     repo, pairs = history
     store = git.open_repo(repo.path)
@@ -66,7 +67,7 @@ def test_git_failing_falls_back_to_libgit2(history: tuple[GitRepo, list[tuple[st
     assert [counts.total(*p) for p in pairs] == [git.added_line_total(store, *p) for p in pairs]
 
 
-def _many_trees(store: git.Repository, n: int) -> list[str]:
+def _many_trees(store: git.Repository, n: int) -> list[ObjectId]:
     out = []
     for i in range(n):
         blob = git.create_blob(store, "".join(f"{i} {k}\n" for k in range(i % 7)).encode())
@@ -76,7 +77,7 @@ def _many_trees(store: git.Repository, n: int) -> list[str]:
 
 def test_more_pairs_than_a_pipe_holds(repo: GitRepo) -> None:
     store = git.open_repo(repo.path)
-    empty = str(git.empty_tree(store))
+    empty = object_id(git.empty_tree(store))
     pairs = [(empty, t) for t in _many_trees(store, 600)]   # 600 x 82 bytes of input
     counts = git.LineCounts(store, pairs)
     assert [counts.total(*p) for p in pairs] == [i % 7 for i in range(600)]
@@ -84,7 +85,7 @@ def test_more_pairs_than_a_pipe_holds(repo: GitRepo) -> None:
 
 def test_close_before_reading_stops_git(repo: GitRepo) -> None:
     store = git.open_repo(repo.path)
-    empty = str(git.empty_tree(store))
+    empty = object_id(git.empty_tree(store))
     pairs = [(empty, t) for t in _many_trees(store, 600)]
     counts = git.LineCounts(store, pairs)
     counts.close()

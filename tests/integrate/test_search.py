@@ -11,6 +11,7 @@ from typing import Any, cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitorch.ids import ObjectId
 from gitorch.integrate.search import Bounds, Merge, Prefixes, first_failing
 from gitorch.integrate.testruns import Verdict
 from gitorch.manifest import TeamName
@@ -25,7 +26,7 @@ class FakeRunner:
     flaky: set[str] = field(default_factory=set)
     runs: list[tuple[TeamName, ...]] = field(default_factory=list)
 
-    def verdicts(self, items: Sequence[tuple[str, tuple[TeamName, ...], str]], *,
+    def verdicts(self, items: Sequence[tuple[ObjectId, tuple[TeamName, ...], str]], *,
                  confirm: bool = True) -> list[Verdict]:
         out = []
         for _, teams, _ in items:
@@ -37,13 +38,14 @@ class FakeRunner:
 
 def chain(n: int) -> Prefixes:
     names = [TeamName(f"t{i}") for i in range(1, n + 1)]
-    return Prefixes([f"p{i}" for i in range(n + 1)], [tuple(names[:i]) for i in range(n + 1)])
+    return Prefixes([ObjectId(f"p{i}") for i in range(n + 1)],
+                    [tuple(names[:i]) for i in range(n + 1)])
 
 
 def merge_with(deps: dict[str, str]) -> Merge:
     """Teams merged in order onto a prefix; a team whose dependency is out stays out."""
     def merge(start: int, teams: Sequence[TeamName], without: Collection[TeamName]
-              ) -> tuple[str | None, tuple[TeamName, ...]]:
+              ) -> tuple[ObjectId | None, tuple[TeamName, ...]]:
         out: set[str] = set(without)
         merged: list[TeamName] = []
         for team in teams:
@@ -51,7 +53,7 @@ def merge_with(deps: dict[str, str]) -> Merge:
                 out.add(team)
             else:
                 merged.append(team)
-        return (f"c{start}:{','.join(merged)}" if merged else None), tuple(merged)
+        return (ObjectId(f"c{start}:{','.join(merged)}") if merged else None), tuple(merged)
     return merge
 
 

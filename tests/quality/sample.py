@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gitorch.ids import ObjectId
 from gitorch.manifest import TeamName
 from gitorch.records import (
     Dropped,
@@ -31,17 +32,19 @@ def sample_report() -> IntegrationReport:
                   "not the tree's src/click: install the project into the Python its tests run",),
     )
     return IntegrationReport(
-        project="shop", base_ref="main", base="1" * 40,
-        order=(A, B, G, D), integration="abcdef0123456789" * 2 + "abcdef01",
+        project="shop", base_ref="main", base=ObjectId("1" * 40),
+        order=(A, B, G, D), integration=ObjectId("abcdef0123456789" * 2 + "abcdef01"),
         integration_ref="integration",
         teams=(
-            TeamOutcome(A, "team/alpha", "merged", head="a" * 40, merge_commit="c" * 40, commits=3,
-                        loc_added=150, target_loc=(100, 200), priority=100),
-            TeamOutcome(B, "team/beta", "merged", head="b" * 40, merge_commit="d" * 40, commits=2,
-                        loc_added=40, depends_on=(A,), priority=90),
-            TeamOutcome(G, "team/gamma", "skipped", head="e" * 40, commits=1, loc_added=12,
+            TeamOutcome(A, "team/alpha", "merged", head=ObjectId("a" * 40),
+                        merge_commit=ObjectId("c" * 40), commits=3, loc_added=150,
+                        target_loc=(100, 200), priority=100),
+            TeamOutcome(B, "team/beta", "merged", head=ObjectId("b" * 40),
+                        merge_commit=ObjectId("d" * 40), commits=2, loc_added=40,
+                        depends_on=(A,), priority=90),
+            TeamOutcome(G, "team/gamma", "skipped", head=ObjectId("e" * 40), commits=1, loc_added=12,
                         target_loc=(50, 50), priority=50),
-            TeamOutcome(D, "team/delta", "skipped", head="f" * 40, commits=4, loc_added=80,
+            TeamOutcome(D, "team/delta", "skipped", head=ObjectId("f" * 40), commits=4, loc_added=80,
                         depends_on=(G,), priority=10),
         ),
         skipped=(Skipped(G, "conflict with alpha <needs review>", ("src/core/db.py",)),

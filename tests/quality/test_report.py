@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitorch.errors import UsageError
+from gitorch.ids import ObjectId
 from gitorch.records import IntegrationReport, TeamOutcome
 from gitorch.report import FORMATS, SUFFIX, render, write_reports
 from tests.quality.sample import A, sample_report
@@ -129,7 +130,7 @@ def test_write_reports_writes_every_format_or_none(tmp_path: Path) -> None:
 
 
 def test_a_report_without_tests_renders_everywhere() -> None:
-    bare = IntegrationReport(project="p", base_ref="main", base="1" * 40, order=(A,),
+    bare = IntegrationReport(project="p", base_ref="main", base=ObjectId("1" * 40), order=(A,),
                              integration=None, integration_ref="integration",
                              teams=(TeamOutcome(A, "team/alpha", "missing"),), dry_run=True)
     md = render(bare, "md")
