@@ -1,7 +1,7 @@
 """The worktree's commit hooks: what is staged, judged against the base branch's manifest.
 
 ``pre-commit`` and ``prepare-commit-msg`` in a team worktree run
-``python -I -m gitorch.guard commit``; ``git commit --no-verify`` skips the first but not
+``python -I -S .../gitorch/guard.py commit``; ``git commit --no-verify`` skips the first but not
 the second. The staged paths are read with ``--no-renames`` (a rename changes both of its
 paths); while a merge is being concluded, a path counts only where the staged content
 differs from every parent (the server's rule for merge commits). The team is the one
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 
+from gitorch.agents.compact import POLICY_FILE
 from gitorch.agents.guard import ADVICE, Outcome, finish
 from gitorch.agents.locate import checkout_of
 from gitorch.agents.policy import Policies
@@ -39,7 +40,8 @@ def check(cwd: str) -> Outcome:
     policy = place.policy
     if not policy.governed:
         return Outcome(0)
-    if policy.manifest is None or policy.compiled is None:
+    rules = policy.compact
+    if rules is None:
         return Outcome(1, "", f"gitorch: commit refused: no readable policy ({policy.source}: "
                               f"{policy.problem})\n")
     team = place.team
@@ -47,14 +49,14 @@ def check(cwd: str) -> Outcome:
         if place.misplaced is not None:
             return Outcome(1, "", f"gitorch: commit refused: this is team {place.misplaced}'s "
                                   f"worktree; switch back to "
-                                  f"{policy.manifest.branch(place.misplaced)} first\n")
+                                  f"{rules.branch(place.misplaced)} first\n")
         return Outcome(0)       # the main checkout: the server judges integrators' branches
     paths = staged(found.root, found.git_dir)
-    bad = [(p, policy.compiled.owner_of(p)) for p in paths
-           if not policy.compiled.may_change(team, p)]
+    bad = [(p, "integrators (the policy)" if p == POLICY_FILE else rules.owner_of(p))
+           for p in paths if not rules.may_change(team, p)]
     if not bad:
         return Outcome(0)
-    branch = policy.manifest.branch(team)
+    branch = rules.branch(team)
     lines = [f"gitorch: commit refused: {len(bad)} staged path{'s' if len(bad) != 1 else ''} "
              f"outside team {team}'s scope ({branch}; policy: {policy.source})"]
     lines += [f"    {p}  (owner: {'nobody (no team owns it)' if o == '-' else o})"

@@ -225,13 +225,16 @@ def _probe(agent: str, path: Path, team: TeamName, manifest: Manifest,
         probes.append((f"an edit of {inside}", replay.write_event(agent, path, inside), False))
     if outside is not None:
         probes.append((f"an edit of {outside}", replay.write_event(agent, path, outside), True))
+        mcp = replay.mcp_write_event(agent, path, outside)
+        if mcp is not None:
+            probes.append((f"an MCP write_file of {outside}", mcp, True))
     probes.append(("git commit --no-verify",
                    replay.shell_event(agent, path, "git commit --no-verify -m x"), True))
     out = []
     for what, event, refuse in probes:
         name = str(event.get("hook_event_name"))
         tool = str(event.get("tool_name", ""))
-        found = [c for c in replay.commands(agent, data, name, tool) if files.GUARD_MARK in c]
+        found = [c for c in replay.commands(agent, data, name, tool) if githooks.is_guard_command(c)]
         if not found:
             out.append(Check("agent-hooks", subject, False, f"{settings.name}: no gitorch guard "
                              f"registered for {name} {tool}".rstrip(), SETUP_FIX))

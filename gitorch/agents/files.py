@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from gitorch.agents.brief import agent_brief
+from gitorch.agents.githooks import guard_entry, is_guard_command
+from gitorch.agents.guard import MCP_WRITE_TOOLS
 from gitorch.errors import UsageError
 from gitorch.manifest import Manifest, TeamName
 
@@ -39,7 +40,6 @@ AGENT_NAMES = ("claude", "codex", "gemini", "cursor", "aider")
 BRIEF = "GITORCH.md"
 BEGIN = "<!-- gitorch:begin (written by 'gitorch agents setup'; rerun it rather than edit) -->"
 END = "<!-- gitorch:end -->"
-GUARD_MARK = "-m gitorch.guard"
 OLD_BRIEF = "TEAM_BRIEF.md"
 CODEX_MAX_BYTES = 32 * 1024      # Codex's project_doc_max_bytes
 
@@ -61,14 +61,17 @@ SETTINGS = {
 }
 # (event, matcher); the first event of each agent is the one before a tool runs
 HOOK_EVENTS: dict[str, list[tuple[str, str | None]]] = {
-    "claude": [("PreToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash"),
+    "claude": [("PreToolUse", "^(Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.+__("
+                              + "|".join(MCP_WRITE_TOOLS) + "))$"),
                ("PostToolUse", "Bash"), ("Stop", None)],
     "codex": [("PreToolUse", "apply_patch|Bash"), ("PostToolUse", "Bash"), ("Stop", None)],
     "gemini": [("BeforeTool", "write_file|replace|run_shell_command"),
                ("AfterTool", "run_shell_command"), ("AfterAgent", None)],
-    "cursor": [("preToolUse", None), ("beforeShellExecution", None), ("stop", None)],
+    "cursor": [("preToolUse", None), ("beforeShellExecution", None),
+               ("beforeMCPExecution", None), ("stop", None)],
 }
-PRE_EVENTS = frozenset({"PreToolUse", "BeforeTool", "preToolUse", "beforeShellExecution"})
+PRE_EVENTS = frozenset({"PreToolUse", "BeforeTool", "preToolUse", "beforeShellExecution",
+                        "beforeMCPExecution"})
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def guard_command(agent: str, python: str | None = None, *, before: bool = True)
     into exit 2, which blocks: the hook fails closed. After a tool, and when the agent
     stops, a broken guard only reports (blocking a stop would hold the agent in a loop).
     """
-    command = f"{shlex.quote(python or sys.executable)} -I -m gitorch.guard --agent {agent}"
+    command = f"{guard_entry(python)} --agent {agent}"
     return f"{command} || exit 2" if before else command
 
 
@@ -258,7 +261,7 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def _ours(entry: Any) -> bool:
-    return isinstance(entry, dict) and GUARD_MARK in str(entry.get("command", ""))
+    return isinstance(entry, dict) and is_guard_command(str(entry.get("command", "")))
 
 
 def _hook_settings(agent: str, old: str | None, python: str | None) -> str:

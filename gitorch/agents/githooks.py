@@ -3,7 +3,7 @@
 With ``extensions.worktreeConfig`` on, ``git config --worktree core.hooksPath DIR`` gives
 one worktree its own hooks directory, inside its git directory (out of the agent's tree).
 There ``pre-commit`` and ``prepare-commit-msg`` run the scope check
-(``python -I -m gitorch.guard commit``): ``--no-verify`` skips the first, never the second.
+(``python -I -S .../gitorch/guard.py commit``): ``--no-verify`` skips the first, never the second.
 Every hook then hands over to the hook of the same name in the directory the repository
 used before (its own ``core.hooksPath``, else ``hooks/``), so the project's hooks keep
 running: wrappers are written for each hook found there now (``gitorch doctor`` reports one
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,33 @@ exit 0
 """
 _CHECK = """\
 # The scope check; git refuses the commit when it fails (or when this Python is gone).
-{python} -I -m gitorch.guard commit || exit 1
+{entry} commit || exit 1
 """
+
+
+# how a guard command is told from the user's own hooks: the file form, the module form
+GUARD_MARKS = ("gitorch/guard.py", "-m gitorch.guard")
+GUARD_FILE = Path(__file__).resolve().parent.parent / "guard.py"
+
+
+def guard_entry(python: str | None = None) -> str:
+    """This Python running the guard's thin entry: ``python -I -S .../gitorch/guard.py``.
+
+    ``-I`` keeps the environment (``PYTHONPATH`` and the like) and the user's site directory
+    out; ``-S`` skips site-packages and its ``.pth`` files (an editable install's finder alone
+    costs more than a decision), so the entry is named by its file, which puts its own
+    package on ``sys.path``. Where gitorch is no directory of files (a zip), the module form
+    ``-I -m gitorch.guard`` is used instead.
+    """
+    exe = shlex.quote(python or sys.executable)
+    if GUARD_FILE.is_file():
+        return f"{exe} -I -S {shlex.quote(str(GUARD_FILE))}"
+    return f"{exe} -I -m gitorch.guard"
+
+
+def is_guard_command(command: str) -> bool:
+    """The command is one of gitorch's guard commands (in either form)."""
+    return any(mark in command for mark in GUARD_MARKS)
 
 
 @dataclass(frozen=True)
@@ -104,7 +130,7 @@ def install(worktree: Path, python: str) -> HookSetup:
 
 
 def script(kind: str, python: str, previous: str) -> str:
-    check = _CHECK.format(python=shlex.quote(python)) if kind in CHECKED else ""
+    check = _CHECK.format(entry=guard_entry(python)) if kind in CHECKED else ""
     return _SCRIPT.format(mark=MARK, kind=kind, check=check, previous=shlex.quote(previous))
 
 

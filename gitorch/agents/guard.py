@@ -1,32 +1,37 @@
 """The edit-time guard: the command the agents' hook settings call before (and after) a tool.
 
-``python -I -m gitorch.guard --agent claude|codex|gemini|cursor`` (or ``gitorch guard``)
+``python -I -S .../gitorch/guard.py --agent claude|codex|gemini|cursor`` (or ``gitorch guard``)
 reads one hook event as JSON on stdin. Before a tool runs it takes the paths the tool
 would write (``file_path``, ``notebook_path``, the file headers of a Codex patch, moves
-included), resolves them (relative to the event's ``cwd``, ``..``, symlinks, ``\\``),
-finds the checkout each lies in and, from that checkout's branch, the team whose
-worktree it is; the rule is the server's (``CompiledOwnership.may_change``: own paths,
-sub-teams' paths, shared paths) applied to the manifest at the tip of the base branch
-(``gitorch.agents.policy``). Also refused: a write into another team's worktree or into
-the main checkout from a team worktree, and a write to a control file (``.git/``, the
-agents' settings directories, ``GITORCH.md``...). A path in no team worktree is allowed.
-A refusal is given in both documented forms at once: the agent's JSON decision on
-stdout, and exit 2 with the reason on stderr. Shell commands are read by
-``gitorch.agents.shell``; after one (and when the agent stops) the guard lists the files
+included, the path arguments of well-known MCP write tools), resolves them (relative to
+the event's ``cwd``, ``..``, symlinks, ``\\``), finds the checkout each lies in and, from
+that checkout's branch, the team whose worktree it is; the rule is the server's (own
+paths, sub-teams' paths, shared paths, never the policy file; a new file's case or
+Unicode twin of a path the team may not change: ``gitorch.agents.twins``) applied to the
+manifest at the tip of the base branch, compiled for the guard
+(``gitorch.agents.policy``, ``gitorch.agents.compact``). Also refused: a write into
+another team's worktree or into the main checkout from a team worktree, and a write to a
+control file (``.git/``, the agents' settings directories, ``GITORCH.md``...). A path
+in no team worktree is allowed. A refusal is given in both documented forms at once: the
+agent's JSON decision on stdout, and exit 2 with the reason on stderr. Shell commands are
+read by ``gitorch.agents.shell``; after one (and when the agent stops) the guard lists the files
 changed outside the team's scope. Any fault refuses, in one line (fail closed).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NamedTuple, TextIO
 
+from gitorch.agents import jsonio as json
+from gitorch.agents.compact import POLICY_FILE, SHARED
 from gitorch.agents.locate import checkout_of, inside, relative, resolve
-from gitorch.agents.policy import Place, Policies
-from gitorch.manifest.records import SHARED, TeamName
+from gitorch.agents.policy import Place, Policies, cache_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, TextIO
 
 AGENTS = ("claude", "codex", "gemini", "cursor")
 PRE, POST, STOP = "pre", "post", "stop"
@@ -34,6 +39,7 @@ EVENTS = {
     "PreToolUse": PRE, "BeforeTool": PRE, "preToolUse": PRE, "beforeShellExecution": PRE,
     "PostToolUse": POST, "AfterTool": POST, "postToolUse": POST, "afterShellExecution": POST,
     "Stop": STOP, "SubagentStop": STOP, "AfterAgent": STOP, "stop": STOP,
+    "beforeMCPExecution": PRE,
 }
 WRITE_TOOLS = frozenset({
     "Write", "Edit", "MultiEdit", "NotebookEdit",               # Claude Code
@@ -43,6 +49,20 @@ WRITE_TOOLS = frozenset({
 })
 SHELL_TOOLS = frozenset({"Bash", "PowerShell", "run_shell_command", "Shell", "shell",
                          "exec_command", "local_shell"})
+# the write tools of well-known MCP servers: tool -> its arguments naming a path written
+# (True) or a path that goes away (False, a move's source). Claude Code names them
+# mcp__<server>__<tool> (mcp__plugin_<plugin>_<server>__<tool> from a plugin)
+MCP_WRITE_TOOLS: dict[str, tuple[tuple[str, bool], ...]] = {
+    # the reference filesystem server (modelcontextprotocol/servers), Desktop Commander
+    "write_file": (("path", True),), "edit_file": (("path", True),),
+    "create_directory": (("path", True),), "move_file": (("source", False), ("destination", True)),
+    "edit_block": (("file_path", True),),                   # Desktop Commander
+    # Serena (paths relative to its project: the worktree, when the agent starts there)
+    **{name: (("relative_path", True),) for name in (
+        "create_text_file", "replace_content", "replace_regex", "replace_symbol_body",
+        "insert_after_symbol", "insert_before_symbol", "replace_lines", "delete_lines",
+        "insert_at_line")},
+}
 PATH_KEYS = ("file_path", "notebook_path", "path", "target_file", "filePath",
              "target_notebook", "absolute_path")
 # a Codex patch's file headers: (header, what it does to the file: write, or delete)
@@ -58,35 +78,67 @@ SHELL_ADVICE = ("What to do: run the command without that part. Commit through t
 MAX_LISTED = 12
 
 
-class Target(NamedTuple):
-    path: str            # as the agent gave it
-    follow: bool = True  # False: the file itself goes (a deletion, a move's source)
+class _Record:
+    """A plain record with slots (a NamedTuple would import ``typing``: see ``locate``)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-class Event(NamedTuple):
-    agent: str
-    kind: str                    # PRE, POST or STOP
-    name: str                    # the hook event's own name
-    tool: str
-    cwd: str
-    targets: tuple[Target, ...] = ()
-    command: str | None = None
-    stop_hook_active: bool = False
-    unreadable: str | None = None  # a write whose target cannot be told
+class Target(_Record):
+    __slots__ = ("follow", "path")
+
+    def __init__(self, path: str, follow: bool = True):
+        self.path = path            # as the agent gave it
+        self.follow = follow        # False: the file itself goes (a deletion, a move's source)
 
 
-class Outcome(NamedTuple):
-    code: int
-    stdout: str = ""
-    stderr: str = ""
+class Event(_Record):
+    __slots__ = ("agent", "command", "cwd", "kind", "name", "stop_hook_active", "targets",
+                 "tool", "unreadable")
+
+    def __init__(self, agent: str, kind: str, name: str, tool: str, cwd: str,
+                 targets: tuple[Target, ...] = (), command: str | None = None,
+                 stop_hook_active: bool = False, unreadable: str | None = None):
+        self.agent = agent
+        self.kind = kind                    # PRE, POST or STOP
+        self.name = name                    # the hook event's own name
+        self.tool = tool
+        self.cwd = cwd
+        self.targets = targets
+        self.command = command
+        self.stop_hook_active = stop_hook_active
+        self.unreadable = unreadable        # a write whose target cannot be told
 
 
-class Refusal(NamedTuple):
-    text: str
-    owner: str | None = None       # the team that owns the path, for '--on'
-    team: TeamName | None = None   # the team whose scope was applied
-    place: Place | None = None
-    advice: str | None = None      # what to do instead, when the general advice does not fit
+class Outcome(_Record):
+    __slots__ = ("code", "stderr", "stdout")
+
+    def __init__(self, code: int, stdout: str = "", stderr: str = ""):
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class Refusal(_Record):
+    __slots__ = ("advice", "owner", "place", "team", "text")
+
+    def __init__(self, text: str, owner: str | None = None, team: str | None = None,
+                 place: Place | None = None, advice: str | None = None):
+        self.text = text
+        self.owner = owner          # the team that owns the path, for '--on'
+        self.team = team            # the team whose scope was applied
+        self.place = place
+        self.advice = advice        # what to do instead, when the general advice does not fit
 
 
 # --------------------------------------------------------------------------- reading events
@@ -123,6 +175,16 @@ def parse_event(agent: str, raw: str, default_cwd: str) -> Event:
                 break
         targets = tuple(_patch_targets(command or ""))
         return Event(agent, kind, name, tool or "Shell", cwd, targets, command or "", stop_active)
+    mcp = mcp_tool(tool, name)
+    if mcp is not None:
+        arguments = MCP_WRITE_TOOLS.get(mcp)
+        if arguments is None:
+            return Event(agent, kind, name, tool, cwd, stop_hook_active=stop_active)
+        targets = tuple(Target(v, follow=writes) for key, writes in arguments
+                        for v in (tool_input.get(key),) if isinstance(v, str) and v)
+        missing = None if len(targets) == len(arguments) or kind != PRE else \
+            f"cannot tell which files this {tool} writes (no {arguments[0][0]!r} in its input)"
+        return Event(agent, kind, name, tool, cwd, targets, None, stop_active, missing)
     if tool not in WRITE_TOOLS:
         return Event(agent, kind, name, tool, cwd, stop_hook_active=stop_active)
     found = [Target(v, follow=tool != "Delete") for k in PATH_KEYS
@@ -134,6 +196,18 @@ def parse_event(agent: str, raw: str, default_cwd: str) -> Event:
     unreadable = None if found or kind != PRE else \
         f"cannot tell which file this {tool} writes (no file path in its input)"
     return Event(agent, kind, name, tool, cwd, tuple(found), None, stop_active, unreadable)
+
+
+def mcp_tool(tool: str, event_name: str) -> str | None:
+    """The MCP tool's own name (``write_file`` of ``mcp__filesystem__write_file``), or None
+    when the tool is no MCP tool."""
+    if tool.startswith("mcp__") and "__" in tool[5:]:
+        return tool.rsplit("__", 1)[1]
+    if tool.startswith("MCP:"):
+        return tool.rsplit(":", 1)[1]
+    if event_name == "beforeMCPExecution":      # Cursor names the server's tool alone
+        return tool
+    return None
 
 
 def _command_of(value: Any) -> str | None:
@@ -191,14 +265,15 @@ class Guard:
             return Refusal(f"{rel or path} is a control file of gitorch or of your agent "
                            f"({checkout.root}): agents do not edit it, so that the checks "
                            "stay in place", team=place.team or (home.team if home else None))
-        if policy.manifest is None or policy.compiled is None:
+        rules = policy.compact
+        if rules is None:
             return Refusal(f"no readable gitorch policy ({policy.source}: {policy.problem}); "
                            "ask the integrators to fix gitorch.yaml on the base branch")
         if place.misplaced is not None:
             branch = checkout.branch or "a detached HEAD"
             return Refusal(f"the worktree {checkout.root} belongs to team {place.misplaced} but "
                            f"has {branch} checked out; switch it back first: git -C "
-                           f"{checkout.root} switch {policy.manifest.branch(place.misplaced)}",
+                           f"{checkout.root} switch {rules.branch(place.misplaced)}",
                            team=place.misplaced, place=place)
         if place.team is None:
             if same_repo and home is not None and home.team is not None:
@@ -212,14 +287,45 @@ class Guard:
                            + _instead(home, rel),
                            owner=place.team if place.team != home.team else None,
                            team=home.team, place=home)
-        if policy.compiled.may_change(place.team, rel):
-            return None
-        owner = policy.compiled.owner_of(rel)
+        if rules.may_change(place.team, rel):
+            return self._twin(place, rel)
+        if rel == POLICY_FILE:
+            return Refusal(f"{rel} is the policy: only the integrators change it, on the base "
+                           "branch", team=place.team, place=place)
+        owner = rules.owner_of(rel)
         whose = "belongs to no team (only the integrators change it)" if owner == "-" \
             else f"is owned by team {owner}"
         return Refusal(f"{rel} {whose}, not by team {place.team}",
                        owner=owner if owner not in ("-", SHARED) else None, team=place.team,
                        place=place)
+
+    def _twin(self, place: Place, rel: str) -> Refusal | None:
+        """A new file whose path equals, case-folded and NFC-normalised, one the team may not
+        change (in the worktree or on the base branch): the server's rule for an added path."""
+        from gitorch.agents import twins
+
+        rules = place.policy.compact
+        if rules is None or place.team is None:
+            return None
+        new, others = twins.on_disk(place.checkout.root, rel)
+        if not new:
+            return None
+        tip = place.policy.tip
+        if tip is not None:
+            others += twins.in_tree(place.policy.common_dir,
+                                    cache_dir(place.policy.common_dir), tip, rel)
+        for other in sorted(set(others)):
+            if other != rel and not rules.may_change(place.team, other):
+                owner = rules.owner_of(other)
+                whose = "no team's (only the integrators change it)" if owner == "-" \
+                    else f"team {owner}'s"
+                return Refusal(f"{rel} differs from {other} ({whose}) only in letter case or "
+                               "Unicode normalisation: on a case-insensitive or normalising file "
+                               "system the two are one file, so the server refuses it; choose "
+                               "another name",
+                               owner=owner if owner not in ("-", SHARED) else None,
+                               team=place.team, place=place)
+        return None
 
     def judge_command(self, command: str) -> list[Refusal]:
         from gitorch.agents import shell
@@ -227,7 +333,7 @@ class Guard:
         home = self.home
         if home is None or not home.policy.governed:
             return []
-        if home.policy.manifest is None or home.policy.compiled is None:
+        if home.policy.compact is None:
             return [Refusal(f"no readable gitorch policy ({home.policy.source}: "
                             f"{home.policy.problem}); ask the integrators to fix gitorch.yaml "
                             "on the base branch")]
@@ -242,7 +348,7 @@ class Guard:
                 return found.text
             return None
 
-        ctx = shell.ShellContext(home.team, home.policy.manifest, home.policy.compiled,
+        ctx = shell.ShellContext(home.team, home.policy.compact,
                                  self.cwd, judge_write)
         problems = shell.command_problems(command, ctx)
         written = {r.text for r in refusals}
@@ -252,9 +358,9 @@ class Guard:
 
 
 def _instead(home: Place, rel: str) -> str:
-    compiled = home.policy.compiled
-    if home.team is None or compiled is None or _is_control(rel) or not rel \
-            or not compiled.may_change(home.team, rel):
+    rules = home.policy.compact
+    if home.team is None or rules is None or _is_control(rel) or not rel \
+            or not rules.may_change(home.team, rel):
         return ""
     return f" (edit {os.path.join(home.checkout.root, rel)} there instead)"
 
@@ -280,14 +386,14 @@ def refusal_message(refusals: Sequence[Refusal]) -> str:
     return "\n".join(lines)
 
 
-def may_write_line(place: Place, team: TeamName) -> str:
-    manifest = place.policy.manifest
-    if manifest is None or team not in manifest.teams:
+def may_write_line(place: Place, team: str) -> str:
+    rules = place.policy.compact
+    if rules is None or team not in rules.teams:
         return ""
-    owns = list(manifest.teams[team].owns)
+    owns = list(rules.teams[team])
     text = ", ".join(owns[:MAX_LISTED]) + (f" (and {len(owns) - MAX_LISTED} more)"
                                             if len(owns) > MAX_LISTED else "")
-    shared = list(manifest.shared)
+    shared = list(rules.shared)
     if shared:
         text += "; shared: " + ", ".join(shared[:MAX_LISTED]) + \
             (" ..." if len(shared) > MAX_LISTED else "")
@@ -319,9 +425,9 @@ def after(event: Event, guard: Guard) -> Outcome:
     from gitorch.agents import shell
 
     home = guard.home
-    if home is None or home.team is None or home.policy.compiled is None:
+    if home is None or home.team is None or home.policy.compact is None:
         return allow(event)
-    changed = shell.out_of_scope_changes(home.checkout.root, home.team, home.policy.compiled)
+    changed = shell.out_of_scope_changes(home.checkout.root, home.team, home.policy.compact)
     if not changed:
         return allow(event)
     listed = [f"    {c.path}  ({'no team: integrators only' if c.owner == '-' else c.owner})"

@@ -4,23 +4,29 @@ The guard runs before every edit an agent makes, so it finds the checkout of a p
 way git does (the nearest ``.git`` above it: a directory in a main checkout, a
 ``gitdir:`` file in a linked worktree) without starting git, and reads the branch from
 the checkout's ``HEAD`` (during a rebase, from the branch being rebased). Its records,
-like the rest of the guard's, are typed NamedTuples: a frozen dataclass costs three
-times as much to create at import, and the guard's whole life is its start-up.
+like the rest of the guard's, are plain classes with slots: a frozen dataclass or a
+NamedTuple costs far more to define at import (and ``typing`` itself to import), and the
+guard's whole life is its start-up.
 """
 
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
 
 
-class Checkout(NamedTuple):
+class Checkout:
     """One working tree of a repository."""
 
-    root: str           # its top directory, symlinks resolved
-    git_dir: str        # its own git directory (``.git``, or ``.git/worktrees/<name>``)
-    common_dir: str     # the repository's shared git directory
-    branch: str | None  # the branch checked out, without ``refs/heads/``; None when detached
+    __slots__ = ("branch", "common_dir", "git_dir", "root")
+
+    def __init__(self, root: str, git_dir: str, common_dir: str, branch: str | None):
+        self.root = root                # its top directory, symlinks resolved
+        self.git_dir = git_dir          # its own git directory (.git, .git/worktrees/<name>)
+        self.common_dir = common_dir    # the repository's shared git directory
+        self.branch = branch            # the branch checked out; None when detached
+
+    def __repr__(self) -> str:
+        return f"Checkout({self.root!r}, branch={self.branch!r})"
 
     @property
     def main_root(self) -> str:

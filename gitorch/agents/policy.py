@@ -6,7 +6,9 @@ does. The base is ``git config gitorch.base`` (``gitorch agents setup`` writes i
 ``main`` or ``master``; the local branch, else ``origin/<base>``. One ``git cat-file``
 names the manifest's blob; the validated manifest and its compiled scopes come from the
 manifest cache (``gitorch.manifest.cache``) under the repository's ``gitorch/cache``,
-keyed by that blob id, so an unchanged manifest costs no YAML and no validation. The
+keyed by that blob id, so an unchanged manifest costs no YAML and no validation, and the
+guard's own compiled form beside it (``gitorch.agents.compact``), which it reads with
+``marshal`` alone: no YAML, no pathspec, no dataclasses on the way to a decision. The
 blob id found for a base tip is remembered there too (``guard-refs``): while the base
 does not move, the guard reads the tip from the ref files and starts no git at all.
 
@@ -17,44 +19,63 @@ manifest cannot be read has a broken policy, and the guard refuses (fails closed
 
 from __future__ import annotations
 
-import contextlib
 import os
-from pathlib import Path
-from typing import NamedTuple
+import sys
 
+from gitorch.agents import compact
 from gitorch.agents.locate import Checkout, config_value
-from gitorch.errors import ManifestError
-from gitorch.manifest import cache
-from gitorch.manifest.records import DEFAULT_MANIFEST, Manifest, TeamName
-from gitorch.manifest.scope import CompiledOwnership
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gitorch.manifest import cache
+    from gitorch.manifest.records import Manifest
+    from gitorch.manifest.scope import CompiledOwnership
 
 BASE_KEY = "gitorch.base"
 MEMO = "guard-refs"
+MANIFEST = compact.POLICY_FILE     # gitorch.manifest.records.DEFAULT_MANIFEST (a test says so)
 
 
-class RepoPolicy(NamedTuple):
-    common_dir: str
-    manifest: Manifest | None
-    compiled: CompiledOwnership | None
-    source: str                 # "gitorch.yaml on main"
-    problem: str | None = None  # set when the repository uses gitorch but has no readable policy
+class RepoPolicy:
+    """A repository's policy: the compiled one the guard uses (``compact``) and, when loaded
+    in full (``load_policy``), the validated manifest and its compiled scopes."""
+
+    __slots__ = ("common_dir", "compact", "compiled", "manifest", "problem", "source", "tip")
+
+    def __init__(self, common_dir: str, source: str, problem: str | None = None, *,
+                 compact: compact.CompactPolicy | None = None,
+                 manifest: Manifest | None = None, compiled: CompiledOwnership | None = None,
+                 tip: str | None = None):
+        self.common_dir = common_dir
+        self.tip = tip                      # the base commit the policy was read from
+        self.source = source                # "gitorch.yaml on main"
+        self.problem = problem              # set when gitorch is used but no policy is readable
+        self.compact = compact
+        self.manifest = manifest
+        self.compiled = compiled
 
     @property
     def governed(self) -> bool:
         """The repository uses gitorch (its policy may still be unreadable)."""
-        return self.manifest is not None or self.problem is not None
+        return self.compact is not None or self.manifest is not None or self.problem is not None
 
 
-class Place(NamedTuple):
+class Place:
     """What a checkout is for the guard."""
 
-    checkout: Checkout
-    policy: RepoPolicy
-    team: TeamName | None       # the team whose worktree this is
-    misplaced: TeamName | None  # a team's worktree directory that is not on the team's branch
+    __slots__ = ("checkout", "misplaced", "policy", "team")
+
+    def __init__(self, checkout: Checkout, policy: RepoPolicy, team: str | None,
+                 misplaced: str | None):
+        self.checkout = checkout
+        self.policy = policy
+        self.team = team            # the team whose worktree this is
+        self.misplaced = misplaced  # a team's worktree directory not on the team's branch
 
 
-def load_policy(common_dir: str) -> RepoPolicy:
+def _find(common_dir: str) -> tuple[str, str | None, str, str | None, str | None]:
+    """(source, blob id of the base's manifest or None, its object type, problem, the base
+    commit, or the base ref where its commit cannot be read from the ref files)."""
     configured = config_value(common_dir, "gitorch", "base")
     candidates = [configured] if configured else ["main", "master"]
     refs = [f"{prefix}{c}" for c in candidates for prefix in ("refs/heads/", "refs/remotes/origin/")]
@@ -65,9 +86,9 @@ def load_policy(common_dir: str) -> RepoPolicy:
             continue
         known = memo.get(ref)
         if known is not None and known[0] == tip:
-            return _policy(common_dir, ref, known[1], "blob")
+            return _source(ref), known[1], "blob", None, tip
         break                   # the first base there is has moved: ask git
-    names = [f"{ref}:{DEFAULT_MANIFEST}" for ref in refs]
+    names = [f"{ref}:{MANIFEST}" for ref in refs]
     found = _batch_check(common_dir, names)
     for ref, answer in zip(refs, found, strict=True):
         if answer is None:
@@ -76,24 +97,84 @@ def load_policy(common_dir: str) -> RepoPolicy:
         tip = read_ref(common_dir, ref)
         if tip is not None and kind == "blob":
             _write_memo(common_dir, {**memo, ref: (tip, blob)})
-        return _policy(common_dir, ref, blob, kind)
-    source = f"{DEFAULT_MANIFEST} on {candidates[0]}"
+        return _source(ref), blob, kind, None, tip or ref
+    source = f"{MANIFEST} on {candidates[0]}"
     if configured:
-        return RepoPolicy(common_dir, None, None, source,
-                          f"no {DEFAULT_MANIFEST} on {configured} (nor on origin/{configured})")
-    return RepoPolicy(common_dir, None, None, source)
+        return (source, None, "", f"no {MANIFEST} on {configured} (nor on origin/{configured})",
+                None)
+    return source, None, "", None, None
 
 
-def _policy(common_dir: str, ref: str, blob: str, kind: str) -> RepoPolicy:
-    source = f"{DEFAULT_MANIFEST} on {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
+def _source(ref: str) -> str:
+    return f"{MANIFEST} on {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
+
+
+def load_policy(common_dir: str) -> RepoPolicy:
+    """The policy in full: the validated manifest at the base tip, its compiled scopes, and the
+    guard's compiled form (written for the guard when it was not there yet)."""
+    source, blob, kind, problem, tip = _find(common_dir)
+    if blob is None:
+        return RepoPolicy(common_dir, source, problem)
+    full = _policy(common_dir, source, blob, kind)
+    if full.manifest is not None:
+        full.compact = _compact(common_dir, blob, full.manifest)
+    full.tip = tip
+    return full
+
+
+def guard_policy(common_dir: str) -> RepoPolicy:
+    """The policy as the guard needs it: the compiled form read back with ``marshal``; only
+    when the manifest (or gitorch) changed does the full path run, once, and write it."""
+    source, blob, kind, problem, tip = _find(common_dir)
+    if blob is None:
+        return RepoPolicy(common_dir, source, problem)
+    if kind == "blob":
+        found = compact.read(cache_dir(common_dir), blob)
+        if found is not None:
+            return RepoPolicy(common_dir, source, compact=found, tip=tip)
+    full = _policy(common_dir, source, blob, kind)
+    if full.manifest is None:
+        return full
+    return RepoPolicy(common_dir, source, compact=_compact(common_dir, blob, full.manifest),
+                      tip=tip)
+
+
+def _compact(common_dir: str, blob: str, manifest: Manifest) -> compact.CompactPolicy:
+    where = cache_dir(common_dir)
+    found = compact.read(where, blob)
+    if found is None:
+        data = compact.compile_policy(manifest, blob)
+        compact.write(where, data)
+        found = compact.CompactPolicy(data)
+    return found
+
+
+def cache_dir(common_dir: str) -> str:
+    return os.path.join(common_dir, "gitorch", "cache")
+
+
+def _policy(common_dir: str, source: str, blob: str, kind: str) -> RepoPolicy:
     if kind != "blob":
-        return RepoPolicy(common_dir, None, None, source, f"{source} is no file")
+        return RepoPolicy(common_dir, source, f"{source} is no file")
+    ensure_site()
+    from gitorch.errors import ManifestError
+
     try:
         entry = _cached(common_dir, blob, source)
     except ManifestError as exc:
         first = exc.problems[0] if exc.problems else str(exc)
-        return RepoPolicy(common_dir, None, None, source, f"invalid manifest: {first}")
-    return RepoPolicy(common_dir, entry.manifest, entry.compiled, source)
+        return RepoPolicy(common_dir, source, f"invalid manifest: {first}")
+    return RepoPolicy(common_dir, source, manifest=entry.manifest, compiled=entry.compiled)
+
+
+def ensure_site() -> None:
+    """Under ``python -S`` (how the agents' settings start the guard, to skip the start-up
+    cost of site-packages' ``.pth`` files) bring site-packages in before the full path needs
+    pathspec and PyYAML; ``-I`` still keeps the user's site directory and environment out."""
+    if sys.flags.no_site and "site" not in sys.modules:
+        import site
+
+        site.main()
 
 
 def read_ref(common_dir: str, ref: str) -> str | None:
@@ -147,11 +228,18 @@ def _write_memo(common_dir: str, memo: dict[str, tuple[str, str]]) -> None:
             fh.write("".join(f"{ref} {tip} {blob}\n" for ref, (tip, blob) in sorted(memo.items())))
         os.replace(tmp, os.path.join(where, MEMO))
     except OSError:             # a read-only repository: no memo, git is asked each time
+        import contextlib  # only here: a failure is rare, the guard's start-up is not
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)
 
 
 def _cached(common_dir: str, blob: str, source: str) -> cache.Entry:
+    from pathlib import Path
+
+    from gitorch.errors import ManifestError
+    from gitorch.manifest import cache
+
     def parse() -> Manifest:
         from gitorch.manifest.loading import parse_manifest
 
@@ -205,19 +293,19 @@ class Policies:
     def policy(self, common_dir: str) -> RepoPolicy:
         found = self._policies.get(common_dir)
         if found is None:
-            found = self._policies[common_dir] = load_policy(common_dir)
+            found = self._policies[common_dir] = guard_policy(common_dir)
         return found
 
     def place(self, checkout: Checkout) -> Place:
         policy = self.policy(checkout.common_dir)
-        manifest = policy.manifest
-        if manifest is None:
+        rules = policy.compact
+        if rules is None:
             return Place(checkout, policy, None, None)
-        team = manifest.team_of_branch(checkout.branch) if checkout.branch else None
+        team = rules.team_of_branch(checkout.branch) if checkout.branch else None
         misplaced = None
         if team is None:
-            where = manifest.worktrees_dir(Path(checkout.main_root))
             name = os.path.basename(checkout.root)
-            if name in manifest.teams and os.path.dirname(checkout.root) == str(where):
-                misplaced = TeamName(name)
+            if name in rules.teams and \
+                    os.path.dirname(checkout.root) == rules.worktrees_dir(checkout.main_root):
+                misplaced = name
         return Place(checkout, policy, team, misplaced)

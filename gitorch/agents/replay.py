@@ -144,6 +144,21 @@ def write_event(agent: str, worktree: Path, rel: str) -> dict[str, Any]:
             "tool_input": {"file_path": path, "content": "x\n"}}
 
 
+def mcp_write_event(agent: str, worktree: Path, rel: str) -> dict[str, Any] | None:
+    """The event ``agent`` sends before an MCP filesystem server writes ``rel``, where the
+    settings gitorch writes send MCP writes to the guard (Claude Code, Cursor)."""
+    path = str(worktree / rel)
+    if agent == "claude":
+        return {"session_id": "gitorch-replay", "cwd": str(worktree),
+                "hook_event_name": "PreToolUse", "tool_name": "mcp__filesystem__write_file",
+                "tool_input": {"path": path, "content": "x\n"}}
+    if agent == "cursor":
+        return {"conversation_id": "gitorch-replay", "hook_event_name": "beforeMCPExecution",
+                "workspace_roots": [str(worktree)], "tool_name": "write_file",
+                "tool_input": json.dumps({"path": path, "content": "x\n"})}
+    return None
+
+
 def shell_event(agent: str, worktree: Path, command: str) -> dict[str, Any]:
     """The event ``agent`` sends before it runs ``command`` in ``worktree``."""
     if agent == "cursor":

@@ -14,13 +14,12 @@ worktree's commit hooks refuse them at commit, and the server refuses them at pu
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
-from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
-from gitorch.manifest.records import Manifest, TeamName
-from gitorch.manifest.scope import CompiledOwnership
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from gitorch.agents.compact import CompactPolicy
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", "|&", ";;", "`", "$"}
 _REDIRECTS = {">", ">>", ">|", "&>", "&>>"}
@@ -33,9 +32,61 @@ _COMMIT_VALUE_SHORTS = set("mFcCtS")
 _PUSH_VALUE_OPTIONS = {"-o", "--push-option", "--repo", "--receive-pack", "--exec"}
 
 
+_PUNCTUATION = "();<>|&\n"
+_BLANKS = " \t\r"
+_QUOTES = "'\""
+# what only shlex reads right: escapes and comments (and anything beyond ASCII)
+_SHLEX_ONLY = frozenset("\\#")
+
+
 def tokens(command: str) -> list[str]:
-    lex = shlex.shlex(command, posix=True, punctuation_chars="();<>|&\n")
-    lex.whitespace = " \t\r"
+    """The command's words and operators, as ``shlex`` reads them in POSIX mode with the
+    shell's punctuation (a run of ``();<>|&`` and newlines is one token, quotes join)."""
+    if not command.isascii() or not _SHLEX_ONLY.isdisjoint(command):
+        return _shlex_tokens(command)
+    # the common command, read without shlex (which imports re): shlex's own states
+    out: list[str] = []
+    token = ""
+    state = " "         # " " between tokens, "a" in a word, "c" in punctuation, or a quote
+    for char in command:
+        if state in _QUOTES:
+            if char == state:
+                state = "a"
+            else:
+                token += char
+        elif char in _BLANKS:
+            if state != " ":
+                out.append(token)
+            token, state = "", " "
+        elif char in _QUOTES:
+            if state == "c":
+                out.append(token)
+                token = ""
+            state = char
+        elif char in _PUNCTUATION:
+            if state == "c":
+                token += char
+            else:
+                if state == "a":
+                    out.append(token)
+                token, state = char, "c"
+        elif state == "c":
+            out.append(token)
+            token, state = char, "a"
+        else:
+            token, state = token + char, "a"
+    if state in _QUOTES:
+        return command.split()      # an unclosed quote: shlex gives up, so do we
+    if state != " ":
+        out.append(token)
+    return out
+
+
+def _shlex_tokens(command: str) -> list[str]:
+    import shlex
+
+    lex = shlex.shlex(command, posix=True, punctuation_chars=_PUNCTUATION)
+    lex.whitespace = _BLANKS
     lex.whitespace_split = True
     lex.commenters = "#"
     try:
@@ -60,12 +111,15 @@ def simple_commands(command: str) -> Iterator[list[str]]:
         yield current
 
 
-class ShellContext(NamedTuple):
-    team: TeamName
-    manifest: Manifest
-    compiled: CompiledOwnership
-    cwd: str
-    judge_write: Callable[[str], str | None]   # a path the command writes -> why not, or None
+class ShellContext:
+    __slots__ = ("cwd", "judge_write", "policy", "team")
+
+    def __init__(self, team: str, policy: CompactPolicy, cwd: str,
+                 judge_write: Callable[[str], str | None]):
+        self.team = team
+        self.policy = policy
+        self.cwd = cwd
+        self.judge_write = judge_write      # a path the command writes -> why not, or None
 
 
 def command_problems(command: str, ctx: ShellContext) -> list[str]:
@@ -129,7 +183,7 @@ def _git_problems(args: list[str], ctx: ShellContext) -> list[str]:
         return _push_problems(rest, ctx)
     if sub == "update-ref":
         refs = [a for a in rest if not a.startswith("-")][:1]
-        own = f"refs/heads/{ctx.manifest.branch(ctx.team)}"
+        own = f"refs/heads/{ctx.policy.branch(ctx.team)}"
         if refs and refs[0] != own:
             return [f"'git update-ref {refs[0]}' moves a ref that is not your team branch"]
     return []
@@ -149,7 +203,7 @@ def _commit_skips_hooks(args: list[str]) -> bool:
 
 
 def _push_problems(args: list[str], ctx: ShellContext) -> list[str]:
-    own = ctx.manifest.branch(ctx.team)
+    own = ctx.policy.branch(ctx.team)
     problems = []
     positional = []
     skip = False
@@ -184,15 +238,23 @@ def _push_problems(args: list[str], ctx: ShellContext) -> list[str]:
 # --------------------------------------------------------------------------- after a command
 
 
-class Changed(NamedTuple):
-    path: str
-    owner: str
-    status: str          # git status's two letters: "??" untracked, "A " staged new, " M" ...
+class Changed:
+    __slots__ = ("owner", "path", "status")
+
+    def __init__(self, path: str, owner: str, status: str):
+        self.path = path
+        self.owner = owner
+        self.status = status    # git status's two letters: "??" untracked, "A " staged new ...
+
+    def __repr__(self) -> str:
+        return f"Changed({self.path!r}, {self.owner!r}, {self.status!r})"
 
 
-def out_of_scope_changes(root: str, team: TeamName, compiled: CompiledOwnership) -> list[Changed]:
+def out_of_scope_changes(root: str, team: str, compiled: CompactPolicy) -> list[Changed]:
     """Files changed in the worktree at ``root`` (staged, unstaged or new) that ``team`` may
     not change: what ``git status`` lists, both sides of a rename included."""
+    import subprocess  # here: a command judged before it runs starts no process
+
     proc = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all",
                            "--no-renames", "--ignore-submodules=none"],
                           cwd=root, capture_output=True, env=_status_env())
@@ -230,4 +292,6 @@ def revert_advice(changed: list[Changed]) -> list[str]:
 
 
 def _quoted(paths: list[str]) -> str:
+    import shlex
+
     return " ".join(shlex.quote(p) for p in paths)

@@ -67,7 +67,7 @@ def guard(agent: str) -> None:
     """The agents' edit-time hook: read the agent's hook JSON on stdin; refuse out-of-scope
     writes (exit 2, reason on stderr, the agent's JSON decision on stdout).
 
-    The settings files call 'python -I -m gitorch.guard --agent A', the same code without
+    The settings files call 'python -I -S .../gitorch/guard.py --agent A', the same code without
     this command line's start-up.
     """
     from gitorch.agents.guard import run

@@ -17,12 +17,12 @@ entries like any other.
 from __future__ import annotations
 
 import subprocess
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gitorch.errors import RepoError
 from gitorch.ids import ObjectId
+from gitorch.pathkeys import collision_key as collision_key
 
 TREE_MODE = b"40000"
 
@@ -353,13 +353,6 @@ def _parse_tree(oid: str, data: bytes) -> list[TreeEntry]:
 
 
 # --------------------------------------------------------------------------- collisions
-
-
-def collision_key(name: str) -> str:
-    """Equal keys: the same name on a case-insensitive, normalising file system."""
-    if name.isascii():
-        return name.lower()
-    return unicodedata.normalize("NFC", name).casefold()
 
 
 @dataclass

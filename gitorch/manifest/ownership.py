@@ -159,6 +159,11 @@ class Ownership:
         return cls(scopes, ancestors)
 
     @property
+    def scopes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(answer, patterns) in the order they are tried: shared, then the teams."""
+        return self._scopes
+
+    @property
     def team_names(self) -> tuple[TeamName, ...]:
         """Team names in the order they are tried (most specific first)."""
         return tuple(TeamName(n) for n in self.names[1:])

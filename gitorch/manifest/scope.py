@@ -45,7 +45,8 @@ class CompiledOwnership:
                 flush()
                 stages.append((None, [owner], spec))
             elif live:
-                body = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', _regex(p))})" for p in live)
+                body = "|".join(f"(?:{_searched(_NAMED_GROUP.sub('(?:', _regex(p)))})"
+                                for p in live)
                 pending.append((owner, body))
         flush()
         self._stages = stages
@@ -66,6 +67,12 @@ class CompiledOwnership:
             elif spec is not None and spec.match_file(path):
                 return names[0]
         return UNOWNED
+
+
+def _searched(regex: str) -> str:
+    """``regex`` matched from the start as pathspec searches it: a pattern's expression that is
+    not anchored (``*`` is ``.``, ``*/`` is ``(?P<ps_d>/)``) may match anywhere in the path."""
+    return regex if regex.startswith("^") else f"[\\s\\S]*?(?:{regex})"
 
 
 def _regex(pattern: pathspec.Pattern) -> str:

@@ -7,8 +7,8 @@ import io
 import json
 import os
 import re
+import shlex
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from gitorch.agents.githooks import guard_entry
 from gitorch.agents.guard import Outcome, run
 from tests.conftest import Cli, GitRepo, isolate
 
@@ -101,8 +102,8 @@ def guard(agent: str, text: str) -> Outcome:
 
 def guard_process(agent: str, text: str, cwd: Path,
                   env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The guard as the agents' settings run it: ``python -I -m gitorch.guard``."""
-    return subprocess.run([sys.executable, "-I", "-m", "gitorch.guard", "--agent", agent],
+    """The guard as the agents' settings run it: ``python -I -S .../gitorch/guard.py``."""
+    return subprocess.run([*shlex.split(guard_entry()), "--agent", agent],
                           input=text, cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, **(env or {})})
 

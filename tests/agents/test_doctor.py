@@ -30,11 +30,31 @@ def test_a_healthy_set_up(shop: Shop, cli: Cli) -> None:
               if c["check"] == "agent-hooks" and c["subject"] == "alpha/codex"]
     assert probes == ["an edit of src/core/x: allowed", "an edit of src/api/x: refused",
                       "git commit --no-verify: refused"]
+    probes = [c["detail"] for c in data["checks"]
+              if c["check"] == "agent-hooks" and c["subject"] == "alpha/claude"]
+    assert "an MCP write_file of src/api/x: refused" in probes
     checked = {c["check"] for c in data["checks"]}
     assert checked == {"manifest", "policy", "base", "branch", "worktree", "brief",
                        "commit-hooks", "agent-brief", "agent-hooks", "server-hook"}
     text = cli("doctor", cwd=shop.main)
     assert text.exit_code == 0 and text.output.endswith("gitorch doctor: no problems\n")
+
+
+def test_settings_that_do_not_send_mcp_writes_to_the_guard_are_caught(shop: Shop,
+                                                                     cli: Cli) -> None:
+    # Claude Code settings as an older gitorch wrote them: the edit tools and Bash only
+    path = shop.alpha / ".claude" / "settings.json"
+    data = json.loads(path.read_text())
+    data["hooks"]["PreToolUse"][0]["matcher"] = "Write|Edit|MultiEdit|NotebookEdit|Bash"
+    path.write_text(json.dumps(data))
+    code, report = doctor(cli, shop)
+    assert code == 1
+    assert problems(report) == [("agent-hooks", "alpha/claude", "settings.json: no gitorch guard "
+                                 "registered for PreToolUse mcp__filesystem__write_file")]
+    fixes = {c["fix"] for c in report["checks"] if not c["ok"]}
+    assert fixes == {"gitorch agents setup"}
+    assert cli("agents", "setup", cwd=shop.main).exit_code == 0
+    assert doctor(cli, shop)[0] == 0
 
 
 def test_a_hook_command_that_cannot_run_is_caught(shop: Shop, cli: Cli) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from gitorch.agents.files import guard_command
+from gitorch.agents.githooks import GUARD_FILE
 from tests.agents.conftest import Shop, event, guard_process
 from tests.conftest import Cli
 
@@ -38,28 +39,76 @@ def test_the_click_command_gives_the_same_answer(shared_shop: Shop, cli: Cli) ->
 
 def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
     """While the base branch does not move, a decision starts no git and imports no
-    subprocess: the tip is read from the ref files, the manifest from the cache."""
+    subprocess, nor anything heavier than the interpreter's own start-up: the tip is read
+    from the ref files, the policy from its compiled form (marshal), JSON through ``_json``
+    (``json`` imports ``re``), and a plain directory scope is matched as a string."""
     shop = shared_shop
-    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
-    guard_process("claude", text, shop.alpha)   # the manifest is cached, the base tip known
+    for path, code in ((f"{shop.alpha}/src/api/x.py", 2), (f"{shop.alpha}/src/core/x.py", 0)):
+        text = event("claude-write", cwd=str(shop.alpha), path=path)
+        guard_process("claude", text, shop.alpha)   # the policy is compiled, the base tip known
+        probe = ("import io, sys\n"
+                 f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
+                 "from gitorch.agents.guard import run\n"
+                 f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
+                 "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+                 "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage', "
+                 "'subprocess', 're', 'json', 'typing', 'dataclasses', 'pathlib', 'pickle', "
+                 "'hashlib', 'inspect', 'site'})\n"
+                 "print(outcome.code, heavy)\n")
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
+                              capture_output=True, text=True)
+        assert proc.stdout == f"{code} []\n", proc.stderr
+
+
+def test_a_shell_command_is_judged_without_starting_a_process(shared_shop: Shop) -> None:
+    shop = shared_shop
+    text = event("claude-bash", cwd=str(shop.alpha), command="git commit -qm 'a \"b\"' && git push")
     probe = ("import io, sys\n"
+             f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
              "from gitorch.agents.guard import run\n"
              f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
              "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage', "
-             "'subprocess'})\n"
+             "{'subprocess', 'json', 're', 'shlex', 'typing', 'dataclasses', 'pathlib', "
+             "'yaml', 'pathspec'})\n"
              "print(outcome.code, heavy)\n")
-    proc = subprocess.run([sys.executable, "-I", "-c", probe], cwd=shop.alpha,
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
                           capture_output=True, text=True)
-    assert proc.stdout == "2 []\n", proc.stderr
+    assert proc.stdout == "0 []\n", proc.stderr
 
 
 def test_a_broken_install_refuses_in_one_line(shared_shop: Shop) -> None:
-    # the command as the settings hold it, run by a Python that cannot import gitorch
-    # ('-S': no site-packages): the agent is refused, not let through
-    command = guard_command("claude").replace(" -I ", " -I -S ")
+    # the command as the settings hold it, its guard file gone (gitorch uninstalled or
+    # moved): the agent is refused, not let through
+    command = guard_command("claude").replace(str(GUARD_FILE), "/nowhere/gitorch/guard.py")
+    assert command != guard_command("claude")
     proc = subprocess.run(["sh", "-c", command], input="{}", capture_output=True, text=True,
                           cwd=shared_shop.alpha)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert "No module named 'gitorch'" in proc.stderr
+    assert "/nowhere/gitorch/guard.py" in proc.stderr
+
+
+def test_the_module_form_gives_the_same_answer(shared_shop: Shop) -> None:
+    """``python -I -m gitorch.guard`` (site-packages on) runs the same code as the file form."""
+    shop = shared_shop
+    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    module = subprocess.run([sys.executable, "-I", "-m", "gitorch.guard", "--agent", "claude"],
+                            input=text, cwd=shop.alpha, capture_output=True, text=True)
+    entry = guard_process("claude", text, shop.alpha)
+    assert (module.returncode, module.stdout, module.stderr) == (
+        entry.returncode, entry.stdout, entry.stderr)
+    assert entry.returncode == 2
+
+
+def test_the_process_compiles_a_missing_policy_under_dash_s(shop: Shop) -> None:
+    """Started without site-packages (``-S``), the guard brings them in itself when it must
+    compile the policy (YAML, pathspec): the answer is the same, and the compiled form is
+    written for the next decision."""
+    cache = shop.main / ".git" / "gitorch" / "cache"
+    for stale in [*cache.glob("guard-*.marshal"), *cache.glob("manifest-*.pickle")]:
+        stale.unlink()
+    text = event("claude-write", cwd=str(shop.alpha), path=f"{shop.alpha}/src/api/x.py")
+    proc = guard_process("claude", text, shop.alpha)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("gitorch: refused: src/api/x.py is owned by team beta")
+    assert len([p for p in cache.glob("guard-*.marshal") if "tree" not in p.name]) == 1

@@ -14,7 +14,10 @@ WRITE_TOOLS = [("claude", "claude-write"), ("claude", "claude-edit"),
                ("claude", "claude-multiedit"), ("claude", "claude-notebook"),
                ("codex", "codex-apply-patch"), ("gemini", "gemini-write-file"),
                ("gemini", "gemini-replace"), ("cursor", "cursor-write"),
-               ("cursor", "cursor-strreplace")]
+               ("cursor", "cursor-strreplace"),
+               # MCP servers' write tools, as Claude Code names them
+               ("claude", "claude-mcp-write-file"), ("claude", "claude-mcp-edit-file"),
+               ("claude", "claude-mcp-edit-block"), ("claude", "claude-mcp-serena-create")]
 
 SCOPE = "Team alpha may write: src/core/**; shared: README.md."
 WHAT_TO_DO = "do not work around it with a shell command"

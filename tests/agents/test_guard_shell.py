@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gitorch.agents import shell
 from tests.agents.conftest import Shop, assert_allowed, assert_refused, event, guard
 from tests.conftest import git
 
@@ -194,3 +197,12 @@ def test_a_moved_base_is_read_again(shop: Shop) -> None:
     shop.repo.git("pack-refs", "--all")          # the tip now read from packed-refs
     assert_allowed("claude", guard("claude", event("claude-write", cwd=str(shop.alpha),
                                                    path=path)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=[*"ab-=/.*$`~12", " ", "\t", "\r", "\n", ";", "(", ")", "<", ">", "|",
+                        "&", "'", '"', "\\", "#", "é"], max_size=24))
+def test_commands_are_read_as_shlex_reads_them(command: str) -> None:
+    """The common command is tokenized without shlex (which imports ``re``): word for word
+    as shlex tokenizes it."""
+    assert shell.tokens(command) == shell._shlex_tokens(command)

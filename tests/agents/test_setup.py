@@ -40,7 +40,11 @@ def test_every_agent_gets_the_brief_and_the_guard(shop: Shop) -> None:
     assert guard_command("claude") == f"{command} || exit 2"     # fails closed before a tool
     claude = json.loads((a / ".claude/settings.json").read_text())
     assert claude == {"hooks": {
-        "PreToolUse": [{"matcher": "Write|Edit|MultiEdit|NotebookEdit|Bash",
+        "PreToolUse": [{"matcher": "^(Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.+__("
+                                   "write_file|edit_file|create_directory|move_file|edit_block|"
+                                   "create_text_file|replace_content|replace_regex|"
+                                   "replace_symbol_body|insert_after_symbol|insert_before_symbol|"
+                                   "replace_lines|delete_lines|insert_at_line))$",
                         "hooks": [{"type": "command", "command": f"{command} || exit 2"}]}],
         "PostToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": command}]}],
         "Stop": [{"hooks": [{"type": "command", "command": command}]}]}}
@@ -50,7 +54,7 @@ def test_every_agent_gets_the_brief_and_the_guard(shop: Shop) -> None:
     assert sorted(gemini["hooks"]) == ["AfterAgent", "AfterTool", "BeforeTool"]
     cursor = json.loads((a / ".cursor/hooks.json").read_text())
     assert cursor["version"] == 1 and sorted(cursor["hooks"]) == [
-        "beforeShellExecution", "preToolUse", "stop"]
+        "beforeMCPExecution", "beforeShellExecution", "preToolUse", "stop"]
 
 
 def test_everything_is_untracked_and_excluded(shop: Shop) -> None:
