@@ -130,7 +130,8 @@ class TestRun:
     passed: bool
     failed_tests: tuple[str, ...] = ()
     seconds: float = 0.0
-    purpose: str = ""               # tip, base, search, alone, pair, retry
+    purpose: str = ""               # tip, retry, base, search, composite, confirm,
+                                    # alone, pair
     timed_out: bool = False         # killed at the test timeout: counts as failed
 
     def to_dict(self) -> dict[str, Any]:

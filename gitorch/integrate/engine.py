@@ -31,7 +31,7 @@ whose tree holds ``state.json`` and the lost blobs, whose parent is the chain ti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,12 +113,13 @@ def integrate(
     if not dry_run:
         checkpoint = write_checkpoint(repo, state, checkpoint)
     lineage = Lineage(repo)   # blobs read (and written) once, for the merges and the patches
+    scopes: Scopes = {}       # each team's out-of-scope paths, judged once per run
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress, remote=remote, lineage=lineage)
+                            progress=progress, remote=remote, lineage=lineage, scopes=scopes)
     found = None
     if keep_green is not None and command:
         state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
-                                   remote)
+                                   remote, scopes)
     merged = [o for o in state.outcomes if o.status == "merged"]
     green = found is None or found.green
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
@@ -166,11 +167,11 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
-               remote: str | None = "origin", lineage: Lineage | None = None
-               ) -> git.Oid | None:
+               remote: str | None = "origin", lineage: Lineage | None = None,
+               scopes: Scopes | None = None) -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = _Merger(repo, manifest, state, remote, lineage)
+    merger = _Merger(repo, manifest, state, remote, lineage, scopes)
     merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
     try:
         lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
@@ -213,7 +214,8 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
 
 def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
                 options: Options, timeout: float | None, progress: Progress | None,
-                remote: str | None = "origin") -> tuple[RunState, KeepGreen]:
+                remote: str | None = "origin", scopes: Scopes | None = None
+                ) -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
     rebuilds the chain without them, and merges one team onto a prefix of it."""
     from gitorch.integrate.keepgreen import keep_green
@@ -222,24 +224,29 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
     remove_stale_worktrees(repo)
     runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
                         timeout=timeout, junit_file=options.junit_file)
+    scopes = {} if scopes is None else scopes
 
     def rebuild(left_out: dict[TeamName, str]) -> RunState:
         fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
                         pending={}, left_out=left_out, chain=state.base)
         _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
-                   remote=remote)
+                   remote=remote, scopes=scopes)
         return fresh
 
-    def merge_onto(chain: RunState, upto: int, team: TeamName) -> ObjectId | None:
+    def merge_onto(chain: RunState, upto: int, teams: Sequence[TeamName],
+                   without: Collection[TeamName] = ()
+                   ) -> tuple[ObjectId | None, tuple[TeamName, ...]]:
         merged = [o for o in chain.outcomes if o.merge_commit][:upto]
         probe = replace(chain, outcomes=merged, skipped=[], conflicts=[], lost=[], pending={},
-                        left_out={}, chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
+                        left_out=dict.fromkeys(without, "left out of the probe"),
+                        chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
-        merger = _Merger(repo, manifest, probe, remote)
+        merger = _Merger(repo, manifest, probe, remote, scopes=scopes)
         try:
-            return merger.step(team).merge_commit
+            done = tuple(team for team in teams if merger.step(team).merge_commit)
         finally:
             merger.close()
+        return (probe.chain if done else None), done
 
     def say(runs: int, what: str) -> None:
         if progress:
@@ -255,6 +262,9 @@ def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> Non
         old = git.Oid(hex=state.integration_old) if state.integration_old else None
         git.update_ref(repo, integration_ref, git.Oid(hex=state.chain), old,
                        f"gitorch integrate {state.run_id}")
+
+
+Scopes = dict[tuple[TeamName, ObjectId], list[str]]    # (team, head) -> paths outside scope
 
 
 class _LineTotals:
@@ -295,7 +305,8 @@ class _Merger:
     """Merges one team at a time onto ``state.chain``, applying the skip or fix policy."""
 
     def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
-                 remote: str | None = "origin", lineage: Lineage | None = None):
+                 remote: str | None = "origin", lineage: Lineage | None = None,
+                 scopes: Scopes | None = None):
         self.repo = repo
         self.manifest = manifest
         self.state = state
@@ -303,6 +314,7 @@ class _Merger:
         self._tip: git.ChainTree | None = None
         self._lineage = lineage if lineage is not None else Lineage(repo)
         self._scopes: ScopeVerdicts | None = None
+        self.scopes: Scopes = {} if scopes is None else scopes   # kept across a run's mergers
         self._ancestor: git.Oid | None = None   # the merge base of the team being merged
 
     def close(self) -> None:
@@ -320,8 +332,9 @@ class _Merger:
 
     def judge_ahead(self, teams: list[TeamName]) -> None:
         """Ask git for the scope verdicts of ``teams`` (in this order) ahead of their merges."""
-        if self._scopes is None:
-            state = self.state
+        state = self.state
+        teams = [t for t in teams if (t, state.heads.get(t)) not in self.scopes]
+        if self._scopes is None and teams:     # none when every verdict is known already
             self._scopes = ScopeVerdicts(
                 self.repo.path, self.manifest, state.base, state.heads,
                 {t: self._head_ref(t) for t in teams
@@ -329,10 +342,18 @@ class _Merger:
                 self.remote)
 
     def _outside(self, team: TeamName) -> list[str]:
-        """The paths the team's new commits change outside its scope (the hook's verdict)."""
-        self.judge_ahead([team])
-        assert self._scopes is not None
-        return self._scopes.outside(team, self._head_ref(team))
+        """The paths the team's new commits change outside its scope (the hook's verdict).
+
+        The chain does not change the verdict (see ``scopes``): ``self.scopes`` keeps it for
+        every merger of the run (the --keep-green probes and rebuilds ask again)."""
+        head = self.state.heads[team]
+        assert head is not None
+        known = self.scopes.get((team, head))
+        if known is None:
+            self.judge_ahead([team])
+            assert self._scopes is not None
+            known = self.scopes[(team, head)] = self._scopes.outside(team, self._head_ref(team))
+        return known
 
     def _write_tree(self, merge: git.TreeMerge, chosen: dict[str, git.Entry | None]) -> git.Oid:
         """The merge's tree, written by rebuilding only what changed since the chain's tip."""
@@ -429,6 +450,8 @@ class _Merger:
 
         The hook's verdict (``verdict.judge_in_clone``) on the commits the chain and the
         other teams' branches do not have yet: what the server accepted, this accepts.
+        The chain adds only the base and merge commits to the other teams' heads, so the
+        verdict does not depend on it: ``scopes`` keeps it for the --keep-green probes.
         """
         outside = self._outside(team)
         if not outside:

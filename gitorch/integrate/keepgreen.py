@@ -7,15 +7,19 @@ its commits are exactly the prefixes to test (prefix 0 is the base, prefix n the
    fails too, nothing is published ("the base fails its own tests").
 2. Search the prefixes for the first one on which each failing test fails. One search
    serves every failing test: each test keeps its own suspect range (last prefix known
-   to pass it, first known to fail it) and every run narrows every range it falls in, so
-   culprits that break different tests are found together. With ``jobs`` N, N prefixes
-   of the widest ranges run at once (N-ary search); the number of runs grows with the
-   logarithm of the number of teams.
+   to pass it, first known to fail it) and every run narrows every range it falls in.
+   Once the ranges part, composite probes advance them all in one run a round
+   (``gitorch.integrate.search``), so three culprits that break different tests cost
+   little more than one. With ``jobs`` N, N trees run at once (N-ary search), and free
+   slots take the alone checks of the culprits found so far.
 3. Each culprit X is then tested merged alone on the base. Fails alone: kind ``alone``,
-   X is left out. Passes alone: an ``interaction``; the prefixes before X, each with X
-   merged on top, are searched the same way for the earlier team Y that X fails with.
-   Of X and Y, the dependent is left out when one depends on the other, else the lower
-   priority (equal priorities: the later in merge order, X); ``decided_by`` says which.
+   X is left out (the evidence: the base passes, base + X fails). Passes alone: an
+   ``interaction``; real prefixes confirm the search's answer (prefix i fails, retried;
+   prefix i-1 passes; a contradicted composite hint is searched again on real
+   prefixes), then the prefixes before X, each with X merged on top, are searched for
+   the earlier team Y that X fails with. Of X and Y, the dependent is left out when one
+   depends on the other, else the lower priority (equal priorities: the later in merge
+   order, X); ``decided_by`` says which.
 4. The teams left out take every team that depends on them along (the engine skips
    those, naming the team). The chain is rebuilt in memory and tested again, until green.
 
@@ -25,18 +29,21 @@ out; see ``gitorch.integrate.testruns``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from gitorch.ids import ObjectId
 from gitorch.integrate.runstate import RunState
+from gitorch.integrate.search import NOT_MADE, Bounds, Merge, Prefixes, fails, first_failing
 from gitorch.integrate.testruns import UNNAMED, TestRunner, Verdict
 from gitorch.manifest import Manifest, TeamName
 from gitorch.records import Culprit, KeepGreen, QualityResult
 
-NOT_MADE = ObjectId("")                                       # a commit that cannot be made
 Rebuild = Callable[[dict[TeamName, str]], RunState]          # left-out team -> reason
-MergeOnto = Callable[[RunState, int, TeamName], ObjectId | None]   # team onto prefix k
+# teams merged in order onto prefix k, some left out: (commit or None, the teams merged)
+MergeOnto = Callable[[RunState, int, Sequence[TeamName], Collection[TeamName]],
+                     tuple[ObjectId | None, tuple[TeamName, ...]]]
 MEASURED = "(the test command, in the measured run)"    # failed there, passed when searched
 Say = Callable[[int, str], None]                              # (runs so far, what happens)
 
@@ -48,21 +55,6 @@ class Options:
     jobs: int = 1
     retries: int = 1
     junit_file: str | None = None
-
-
-@dataclass
-class _Prefixes:
-    """Commits to search: index 0 .. n, with the teams in each (for the report). A commit
-    not made yet (None) is made by ``make`` when first needed; NOT_MADE cannot be made."""
-
-    commits: list[ObjectId | None]
-    teams: list[tuple[TeamName, ...]]
-    make: Callable[[int], ObjectId | None] | None = None
-
-    def commit(self, index: int) -> ObjectId:
-        if self.commits[index] is None:
-            self.commits[index] = (self.make(index) if self.make else None) or NOT_MADE
-        return self.commits[index] or NOT_MADE
 
 
 def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebuild: Rebuild,
@@ -106,17 +98,28 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
             base_checked = True
             if not base.passed:
                 return state, record(False, tuple(sorted(base.failed)))
-        first = _first_failing(runner, chain, tests, 0, n, "search", note)
-        by_index: dict[int, list[str]] = {}
-        for test, index in sorted(first.items()):
-            if test not in runner.flaky:
-                by_index.setdefault(index, []).append(test)
+        alone = _Alone(merge_onto, state)
+        bounds = Bounds(dict.fromkeys(tests, 0), dict.fromkeys(tests, n))
+        first_failing(runner, chain, bounds, "search", note, _onto(merge_onto, state),
+                      spare=partial(_spare, runner, chain, bounds, alone))
         beside = []     # --jobs > 1: the chain without every culprit, tested beside them
         if runner.jobs > 1:
-            guess = rebuild({**left_out, **{chain.teams[i][-1]: "" for i in by_index}})
+            suspects = {chain.teams[bounds.high[t]][-1] for t in tests if t not in runner.flaky}
+            guess = rebuild({**left_out, **dict.fromkeys(suspects, "")})
             ahead = _prefixes(guess)
             beside.append((ahead.commit(len(ahead.commits) - 1), ahead.teams[-1], "tip"))
-        found = _judge(runner, manifest, state, chain, by_index, merge_onto, note, beside)
+        found: list[Culprit] = []
+        while True:     # composite hints that real prefixes contradict: searched again
+            more, redo = _judge(runner, manifest, state, chain, bounds, alone, merge_onto,
+                                note, beside)
+            found.extend(more)
+            beside = []
+            if not redo:
+                break
+            note("searching real prefixes again where a composite probe misled")
+            bounds = first_failing(runner, chain, Bounds(
+                {t: bounds.real_low[t] for t in redo}, {t: bounds.real_high[t] for t in redo}),
+                "search", note)
         if not found:
             continue    # every failure was flaky: the tip is tested (known) again
         culprits.extend(found)
@@ -137,7 +140,7 @@ def settle_measure(found: KeepGreen, quality: QualityResult) -> tuple[KeepGreen,
                     failures=tuple(f for f in quality.failures if f != "tests failed")))
 
 
-def _prefixes(state: RunState) -> _Prefixes:
+def _prefixes(state: RunState) -> Prefixes:
     commits: list[ObjectId | None] = [state.base]
     teams: list[tuple[TeamName, ...]] = [()]
     so_far: tuple[TeamName, ...] = ()
@@ -146,7 +149,7 @@ def _prefixes(state: RunState) -> _Prefixes:
             so_far = (*so_far, outcome.team)
             commits.append(outcome.merge_commit)
             teams.append(so_far)
-    return _Prefixes(commits, teams)
+    return Prefixes(commits, teams)
 
 
 def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
@@ -157,98 +160,43 @@ def _tracked(tip: Verdict, runner: TestRunner) -> set[str]:
     return {UNNAMED} if UNNAMED in tests else tests
 
 
-def _still_failing(runner: TestRunner, prefixes: _Prefixes, index: int,
-                   tests: list[str]) -> list[str]:
-    """The tests that fail prefix ``index`` again when it is retried (the others are flaky)."""
-    verdict = runner.verdicts([(prefixes.commit(index), prefixes.teams[index], "confirm")])[0]
-    return [t for t in tests if t not in runner.flaky and _fails(t, verdict)]
-
-
-def _fails(test: str, verdict: Verdict) -> bool:
-    """A test fails on a tree: by name, or the run failed without names (all fail)."""
-    return not verdict.passed and (test in verdict.failed or UNNAMED in verdict.failed)
-
-
-def _first_failing(runner: TestRunner, prefixes: _Prefixes, tests: Iterable[str], lo: int,
-                   hi: int, purpose: str, note: Callable[[str], None]) -> dict[str, int]:
-    """For each test, the first prefix in (lo, hi] that fails it (lo passes, hi fails).
-
-    Prefix commits of None cannot be built: they count as passing.
-    """
-    low = dict.fromkeys(tests, lo)
-    high = dict.fromkeys(tests, hi)
-    while True:
-        ranges = sorted({(low[t], high[t]) for t in low if high[t] - low[t] > 1 and
-                         t not in runner.flaky}, key=lambda r: (r[0] - r[1], r[0]))
-        if not ranges:
-            return high
-        points = _points(ranges, max(1, runner.jobs))
-        wide = ranges[0]
-        note(f"suspects {_names(prefixes, wide)}, testing {len(points)} prefix(es)")
-        wanted = [i for i in points if prefixes.commit(i)]
-        verdicts = dict(zip(wanted, runner.verdicts(
-            [(prefixes.commit(i), prefixes.teams[i], purpose) for i in wanted], confirm=False),
-            strict=True))
-        for i in points:
-            verdict = verdicts.get(i, Verdict(True, frozenset()))
-            for test in low:
-                if low[test] < i < high[test]:
-                    if _fails(test, verdict):
-                        high[test] = i
-                    else:
-                        low[test] = i
-
-
-def _points(ranges: list[tuple[int, int]], slots: int) -> list[int]:
-    """Up to ``slots`` prefixes cutting the ranges (widest first) into equal parts."""
-    count = dict.fromkeys(ranges, 0)
-    while sum(count.values()) < slots:
-        grew = False
-        for r in ranges:
-            if sum(count.values()) < slots and count[r] < r[1] - r[0] - 1:
-                count[r] += 1
-                grew = True
-        if not grew:
-            break
-    points: set[int] = set()
-    for (lo, hi), k in count.items():
-        points.update(lo + (j * (hi - lo)) // (k + 1) for j in range(1, k + 1))
-    return sorted(p for p in points if any(lo < p < hi for lo, hi in ranges))
-
-
-def _names(prefixes: _Prefixes, span: tuple[int, int]) -> str:
-    lo, hi = span
-    first, last = prefixes.teams[lo + 1][-1], prefixes.teams[hi][-1]
-    return first if first == last else f"{first} .. {last} ({hi - lo} teams)"
-
-
-def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
-           by_index: dict[int, list[str]], merge_onto: MergeOnto,
+def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefixes,
+           bounds: Bounds, alone_of: _Alone, merge_onto: MergeOnto,
            note: Callable[[str], None],
-           beside: list[tuple[ObjectId, tuple[TeamName, ...], str]]) -> list[Culprit]:
-    """Alone or interaction for each culprit, and the team to leave out for it.
+           beside: list[tuple[ObjectId, tuple[TeamName, ...], str]]
+           ) -> tuple[list[Culprit], list[str]]:
+    """Alone or interaction for each culprit the search found, and the team to leave out
+    for it; also the tests whose found prefix real prefixes contradict (search again).
 
-    A culprit's failure is confirmed before it counts: by failing again on a second tree
-    that holds the culprit (merged alone on the base), else by a retry of its prefix.
+    Every blame rests on real trees, never on a composite probe alone. Alone: the base
+    passes the tests and the culprit merged alone on it fails them (two trees holding it
+    failed: confirmed). Otherwise prefix i fails them (a retry confirms it) and prefix
+    i-1 passes them, both real chain commits.
     """
+    by_index: dict[int, list[str]] = {}
+    for test, index in sorted(bounds.high.items()):
+        if test not in runner.flaky:
+            by_index.setdefault(index, []).append(test)
     culprits = {index: chain.teams[index][-1] for index in by_index}
     note(f"testing {', '.join(culprits.values())} merged alone on the base")
-    alone = {index: merge_onto(state, 0, team) for index, team in culprits.items()}
+    alone = {index: alone_of(team) for index, team in culprits.items()}
     wanted = [i for i in by_index if alone[i]]
     verdicts = dict(zip(wanted, runner.verdicts(
         [(alone[i] or NOT_MADE, (culprits[i],), "alone") for i in wanted] + beside, confirm=False),
         strict=False))
     out: list[Culprit] = []
+    redo: list[str] = []
     for index, tests in sorted(by_index.items()):
         team = culprits[index]
         verdict = verdicts.get(index)
-        if verdict is not None and any(_fails(t, verdict) for t in tests):
+        if verdict is not None and any(fails(t, verdict) for t in tests):
             out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
                                "fails alone on the base: the team that broke the tests", team))
             continue
-        tests = _still_failing(runner, chain, index, tests)
+        tests, contradicted = _on_the_chain(runner, chain, index, tests, bounds)
+        redo.extend(contradicted)
         if not tests:
-            continue                        # flaky: failed, then passed on the same tree
+            continue                        # flaky, or a composite hint that did not hold
         if verdict is None:
             out.append(Culprit(team, "alone", (), tuple(sorted(tests)),
                                "its merge breaks the tests (it cannot be merged alone on the "
@@ -256,19 +204,84 @@ def _judge(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Pref
             continue
         out.append(_interaction(runner, manifest, state, chain, index, tests, alone[index],
                                 merge_onto, note))
+    return out, redo
+
+
+class _Alone:
+    """Each team merged alone on the base (made once)."""
+
+    def __init__(self, merge_onto: MergeOnto, state: RunState):
+        self.merge_onto, self.state = merge_onto, state
+        self.made: dict[TeamName, ObjectId | None] = {}
+
+    def __call__(self, team: TeamName) -> ObjectId | None:
+        if team not in self.made:
+            self.made[team] = self.merge_onto(self.state, 0, (team,), ())[0]
+        return self.made[team]
+
+
+def _spare(runner: TestRunner, chain: Prefixes, bounds: Bounds, alone: _Alone,
+           slots: int) -> list[tuple[ObjectId, tuple[TeamName, ...], str]]:
+    """Runs for the search's free slots (``--jobs``): the alone checks of the culprits
+    found so far while other ranges are still searched."""
+    out: list[tuple[ObjectId, tuple[TeamName, ...], str]] = []
+    found = sorted({bounds.high[t] for t in bounds.high
+                    if bounds.high[t] - bounds.low[t] == 1 and t not in runner.flaky})
+    for index in found:
+        team = chain.teams[index][-1]
+        commit = alone(team)
+        if commit and not runner.known(commit) and len(out) < slots:
+            out.append((commit, (team,), "alone"))
     return out
 
 
-def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: _Prefixes,
+def _on_the_chain(runner: TestRunner, chain: Prefixes, index: int, tests: list[str],
+                  bounds: Bounds) -> tuple[list[str], list[str]]:
+    """Of ``tests``, those that fail prefix ``index`` (confirmed by a retry) and pass prefix
+    ``index - 1``; and those whose found prefix the real prefixes contradict. A test that
+    failed prefix ``index`` and passed its retry is flaky (in neither list)."""
+    if runner.jobs > 1 and any(bounds.real_low[t] < index - 1 for t in tests):
+        runner.verdicts([(chain.commit(i), chain.teams[i], "confirm") for i in (index, index - 1)],
+                        confirm=False)      # both at once; the retry of ``index`` follows
+    again = _still_failing(runner, chain, index, tests)
+    contradicted = [t for t in tests if t not in again and t not in runner.flaky]
+    for test in contradicted:
+        bounds.real_low[test] = max(bounds.real_low[test], index)
+    for test in again:
+        bounds.real_high[test] = index
+    below = [t for t in again if bounds.real_low[t] < index - 1]
+    if below:
+        verdict = runner.verdicts([(chain.commit(index - 1), chain.teams[index - 1],
+                                    "confirm")], confirm=False)[0]
+        for test in below:
+            if fails(test, verdict):
+                bounds.real_high[test] = index - 1
+                contradicted.append(test)
+            else:
+                bounds.real_low[test] = index - 1
+    return [t for t in again if t not in contradicted], contradicted
+
+
+def _still_failing(runner: TestRunner, prefixes: Prefixes, index: int,
+                   tests: list[str]) -> list[str]:
+    """The tests that fail prefix ``index`` again when it is retried (the others are flaky,
+    or, if it never ran before, pass it)."""
+    verdict = runner.verdicts([(prefixes.commit(index), prefixes.teams[index], "confirm")])[0]
+    return [t for t in tests if t not in runner.flaky and fails(t, verdict)]
+
+
+def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain: Prefixes,
                  index: int, tests: list[str], alone: ObjectId | None, merge_onto: MergeOnto,
                  note: Callable[[str], None]) -> Culprit:
     """The earlier team(s) the culprit at ``index`` fails with, and which of the pair goes."""
     team = chain.teams[index][-1]
     # pair k: prefix k with the culprit merged on top; pair index-1 is prefix index
-    pairs = _Prefixes([alone] + [None] * (index - 2) + [chain.commit(index)],
-                      [(*chain.teams[k], team) for k in range(index)],
-                      _onto(merge_onto, state, team))
-    found = _first_failing(runner, pairs, tests, 0, index - 1, "pair", note)
+    pairs = Prefixes([alone] + [None] * (index - 2) + [chain.commit(index)],
+                     [(*chain.teams[k], team) for k in range(index)],
+                     lambda k: merge_onto(state, k, (team,), ())[0])
+    found = first_failing(runner, pairs, Bounds(dict.fromkeys(tests, 0),
+                                                dict.fromkeys(tests, index - 1)),
+                          "pair", note).high
     partners: set[TeamName] = set()
     for k in sorted(set(found.values())):
         mine = [t for t, at in found.items() if at == k]
@@ -279,9 +292,8 @@ def _interaction(runner: TestRunner, manifest: Manifest, state: RunState, chain:
     return Culprit(team, "interaction", with_, tuple(sorted(tests)), rule, loser)
 
 
-def _onto(merge_onto: MergeOnto, state: RunState, team: TeamName
-          ) -> Callable[[int], ObjectId | None]:
-    return lambda k: merge_onto(state, k, team)
+def _onto(merge_onto: MergeOnto, state: RunState) -> Merge:
+    return lambda k, teams, without: merge_onto(state, k, teams, without)
 
 
 def decide(manifest: Manifest, team: TeamName, partner: TeamName) -> tuple[TeamName, str]:

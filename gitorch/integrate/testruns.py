@@ -127,6 +127,10 @@ class TestRunner:
                 self._cache[tree] = verdict
         return [self._cache[t] for t in trees]
 
+    def known(self, commit: ObjectId) -> bool:
+        """Whether the commit's tree has a verdict already (it will not run again)."""
+        return str(git.tree_of(self.repo, commit)) in self._cache
+
     def stop(self) -> None:
         """Kill every test command still running (their worktrees go as their threads end)."""
         with self._lock:

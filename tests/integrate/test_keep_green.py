@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from gitorch.integrate.testruns import WORKTREE_PREFIX, _alive
 from tests.conftest import Cli, GitRepo
 from tests.integrate.conftest import Scenario
-from tests.integrate.greenproject import base_files, command, counter_env
+from tests.integrate.greenproject import base_files, command, counter_env, team_files
 
 Teams = list[tuple[str, int, list[str]]]
 EIGHT: Teams = [(f"t{i}", 100 - i, []) for i in range(1, 9)]
@@ -33,7 +34,7 @@ def project(repo: GitRepo, cli: Cli, teams: Teams, work: dict[str, str],
     """One branch per team; ``work`` maps a team to the lines it adds to its file."""
     s = Scenario(repo, cli, base_files(teams, extra=base_extra))
     for team, _, _ in teams:
-        s.team(team, {f"src/{team}/work.txt": "start\n" + base_extra + work.get(team, "ok\n")})
+        s.team(team, team_files(team, work.get(team, "ok\n"), extra=base_extra))
     return s
 
 
@@ -180,27 +181,85 @@ THREE = {"t3": "break alpha\n", "t9": "break beta\n", "t14": "break gamma\n"}
 SIXTEEN: Teams = [(f"t{i}", 100 - i, []) for i in range(1, 17)]
 
 
+def changed_teams(s: Scenario, commit: str, teams: Teams) -> list[str]:
+    """The teams whose change is in the commit's tree."""
+    return [t for t, _, _ in teams if s.show(f"{commit}:src/{t}/work.txt") != "start\n"]
+
+
 def test_three_culprits_with_different_tests_are_found_in_one_search(
         repo: GitRepo, cli: Cli) -> None:
     s = project(repo, cli, SIXTEEN, THREE)
     code, data = green(s)
     assert code == 1
-    assert sorted((c["team"], c["failing_tests"][0]) for c in data["culprits"]) == [
-        ("t14", "checks::gamma"), ("t3", "checks::alpha"), ("t9", "checks::beta")]
+    assert sorted((c["team"], c["kind"], c["failing_tests"][0]) for c in data["culprits"]) == [
+        ("t14", "alone", "checks::gamma"), ("t3", "alone", "checks::alpha"),
+        ("t9", "alone", "checks::beta")]
     assert sorted(skipped(data)) == ["t14", "t3", "t9"]
     purposes = [r["purpose"] for r in data["test_runs"]]
     assert purposes.count("tip") == 2                    # one search, then the green tip
-    assert purposes.count("search") <= 10, purposes      # a scan would need 14
-    assert data["tests"]["passed"] is True
+    # once the suspect ranges part, one composite tree a round serves all three
+    assert purposes.count("search") == 1 and purposes.count("composite") == 3, purposes
+    assert len(purposes) == 11          # one culprit among 16 teams: 9 (tip, retry, base,
+    assert data["tests"]["passed"] is True      # 4 search, alone, tip); a scan: 14 + 1
+    for run in data["test_runs"]:       # the evidence names every tree's teams
+        assert changed_teams(s, run["commit"], SIXTEEN) == run["teams"], run
 
 
-def test_jobs_two_finds_the_same_culprits_and_removes_its_worktrees(
+def test_a_composite_probe_that_misleads_is_searched_again_on_real_prefixes(
         repo: GitRepo, cli: Cli) -> None:
-    s = project(repo, cli, SIXTEEN, THREE)
-    code, data = green(s, "--jobs", "2")
-    assert sorted(c["team"] for c in data["culprits"]) == ["t14", "t3", "t9"]
-    assert data["keep_green"]["jobs"] == 2
+    # use_api fails only with t7 and t12 merged; a composite tree leaving out the upper
+    # part of alpha's range (t5 .. t8) holds t12 without t7 and passes use_api
+    s = project(repo, cli, SIXTEEN, {"t6": "break alpha\n", "t7": "removes api\n",
+                                     "t12": "uses api\n"})
+    code, data = green(s)
+    assert [(c["team"], c["kind"], c["with"], c["left_out"]) for c in data["culprits"]] == [
+        ("t6", "alone", [], "t6"), ("t12", "interaction", ["t7"], "t12")]
+    runs = data["test_runs"]
+    misled = [r for r in runs if r["purpose"] == "composite"
+              and "t12" in r["teams"] and "t7" not in r["teams"]]
+    assert misled and not any("checks::use_api" in r["failed_tests"] for r in misled)
+    # the hint pointed at a later team; a real prefix before it failed use_api
+    contradicting = [r for r in runs if r["purpose"] == "confirm" and "t7" in r["teams"]
+                     and "t12" in r["teams"] and "checks::use_api" in r["failed_tests"]
+                     and r["teams"] != runs[0]["teams"][:15]]
+    assert contradicting, runs
+    assert list(skipped(data)) == ["t6", "t12"]
+    assert data["tests"]["passed"] is True
     assert code == 1
+
+
+def test_an_interaction_is_named_beside_culprits_found_by_composite_probes(
+        repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, SIXTEEN, {"t1": "removes api\n", "t5": "break one\n",
+                                     "t9": "uses api\n", "t15": "break three\n"})
+    code, data = green(s)
+    assert "composite" in [r["purpose"] for r in data["test_runs"]]
+    assert sorted((c["team"], c["kind"], c["with"], c["left_out"])
+                  for c in data["culprits"]) == [
+        ("t15", "alone", [], "t15"), ("t5", "alone", [], "t5"),
+        ("t9", "interaction", ["t1"], "t9")]
+    assert "only with t1" in skipped(data)["t9"]
+    assert data["tests"]["passed"] is True
+    assert code == 1
+
+
+def overlaps(trace: Path) -> int:
+    spans = sorted(tuple(map(float, line.split())) for line in trace.read_text().splitlines())
+    return sum(1 for (_, end), (start, _) in pairwise(spans) if start < end)
+
+
+def test_jobs_two_runs_two_at_once_finds_the_same_culprits_and_removes_its_worktrees(
+        repo: GitRepo, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = project(repo, cli, SIXTEEN, THREE)
+    monkeypatch.setenv("GREEN_TEST_CPU", "0.1")         # each run lasts a moment
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("GREEN_TRACE", str(tmp_path / f"trace-{jobs}"))
+        code, data = green(s, "--jobs", jobs, "--dry-run")
+        assert sorted(c["team"] for c in data["culprits"]) == ["t14", "t3", "t9"]
+        assert data["keep_green"]["jobs"] == int(jobs)
+        assert code == 1
+    assert overlaps(tmp_path / "trace-1") == 0
+    assert overlaps(tmp_path / "trace-2") >= 1          # (git adds worktrees one at a time)
     listed = repo.git("worktree", "list", "--porcelain").stdout
     assert listed.count("worktree ") == 1, listed
 
