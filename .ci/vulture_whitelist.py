@@ -26,3 +26,11 @@ integrate_cmds.prune
 manifest_cmds.init
 manifest_records.Gates.coverage_omit_defaults   # kept on the record: the manifest said so
 html._Card.figure                               # read by the page template
+from gitorch.agents import jsonio
+
+jsonio._Context.strict               # read by _json.make_scanner, as from a json.JSONDecoder
+jsonio._Context.object_hook
+jsonio._Context.object_pairs_hook
+jsonio._Context.parse_float
+jsonio._Context.parse_int
+jsonio._Context.parse_constant

@@ -73,10 +73,6 @@ class Bounds:
         self.real_low = {**self.low, **self.real_low}
         self.real_high = {**self.high, **self.real_high}
 
-    def on_real_prefixes(self, test: str) -> bool:
-        """Both ends of the test's range are real prefixes."""
-        return (self.real_low[test], self.real_high[test]) == (self.low[test], self.high[test])
-
 
 @dataclass(frozen=True)
 class _Probe:

@@ -101,5 +101,6 @@ def test_a_bound_called_real_is_a_real_prefix_verdict(
     for test, need in breaks.items():
         truth = first_prefix(need)
         assert found.real_low[test] < truth <= found.real_high[test]
-        if found.on_real_prefixes(test):
+        # both ends of the range rest on real prefixes: the blame is exact
+        if (found.real_low[test], found.real_high[test]) == (found.low[test], found.high[test]):
             assert found.high[test] == truth
