@@ -108,7 +108,13 @@ def manifest_at(repo: hookgit.Git, commit: str) -> Manifest:
         text = found[1].decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError([f"{where}: not UTF-8 text"]) from None
-    return parse_manifest(text, where)
+
+    def files() -> list[str]:
+        """The commit's files, asked only to show an overlap of two teams on a real file."""
+        listed = repo.run("ls-tree", "-r", "-z", "--name-only", commit)
+        return [p for p in (listed or "").split("\0") if p]
+
+    return parse_manifest(text, where, files)
 
 
 # --------------------------------------------------------------------------- the engine

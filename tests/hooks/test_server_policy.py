@@ -179,3 +179,16 @@ def test_install_honours_core_hooks_path(tmp_path: Path) -> None:
     on_branch(c, "team/alpha")
     c.commit("API", {"src/api/x.py": "x\n"})
     assert push(c, "team/alpha").code == 1
+
+
+def test_a_policy_push_with_overlapping_teams_names_a_file_of_its_tree(tmp_path: Path) -> None:
+    """The lead's push of a manifest where two teams own the same file is refused, and the
+    overlap is shown on a file of the pushed tree (not a path the tree cannot hold)."""
+    server = make_server(tmp_path)
+    c = server.clone
+    overlapping = MANIFEST.replace('owns: ["src/api/**"]', 'owns: ["src/api/**", "src/core/x.py"]')
+    c.commit("Give x.py to beta as well", {"gitorch.yaml": overlapping, "src/core/x.py": "x\n"})
+    result = push(c, "main", user="lead")
+    assert result.code == 1
+    assert any("'alpha' and 'beta' both own 'src/core/x.py'" in line for line in result.remote), \
+        result.remote
