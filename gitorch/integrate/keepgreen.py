@@ -82,13 +82,23 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
         note(f"testing the tip ({n} team merges)")
         tip_run = (chain.commit(n), chain.teams[n], "tip")
         base_run = (state.base, (), "base")
-        tip = runner.verdicts([tip_run], confirm=False)[0]
-        if _tracked(tip, runner) and runner.jobs > 1 and not base_checked:
-            tip, base = runner.verdicts([tip_run, base_run])   # the retry beside the base
-            base_checked = True
-            if _tracked(tip, runner) and not base.passed:
-                return state, record(False, tuple(sorted(base.failed)))
-        tip = runner.verdicts([tip_run])[0]
+        retry: list[tuple[ObjectId, tuple[TeamName, ...], str]] = []
+        if runner.jobs > 1 and not base_checked:
+            # the base beside the tip (a spare core; wasted only when the tip passes), so
+            # that the tip's retry can ride in the search's first round
+            tip, base = runner.verdicts([tip_run, base_run], confirm=False)
+            if _tracked(tip, runner):
+                base_checked = True
+                if not base.passed:
+                    tip, base = runner.verdicts([tip_run, base_run])   # both retried
+                    if _tracked(tip, runner) and not base.passed:
+                        return state, record(False, tuple(sorted(base.failed)))
+        else:
+            tip = runner.verdicts([tip_run], confirm=False)[0]
+        if runner.jobs > 1 and base_checked and _tracked(tip, runner) and not tip.confirmed:
+            retry = [tip_run]       # confirmed beside the first probes (flaky: dropped)
+        else:
+            tip = runner.verdicts([tip_run])[0]
         tests = _tracked(tip, runner)
         if not tests:
             return state, record(True)
@@ -101,7 +111,11 @@ def keep_green(runner: TestRunner, manifest: Manifest, state: RunState, *, rebui
         alone = _Alone(merge_onto, state)
         bounds = Bounds(dict.fromkeys(tests, 0), dict.fromkeys(tests, n))
         first_failing(runner, chain, bounds, "search", note, _onto(merge_onto, state),
-                      spare=partial(_spare, runner, chain, bounds, alone))
+                      spare=partial(_spare, runner, chain, bounds, alone), confirm=retry)
+        if retry:
+            tests = _tracked(runner.verdicts([tip_run])[0], runner)   # confirmed: known
+            if not tests:
+                return state, record(True)      # the tip's failures were flaky
         beside = []     # --jobs > 1: the chain without every culprit, tested beside them
         if runner.jobs > 1:
             suspects = {chain.teams[bounds.high[t]][-1] for t in tests if t not in runner.flaky}

@@ -89,14 +89,18 @@ def fails(test: str, verdict: Verdict) -> bool:
 
 def first_failing(runner: TestRunner, prefixes: Prefixes, bounds: Bounds, purpose: str,
                   note: Note, merge: Merge | None = None,
-                  spare: Callable[[int], list[Run]] | None = None) -> Bounds:
+                  spare: Callable[[int], list[Run]] | None = None,
+                  confirm: Sequence[Run] = ()) -> Bounds:
     """Narrow ``bounds`` until each test's range is one prefix wide: ``high`` is then the
     first prefix failing it. Composite probes (``merge`` given) serve parted ranges;
     ``spare(slots)`` gives runs for a round's free slots (their verdicts are remembered).
+    ``confirm``: runs confirmed (retried) in the first round, beside its probes (the
+    tip's retry: a test it shows flaky leaves the search after that round).
 
     Prefix commits that cannot be built (NOT_MADE) count as passing.
     """
     solo: set[Range] = set()        # ranges a composite tree could not serve
+    first = list(confirm)
     while True:
         ranges = sorted({(bounds.low[t], bounds.high[t]) for t in bounds.low
                          if bounds.high[t] - bounds.low[t] > 1 and t not in runner.flaky})
@@ -104,15 +108,18 @@ def first_failing(runner: TestRunner, prefixes: Prefixes, bounds: Bounds, purpos
             return bounds
         shared = [r for r in ranges if r not in solo] if merge is not None else []
         groups = ([shared] if shared else []) + [[r] for r in ranges if r not in shared]
-        probes = [p for group, cuts in zip(groups, _cuts(groups, max(1, runner.jobs)),
-                                           strict=True)
+        slots = max(1, runner.jobs - len(first))
+        probes = [p for group, cuts in zip(groups, _cuts(groups, slots), strict=True)
                   for p in _group_probes(prefixes, group, cuts, purpose, merge)]
         _say(note, prefixes, ranges, probes)
         wanted = [i for i, p in enumerate(probes) if p.run[0]]
         runs = [probes[i].run for i in wanted]
-        free = runner.jobs - len(runs)
+        free = runner.jobs - len(runs) - len(first)
         extra = spare(free) if spare is not None and free > 0 else []
-        verdicts = dict(zip(wanted, runner.verdicts(runs + extra, confirm=False), strict=False))
+        verdicts = dict(zip(wanted, runner.verdicts(
+            runs + first + extra, confirm=False, confirming=[r[0] for r in first]),
+            strict=False))
+        first = []
         answers: list[tuple[int, Verdict, bool]] = []
         for i, probe in enumerate(probes):
             solo |= probe.unserved          # the composite could not be built as asked

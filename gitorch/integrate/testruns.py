@@ -29,7 +29,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -90,24 +90,29 @@ class TestRunner:
     _stopped: bool = False
 
     def verdicts(self, commits: Sequence[tuple[ObjectId, tuple[TeamName, ...], str]],
-                 *, confirm: bool = True) -> list[Verdict]:
+                 *, confirm: bool = True, confirming: Collection[ObjectId] = ()
+                 ) -> list[Verdict]:
         """The verdict of each (commit, teams in it, purpose): up to ``jobs`` at once.
 
         A failing run is retried before its verdict is final; with ``confirm`` False the
         retries wait until the same tree is asked for again with ``confirm`` (the search
-        confirms only the runs it draws a conclusion from).
+        confirms only the runs it draws a conclusion from). ``confirming``: commits
+        confirmed in this batch whatever ``confirm`` says (a retry beside other runs).
         """
         trees = [str(git.tree_of(self.repo, c)) for c, _, _ in commits]
-        todo: dict[str, tuple[ObjectId, tuple[TeamName, ...], str]] = {}
+        todo: dict[str, tuple[tuple[ObjectId, tuple[TeamName, ...], str], bool]] = {}
         for tree, item in zip(trees, commits, strict=True):
+            sure = confirm or item[0] in confirming
             known = self._cache.get(tree)
-            if known is None or (confirm and not known.confirmed):
-                todo.setdefault(tree, item)
+            if known is None or (sure and not known.confirmed):
+                asked = todo.get(tree)
+                todo[tree] = (asked[0] if asked else item, sure or bool(asked and asked[1]))
         if todo:
             items = list(todo.items())
 
-            def one(kv: tuple[str, tuple[ObjectId, tuple[TeamName, ...], str]]) -> Verdict:
-                return self._verdict(*kv[1], self._cache.get(kv[0]), confirm)
+            def one(kv: tuple[str, tuple[tuple[ObjectId, tuple[TeamName, ...], str], bool]]
+                    ) -> Verdict:
+                return self._verdict(*kv[1][0], self._cache.get(kv[0]), kv[1][1])
             if self.jobs <= 1 or len(items) == 1:
                 try:
                     found = [one(item) for item in items]

@@ -177,6 +177,27 @@ def test_a_flaky_test_beside_a_real_culprit(repo: GitRepo, cli: Cli) -> None:
     assert code == 1
 
 
+def test_with_jobs_the_tips_retry_rides_in_the_first_search_round(repo: GitRepo,
+                                                                    cli: Cli) -> None:
+    """--jobs 2: the base runs beside the tip, the tip's retry beside the first probe; a
+    failure the retry shows flaky is still never blamed, a real one still found."""
+    s = project(repo, cli, EIGHT, {"t5": "flaky wobble\n"})
+    code, data = green(s, "--jobs", "2")
+    assert data["culprits"] == [] and data["skipped"] == []
+    assert "checks::wobble" in data["flaky_tests"]
+    purposes = [r["purpose"] for r in data["test_runs"]]
+    assert purposes[:2] == ["tip", "base"] and "retry" in purposes
+    assert code == 0
+
+
+def test_with_jobs_a_flaky_test_beside_a_real_culprit(repo: GitRepo, cli: Cli) -> None:
+    s = project(repo, cli, EIGHT, {"t2": "flaky wobble\n", "t6": "break real\n"})
+    code, data = green(s, "--jobs", "2", "--retries", "2")
+    assert [c["team"] for c in data["culprits"]] == ["t6"]
+    assert list(skipped(data)) == ["t6"]
+    assert code == 1
+
+
 THREE = {"t3": "break alpha\n", "t9": "break beta\n", "t14": "break gamma\n"}
 SIXTEEN: Teams = [(f"t{i}", 100 - i, []) for i in range(1, 17)]
 

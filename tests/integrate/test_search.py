@@ -27,7 +27,7 @@ class FakeRunner:
     runs: list[tuple[TeamName, ...]] = field(default_factory=list)
 
     def verdicts(self, items: Sequence[tuple[ObjectId, tuple[TeamName, ...], str]], *,
-                 confirm: bool = True) -> list[Verdict]:
+                 confirm: bool = True, confirming: Sequence[ObjectId] = ()) -> list[Verdict]:
         out = []
         for _, teams, _ in items:
             self.runs.append(teams)
