@@ -41,6 +41,7 @@ from gitorch.errors import UsageError
 from gitorch.ids import ObjectId
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
+from gitorch.integrate.linetotals import LineTotals
 from gitorch.integrate.runstate import (
     BASE_OWNER,
     CHECKPOINT_REF,
@@ -174,7 +175,7 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
     merger = _Merger(repo, manifest, state, remote, lineage, scopes)
     merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
     try:
-        lines = _LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
+        lines = LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
     except BaseException:
         merger.close()
         raise
@@ -265,37 +266,6 @@ def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> Non
 
 
 Scopes = dict[tuple[TeamName, ObjectId], list[str]]    # (team, head) -> paths outside scope
-
-
-class _LineTotals:
-    """Each team's ``loc_added``: lines added in its own paths since its branch's merge base
-    with the base (as ``gitorch status`` counts; a sub-team's lines count for its parent
-    too). One git process counts them for every team while the merges run; ``fill`` puts
-    them into the outcomes at the end (checkpoints carry 0 until then).
-    """
-
-    def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState):
-        self.manifest = manifest
-        self.pairs: dict[TeamName, tuple[git.Oid, git.Oid]] = {}
-        base = git.Oid(hex=state.base)
-        for team, head in state.heads.items():
-            if head is None:
-                continue
-            start = git.merge_base(repo, base, git.Oid(hex=head))
-            old = git.tree_of(repo, start) if start is not None else git.empty_tree(repo)
-            self.pairs[team] = (old, git.tree_of(repo, head))
-        self.counts = git.LineCounts(repo, self.pairs.values())
-
-    def fill(self, outcome: TeamOutcome) -> TeamOutcome:
-        pair = self.pairs.get(outcome.team)
-        if pair is None:
-            return outcome
-        team, own = outcome.team, self.manifest.ownership
-        return replace(outcome, loc_added=self.counts.total(
-            *pair, keep=lambda path: own.counts_for(team, path)))
-
-    def close(self) -> None:
-        self.counts.close()
 
 
 # --------------------------------------------------------------------------- one team
