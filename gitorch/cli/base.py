@@ -89,18 +89,9 @@ class Context:
     def _index_files(self) -> Callable[[], list[str]] | None:
         """The work tree's tracked files, listed only when an overlap is to be shown."""
         try:
-            root = self.root
+            return index_files(self.root)
         except GitorchError:
             return None
-
-        def files() -> list[str]:
-            from gitorch.repo import tracked_files
-
-            try:
-                return tracked_files(root)
-            except GitorchError:
-                return []
-        return files
 
     def _base_policy(self, working: Path) -> BasePolicy:
         try:
@@ -216,3 +207,19 @@ def print_json(data: Any) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def index_files(root: Path | None) -> Callable[[], list[str]] | None:
+    """The work tree's tracked files, listed only when asked (an overlap to show on a
+    real file); None outside a work tree."""
+    if root is None:
+        return None
+
+    def files() -> list[str]:
+        from gitorch.repo import tracked_files
+
+        try:
+            return tracked_files(root)
+        except GitorchError:
+            return []
+    return files

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import click
 
-from gitorch.cli.base import Context, json_option, main, manifest_option, pass_context, print_json
+from gitorch.cli.base import (
+    Context,
+    index_files,
+    json_option,
+    main,
+    manifest_option,
+    pass_context,
+    print_json,
+)
 from gitorch.errors import ManifestError
 from gitorch.manifest import DEFAULT_MANIFEST, MANIFEST_ENV, Manifest
 from gitorch.manifest.cache import blob_id
-from gitorch.manifest.loading import TreeFiles, load_manifest
+from gitorch.manifest.loading import load_manifest
 
 
 def light_manifest(obj: Context) -> Manifest:
@@ -36,23 +44,6 @@ def light_manifest(obj: Context) -> Manifest:
         elif root is not None:
             obj._manifest = load_manifest(root / DEFAULT_MANIFEST, files=index_files(root))
     return obj.manifest
-
-
-def index_files(root: Path | None) -> TreeFiles | None:
-    """The work tree's tracked files, listed only when asked (an overlap to show on a
-    real file); None outside a work tree."""
-    if root is None:
-        return None
-
-    def files() -> list[str]:
-        from gitorch.errors import GitorchError
-        from gitorch.repo import tracked_files
-
-        try:
-            return tracked_files(root)
-        except GitorchError:
-            return []
-    return files
 
 
 def work_tree_root(obj: Context) -> Path | None:

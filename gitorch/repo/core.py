@@ -142,14 +142,8 @@ def merge_base(repo: Repository, a: Oid, b: Oid) -> Oid | None:
 
 def read_file(repo: Repository, commit: Commit, path: str) -> bytes | None:
     """The blob at ``path`` in the commit's tree, or None when absent or not a file."""
-    try:
-        entry = commit.tree[path]
-    except KeyError:
-        return None
-    obj = repo.get(entry.id)
-    if isinstance(obj, pygit2.Blob):
-        return obj.data
-    return None
+    found = read_file_blob(repo, commit, path)
+    return found[1] if found is not None else None
 
 
 def read_file_blob(repo: Repository, commit: Commit, path: str) -> tuple[str, bytes] | None:
