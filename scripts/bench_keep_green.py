@@ -97,13 +97,16 @@ def scan(repo: Path) -> tuple[int, float]:
     runner = TestRunner(open_repo(repo), greenproject.command(), retries=0,
                         junit_file="junit.xml")
     start = time.monotonic()
-    wanted = set(runner.verdicts([(chain[-1], (), "tip")])[0].failed)
-    runs = 1
-    for commit in chain:
-        if not wanted:
-            break
-        wanted -= set(runner.verdicts([(commit, (), "scan")])[0].failed)
-        runs += 1
+    try:
+        wanted = set(runner.verdicts([(chain[-1], (), "tip")])[0].failed)
+        runs = 1
+        for commit in chain:
+            if not wanted:
+                break
+            wanted -= set(runner.verdicts([(commit, (), "scan")])[0].failed)
+            runs += 1
+    finally:
+        runner.close()
     return runs, time.monotonic() - start
 
 

@@ -208,11 +208,20 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                         timeout=timeout, junit_file=options.junit_file)
     scopes = {} if scopes is None else scopes
 
+    built: dict[frozenset[TeamName], RunState] = {}
+
     def rebuild(left_out: dict[TeamName, str]) -> RunState:
+        """The chain without ``left_out``; the same teams left out again (the chain tried
+        beside the alone checks, now with its reasons) are not merged again."""
+        known = built.get(frozenset(left_out))
+        if known is not None:
+            return replace(known, left_out=left_out, skipped=[
+                replace(s, reason=left_out.get(s.team, s.reason)) for s in known.skipped])
         fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
                         pending={}, left_out=left_out, chain=state.base)
         _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
                    remote=remote, scopes=scopes)
+        built[frozenset(left_out)] = fresh
         return fresh
 
     def merge_onto(chain: RunState, upto: int, teams: Sequence[TeamName],
@@ -234,7 +243,11 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
         if progress:
             progress(runs, runs + 1, "keep green", what)
 
-    return keep_green(runner, manifest, state, rebuild=rebuild, merge_onto=merge_onto, say=say)
+    try:
+        return keep_green(runner, manifest, state, rebuild=rebuild, merge_onto=merge_onto,
+                          say=say)
+    finally:
+        runner.close()
 
 
 def _publish(repo: git.Repository, state: RunState, integration_ref: str) -> None:

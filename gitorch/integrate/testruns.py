@@ -1,8 +1,11 @@
 """Test runs for ``integrate --keep-green``: one commit, its own worktree, failing tests by name.
 
 ``TestRunner.verdicts(commits)`` runs the test command on up to ``jobs`` commits at once,
-each in its own temporary ``git worktree add --detach`` (removed in every case, also on
-Ctrl-C; a worktree left by a killed run is removed by the next one), without coverage.
+without coverage, each in a temporary worktree of its own: one ``git worktree add
+--detach`` per slot (at most ``jobs``), reused from run to run (``git clean -ffdx`` and
+``git checkout -f --detach``: only the files that differ are written, and no run waits
+for git's worktree lock), removed by ``close()`` in every case, also on Ctrl-C; a
+worktree left by a killed process is removed by the next run.
 
 Failing tests by name: every run asks pytest for a JUnit XML report through
 ``PYTEST_ADDOPTS`` (appended to the user's own), so a pytest-based command names its
@@ -68,6 +71,14 @@ class _Attempt:
     tail: str
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """A temporary worktree, ``root``, inside its own scratch directory (the JUnit file's)."""
+
+    scratch: Path
+    root: Path
+
+
 @dataclass
 class TestRunner:
     """Runs ``command`` on commits; remembers verdicts by tree; records every run."""
@@ -88,6 +99,8 @@ class TestRunner:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _git_lock: threading.Lock = field(default_factory=threading.Lock)
     _stopped: bool = False
+    _free: list[_Slot] = field(default_factory=list)
+    _slots: list[_Slot] = field(default_factory=list)
 
     def verdicts(self, commits: Sequence[tuple[ObjectId, tuple[TeamName, ...], str]],
                  *, confirm: bool = True, confirming: Collection[ObjectId] = ()
@@ -144,6 +157,16 @@ class TestRunner:
         for proc in live:
             _kill_group(proc)
 
+    def close(self) -> None:
+        """Remove every worktree this runner made (call it in every case)."""
+        with self._lock:
+            slots, self._slots, self._free = self._slots, [], []
+        if slots:
+            with self._git_lock:
+                git.remove_temp_worktrees(self.repo, [slot.root for slot in slots])
+            for slot in slots:
+                shutil.rmtree(slot.scratch, ignore_errors=True)
+
     # ----------------------------------------------------------------- one tree
 
     def _verdict(self, commit: ObjectId, teams: tuple[TeamName, ...], purpose: str,
@@ -176,27 +199,24 @@ class TestRunner:
 
     def _attempt(self, commit: ObjectId, teams: tuple[TeamName, ...], purpose: str,
                  select: frozenset[str] | None) -> _Attempt:
-        scratch = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-")).resolve()
-        root = scratch / scratch.name       # git names the worktree after it: unique
+        slot = self._checkout(commit)
         try:
-            with self._git_lock:            # git worktree add/prune: one at a time
-                git.add_temp_worktree(self.repo, commit, root)
-            junit = scratch / "pytest-junit.xml"
+            junit = slot.scratch / "pytest-junit.xml"
+            junit.unlink(missing_ok=True)
             addopts = [os.environ.get("PYTEST_ADDOPTS", ""), f"--junitxml={shlex.quote(str(junit))}"]
             keywords = _keywords(select) if select else None
             if keywords:
                 addopts.append(f"-k {shlex.quote(keywords)}")
             env = _child_env({"PYTEST_ADDOPTS": " ".join(a for a in addopts if a)})
             start = time.monotonic()
-            code, tail = self._run(root, env)
+            code, tail = self._run(slot.root, env)
             seconds = time.monotonic() - start
             failed = _failures(junit)
             if failed is None and self.junit_file:
-                failed = _failures(root / self.junit_file)
+                failed = _failures(slot.root / self.junit_file)
         finally:
-            with self._git_lock:
-                git.remove_temp_worktree(self.repo, root)
-            shutil.rmtree(scratch, ignore_errors=True)
+            with self._lock:
+                self._free.append(slot)
         if code == 127 and purpose == "tip" and "not found" in tail:
             raise UsageError(f"the test command cannot start: {tail.strip().splitlines()[-1]}",
                              hint="fix --test or gates.test_command")
@@ -213,6 +233,37 @@ class TestRunner:
         if self.on_run is not None:
             self.on_run(record)
         return _Attempt(code, failed if failed else None, seconds, tail)
+
+    def _checkout(self, commit: ObjectId) -> _Slot:
+        """A worktree of its own at ``commit``, holding exactly its files: a free slot
+        cleaned and checked out, else a new one (also when a reused one cannot be reset)."""
+        with self._lock:
+            slot = self._free.pop() if self._free else None
+        if slot is not None:
+            if git.reset_temp_worktree(slot.root, commit):
+                return slot
+            self._forget(slot)
+            self._drop(slot)
+        scratch = Path(tempfile.mkdtemp(prefix=f"{WORKTREE_PREFIX}{os.getpid()}-")).resolve()
+        slot = _Slot(scratch, scratch / scratch.name)   # git names the worktree after it
+        try:    # side by side: git locks a worktree's record while it is made (no prune)
+            git.add_temp_worktree(self.repo, commit, slot.root)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        with self._lock:
+            self._slots.append(slot)
+        return slot
+
+    def _forget(self, slot: _Slot) -> None:
+        with self._lock:
+            if slot in self._slots:
+                self._slots.remove(slot)
+
+    def _drop(self, slot: _Slot) -> None:
+        with self._git_lock:
+            git.remove_temp_worktree(self.repo, slot.root)
+        shutil.rmtree(slot.scratch, ignore_errors=True)
 
     def _run(self, root: Path, env: dict[str, str]) -> tuple[int | None, str]:
         """The command through the shell in ``root``; killed (None) at the timeout."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +43,31 @@ def add_temp_worktree(repo: Repository, commit: ObjectId, path: Path) -> None:
                         hint="run 'git worktree prune' and try again")
 
 
+def reset_temp_worktree(path: Path, commit: ObjectId) -> bool:
+    """Make the worktree ``path`` (made by ``add_temp_worktree``) hold exactly ``commit``'s
+    files, detached: every untracked and ignored file removed, then a forced checkout
+    (which writes only the files that differ). False when git could not."""
+    for args in (["clean", "-ffdxq"], ["checkout", "-f", "-q", "--detach", commit]):
+        proc = subprocess.run(["git", "-C", str(path), "-c", "core.hooksPath=/dev/null", *args],
+                              capture_output=True, env=_git_env())
+        if proc.returncode != 0:
+            return False
+    return True
+
+
 def remove_temp_worktree(repo: Repository, path: Path) -> None:
     """Undo ``add_temp_worktree``: remove the directory and git's record of it."""
-    subprocess.run(["git", "--git-dir", repo.path, "worktree", "remove", "--force", "--force",
-                    str(path)], capture_output=True, text=True, env=_git_env())
+    remove_temp_worktrees(repo, [path])
+
+
+def remove_temp_worktrees(repo: Repository, paths: Sequence[Path]) -> None:
+    """``remove_temp_worktree`` for several at once (one ``git worktree remove`` each, side
+    by side), then one ``git worktree prune`` for any record a removal left."""
+    procs = [subprocess.Popen(["git", "--git-dir", repo.path, "worktree", "remove", "--force",
+                               "--force", str(path)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=_git_env()) for path in paths]
+    for proc in procs:
+        proc.wait()
     subprocess.run(["git", "--git-dir", repo.path, "worktree", "prune"],
                    capture_output=True, text=True, env=_git_env())
 
