@@ -122,6 +122,15 @@ def time_git(repo: Path, order: list[str], where: Path) -> tuple[Clock, str]:
     return clock, tree
 
 
+def time_floor(repo: Path, base: str, branches: list[str], hunks: bool) -> Clock:
+    """``scripts/mergefloor.py``: the same merges with nothing but libgit2 in a process."""
+    with Clock() as clock:
+        subprocess.run([sys.executable, str(Path(__file__).with_name("mergefloor.py")),
+                        str(repo), base, *branches, *(["--hunks"] if hunks else [])],
+                       check=True, env=_env(), stdout=subprocess.DEVNULL)
+    return clock
+
+
 def _settle_whole_files(where: Path, env: dict[str, str]) -> None:
     """Finish a merge that -X ours could not: whole-file conflicts (modify/delete, rename)
     keep the chain's side, as --fix keeps the higher-priority (earlier) team's."""
@@ -175,7 +184,8 @@ def _outcome(repo: Path, report: Path) -> tuple[str, ...]:
 
 
 def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
-            exact: bool = True, against: Path | None = None) -> dict[str, float]:
+            exact: bool = True, against: Path | None = None,
+            floor: bool = False) -> dict[str, float]:
     """Time both on the repository ``build`` makes. ``exact``: the two trees must be equal
     but for the paths --fix dropped as out of scope (else the differing paths are counted).
     ``against``: another gitorch checkout timed in the same rounds, whose integration tree,
@@ -186,7 +196,9 @@ def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
         repo = Path(tmp) / "repo"
         manifest = build(repo)
         _set_engine(repo, engine)
-        order = list(load_manifest(Path(manifest)).merge_order())
+        loaded = load_manifest(Path(manifest))
+        order = list(loaded.merge_order())
+        floors: dict[str, list[Clock]] = {"floor": [], "floor_hunks": []}
         ours: list[Clock] = []
         theirs: list[Clock] = []
         before: list[Clock] = []
@@ -205,6 +217,10 @@ def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
             engine_times.append(time_engine(repo))
             clock, tree = time_git(repo, order, Path(tmp) / f"wt{i}")
             theirs.append(clock)
+            if floor:
+                branches = [loaded.branch(t) for t in order]
+                for key, hunks in (("floor", False), ("floor_hunks", True)):
+                    floors[key].append(time_floor(repo, loaded.base, branches, hunks))
         ours_tree = _git(repo, "rev-parse", "integration^{tree}").strip()
         differ = set(_git(repo, "diff", "--name-only", ours_tree, tree).split())
         dropped = {d["path"] for d in report["dropped"]  # type: ignore[attr-defined]
@@ -217,6 +233,10 @@ def measure(build: Callable[[Path], Path], rounds: int, engine: str = "libgit2",
                      "before_cpu": statistics.median(c.cpu for c in before)}
         else:
             extra = {}
+        for key, clocks in floors.items():
+            if clocks:
+                extra[key] = statistics.median(c.wall for c in clocks)
+                extra[f"{key}_cpu"] = statistics.median(c.cpu for c in clocks)
         return {**extra, "teams": len(order), "files": files, "lines": lines,
                 "conflicts": len(report["conflicts"]),  # type: ignore[arg-type]
                 "dropped": len(dropped), "differ": len(differ - dropped),
@@ -271,6 +291,9 @@ def main() -> None:
                         help="a checkout of another gitorch version (e.g. a git worktree of "
                              "main): timed in the same rounds; its trees and patches must "
                              "be identical")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time scripts/mergefloor.py: the same merges with nothing "
+                             "but libgit2 (favor ours), and with each conflict's hunks cut")
     args = parser.parse_args()
     args.workload = args.workload or ["light", "heavy"]
     ensure_bytecode()
@@ -282,12 +305,19 @@ def main() -> None:
           f"{'gitorch wall':>12} {'cpu':>6} {'engine':>6} | {'git wall':>8} {'cpu':>6} | "
           f"{'ratio wall':>10} {'cpu':>5} {'engine':>6}")
     for name, builder, exact in workloads(args):
-        r = measure(builder, args.rounds, args.engine, exact, args.against)
+        r = measure(builder, args.rounds, args.engine, exact, args.against, args.floor)
         print(f"{name:>16} {r['teams']:>5} {r['files']:>5} {r['lines']:>6} {r['conflicts']:>5} "
               f"{r['differ']:>6} | {r['gitorch']:>11.3f}s {r['gitorch_cpu']:>5.3f}s "
               f"{r['engine']:>5.3f}s | {r['git']:>7.3f}s {r['git_cpu']:>5.3f}s | "
               f"{r['gitorch'] / r['git']:>10.2f} {r['gitorch_cpu'] / r['git_cpu']:>5.2f} "
               f"{r['engine'] / r['git']:>6.2f} | load {os.getloadavg()[0]:.1f}", flush=True)
+        if args.floor:
+            print(f"{'':>16} floor (libgit2 merges, favor ours): wall {r['floor']:.3f}s cpu "
+                  f"{r['floor_cpu']:.3f}s, ratio to git {r['floor'] / r['git']:.2f} / "
+                  f"{r['floor_cpu'] / r['git_cpu']:.2f}; with the hunks cut: wall "
+                  f"{r['floor_hunks']:.3f}s cpu {r['floor_hunks_cpu']:.3f}s, ratio "
+                  f"{r['floor_hunks'] / r['git']:.2f} / {r['floor_hunks_cpu'] / r['git_cpu']:.2f}",
+                  flush=True)
         if args.against is not None:
             print(f"{'':>16} before ({args.against}): wall {r['before']:.3f}s cpu "
                   f"{r['before_cpu']:.3f}s; ratio to git: wall {r['before'] / r['git']:.2f} "

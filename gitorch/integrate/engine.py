@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from gitorch import repo as git
 from gitorch.errors import UsageError
 from gitorch.ids import ObjectId
+from gitorch.integrate.bases import MergeBases
 from gitorch.integrate.dropped import save_dropped
 from gitorch.integrate.hunks import Lineage
 from gitorch.integrate.linetotals import LineTotals
@@ -96,12 +97,14 @@ def integrate(
         checkpoint = write_checkpoint(repo, state, checkpoint)
     lineage = Lineage(repo)   # blobs read (and written) once, for the merges and the patches
     scopes: Scopes = {}       # each team's out-of-scope paths, judged once per run
+    bases = MergeBases(repo, state.base, state.heads)   # and merge bases, where they hold
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
-                            progress=progress, remote=remote, lineage=lineage, scopes=scopes)
+                            progress=progress, remote=remote, lineage=lineage, scopes=scopes,
+                            bases=bases)
     found = None
     if keep_green is not None and command:
         state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
-                                   remote, scopes)
+                                   remote, scopes, bases)
     merged = [o for o in state.outcomes if o.status == "merged"]
     green = found is None or found.green
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
@@ -150,10 +153,11 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
                remote: str | None = "origin", lineage: Lineage | None = None,
-               scopes: Scopes | None = None) -> git.Oid | None:
+               scopes: Scopes | None = None, bases: MergeBases | None = None
+               ) -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
     the line totals. Returns the last checkpoint written."""
-    merger = Merger(repo, manifest, state, remote, lineage, scopes)
+    merger = Merger(repo, manifest, state, remote, lineage, scopes, bases=bases)
     merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
     try:
         lines = LineTotals(repo, manifest, state)   # counted by git meanwhile, on another core
@@ -196,8 +200,8 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
 
 def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
                 options: Options, timeout: float | None, progress: Progress | None,
-                remote: str | None = "origin", scopes: Scopes | None = None
-                ) -> tuple[RunState, KeepGreen]:
+                remote: str | None = "origin", scopes: Scopes | None = None,
+                bases: MergeBases | None = None) -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
     rebuilds the chain without them, and merges one team onto a prefix of it."""
     from gitorch.integrate.keepgreen import keep_green
@@ -207,6 +211,7 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
     runner = TestRunner(repo, command, jobs=options.jobs, retries=options.retries,
                         timeout=timeout, junit_file=options.junit_file)
     scopes = {} if scopes is None else scopes
+    bases = MergeBases(repo, state.base, state.heads) if bases is None else bases
 
     built: dict[frozenset[TeamName], RunState] = {}
 
@@ -220,7 +225,7 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
         fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
                         pending={}, left_out=left_out, chain=state.base)
         _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
-                   remote=remote, scopes=scopes)
+                   remote=remote, scopes=scopes, bases=bases)
         built[frozenset(left_out)] = fresh
         return fresh
 
@@ -232,7 +237,8 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
                         left_out=dict.fromkeys(without, "left out of the probe"),
                         chain=(merged[-1].merge_commit or chain.base) if merged else chain.base)
         probe.owners = chain_owners(repo, probe)
-        merger = Merger(repo, manifest, probe, remote, scopes=scopes)
+        merger = Merger(repo, manifest, probe, remote, scopes=scopes, count_commits=False,
+                        bases=bases)
         try:
             done = tuple(team for team in teams if merger.step(team).merge_commit)
         finally:

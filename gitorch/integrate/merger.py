@@ -21,6 +21,7 @@ from typing import Any
 
 from gitorch import repo as git
 from gitorch.ids import ObjectId
+from gitorch.integrate.bases import MergeBases
 from gitorch.integrate.hunks import Lineage, cut, pair, settle_by_hunk
 from gitorch.integrate.runstate import BASE_OWNER, Lost, RunState
 from gitorch.integrate.scopes import ScopeVerdicts
@@ -38,8 +39,10 @@ class Merger:
 
     def __init__(self, repo: git.Repository, manifest: Manifest, state: RunState,
                  remote: str | None = "origin", lineage: Lineage | None = None,
-                 scopes: Scopes | None = None):
+                 scopes: Scopes | None = None, count_commits: bool = True,
+                 bases: MergeBases | None = None):
         self.repo = repo
+        self.count_commits = count_commits   # False: a probe's merges (no outcome reported)
         self.manifest = manifest
         self.state = state
         self.remote = remote
@@ -48,6 +51,7 @@ class Merger:
         self._scopes: ScopeVerdicts | None = None
         self.scopes: Scopes = {} if scopes is None else scopes   # kept across a run's mergers
         self._ancestor: git.Oid | None = None   # the merge base of the team being merged
+        self.bases = bases if bases is not None else MergeBases(repo, state.base, state.heads)
 
     def close(self) -> None:
         """End the scope verdicts' git processes (if they were started)."""
@@ -120,8 +124,9 @@ class Merger:
         chain = state.chain
         ancestor = self._ancestor   # found by _before_merge
         assert ancestor is not None
-        new_commits = list(git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)]))
-        facts: dict[str, Any] = {"commits": sum(1 for c in new_commits if read_signal(c) is None)}
+        facts: dict[str, Any] = {"commits": sum(
+            1 for c in git.walk(repo, [git.Oid(hex=head)], [git.Oid(hex=chain)])
+            if read_signal(c) is None) if self.count_commits else 0}
         anc_tree = git.tree_of(repo, ancestor)
         chain_tree = git.tree_of(repo, chain)
 
@@ -166,7 +171,7 @@ class Merger:
             return self._skip(team, state.pending[team])
         if head is None:
             return self._skip(team, f"no branch {self.manifest.branch(team)}", status="missing")
-        ancestor = git.merge_base(self.repo, git.Oid(hex=state.chain), git.Oid(hex=head))
+        ancestor = self.bases.of(team, state.chain)
         if ancestor is None:
             return self._skip(team, f"{self.manifest.branch(team)} shares no history with "
                               f"{self.manifest.base}")
