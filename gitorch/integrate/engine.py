@@ -34,10 +34,12 @@ from gitorch.integrate.linetotals import LineTotals
 from gitorch.integrate.merger import Merger, Scopes
 from gitorch.integrate.runstate import (
     CHECKPOINT_REF,
+    Mark,
     RunState,
     chain_owners,
     new_state,
     now_iso,
+    prefix_state,
     resumable_state,
     write_checkpoint,
 )
@@ -98,13 +100,14 @@ def integrate(
     lineage = Lineage(repo)   # blobs read (and written) once, for the merges and the patches
     scopes: Scopes = {}       # each team's out-of-scope paths, judged once per run
     bases = MergeBases(repo, state.base, state.heads)   # and merge bases, where they hold
+    marks: list[Mark] | None = [] if keep_green is not None and not state.outcomes else None
     checkpoint = _merge_all(repo, manifest, state, checkpoint=checkpoint, dry_run=dry_run,
                             progress=progress, remote=remote, lineage=lineage, scopes=scopes,
-                            bases=bases)
+                            bases=bases, marks=marks)
     found = None
     if keep_green is not None and command:
         state, found = _keep_green(repo, manifest, state, command, keep_green, timeout, progress,
-                                   remote, scopes, bases)
+                                   remote, scopes, bases, marks)
     merged = [o for o in state.outcomes if o.status == "merged"]
     green = found is None or found.green
     quality = (_measure(repo, manifest, state, command, coverage_file, merged, progress, timeout)
@@ -153,10 +156,11 @@ def _check_options(repo: git.Repository, manifest: Manifest, *, command: str | N
 def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                checkpoint: git.Oid | None, dry_run: bool, progress: Progress | None,
                remote: str | None = "origin", lineage: Lineage | None = None,
-               scopes: Scopes | None = None, bases: MergeBases | None = None
-               ) -> git.Oid | None:
+               scopes: Scopes | None = None, bases: MergeBases | None = None,
+               marks: list[Mark] | None = None) -> git.Oid | None:
     """Merge every team not merged yet onto the chain, one checkpoint per team; fill in
-    the line totals. Returns the last checkpoint written."""
+    the line totals. Returns the last checkpoint written. ``marks``: filled with where
+    the state's lists stood before the first team and after each (``prefix_state``)."""
     merger = Merger(repo, manifest, state, remote, lineage, scopes, bases=bases)
     merger.judge_ahead(state.order[len(state.outcomes):])   # their git logs start now
     try:
@@ -165,6 +169,8 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
         merger.close()
         raise
     total = len(state.order)
+    if marks is not None and not state.outcomes:
+        marks.append(Mark.of(state))
     try:
         for done, team in enumerate(state.order[len(state.outcomes):],
                                     start=len(state.outcomes)):
@@ -172,6 +178,8 @@ def _merge_all(repo: git.Repository, manifest: Manifest, state: RunState, *,
                 progress(done, total, team, "merging")
             outcome = merger.step(team)
             state.outcomes.append(outcome)
+            if marks is not None:
+                marks.append(Mark.of(state))
             if not dry_run:
                 checkpoint = write_checkpoint(repo, state, checkpoint)
             if progress:
@@ -201,9 +209,11 @@ def _measure(repo: git.Repository, manifest: Manifest, state: RunState, command:
 def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, command: str,
                 options: Options, timeout: float | None, progress: Progress | None,
                 remote: str | None = "origin", scopes: Scopes | None = None,
-                bases: MergeBases | None = None) -> tuple[RunState, KeepGreen]:
+                bases: MergeBases | None = None, marks: list[Mark] | None = None
+                ) -> tuple[RunState, KeepGreen]:
     """Leave out the teams that break the tests (see ``keepgreen``): the same merge engine
-    rebuilds the chain without them, and merges one team onto a prefix of it."""
+    rebuilds the chain without them (from the first team they change: the turns before it
+    are the run's own, ``marks``), and merges one team onto a prefix of it."""
     from gitorch.integrate.keepgreen import keep_green
     from gitorch.integrate.testruns import TestRunner, remove_stale_worktrees
 
@@ -222,8 +232,14 @@ def _keep_green(repo: git.Repository, manifest: Manifest, state: RunState, comma
         if known is not None:
             return replace(known, left_out=left_out, skipped=[
                 replace(s, reason=left_out.get(s.team, s.reason)) for s in known.skipped])
-        fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
-                        pending={}, left_out=left_out, chain=state.base)
+        if marks is not None and len(marks) == len(state.order) + 1:
+            changed = [i for i, team in enumerate(state.order)
+                       if left_out.get(team) != state.left_out.get(team)]
+            fresh = prefix_state(state, marks, min(changed, default=len(state.order)),
+                                 left_out)
+        else:
+            fresh = replace(state, outcomes=[], skipped=[], conflicts=[], lost=[], owners={},
+                            pending={}, left_out=left_out, chain=state.base)
         _merge_all(repo, manifest, fresh, checkpoint=None, dry_run=True, progress=None,
                    remote=remote, scopes=scopes, bases=bases)
         built[frozenset(left_out)] = fresh

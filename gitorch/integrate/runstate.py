@@ -166,6 +166,37 @@ def write_checkpoint(repo: git.Repository, state: RunState, old: git.Oid | None)
     return new
 
 
+@dataclass(frozen=True)
+class Mark:
+    """How far a run's lists had grown after some teams' turns: a prefix of the run."""
+
+    skipped: int
+    conflicts: int
+    lost: int
+    pending: dict[TeamName, str]
+
+    @classmethod
+    def of(cls, state: RunState) -> Mark:
+        return cls(len(state.skipped), len(state.conflicts), len(state.lost), dict(state.pending))
+
+
+def prefix_state(state: RunState, marks: list[Mark], upto: int,
+                 left_out: dict[TeamName, str]) -> RunState:
+    """``state`` as it was after its first ``upto`` teams' turns (``marks[k]``: after k
+    turns, recorded as they were taken), to go on from there without ``left_out``."""
+    mark = marks[upto]
+    outcomes = state.outcomes[:upto]
+    merged = [o.merge_commit for o in outcomes if o.merge_commit]
+    teams = {o.team for o in outcomes}
+    owners = {path: kept for path, changed in state.owners.items()
+              if (kept := [t for t in changed if t in teams])}
+    return replace(state, outcomes=list(outcomes), skipped=state.skipped[:mark.skipped],
+                   conflicts=state.conflicts[:mark.conflicts], lost=state.lost[:mark.lost],
+                   owners=owners, pending=dict(mark.pending), left_out=left_out,
+                   chain=merged[-1] if merged else state.base, lost_tree=None,
+                   lost_index=None)
+
+
 def chain_owners(repo: git.Repository, state: RunState) -> dict[str, list[TeamName]]:
     """Path -> the teams whose merges changed it, in merge order, replayed from the chain."""
     owners: dict[str, list[TeamName]] = {}
