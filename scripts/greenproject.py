@@ -5,10 +5,11 @@ benchmark (scripts/bench_keep_green.py); standard library only.
 Each team owns ``src/<team>/``. A file line ``break NAME`` makes test NAME fail; ``uses X``
 in one team and ``removes X`` in another make test ``use_X`` fail only when both are
 merged; ``hang`` makes the tests hang (``HANG_SECONDS``, default 600); ``flaky NAME``
-makes test NAME fail on every other run (a counter file outside the tree,
-``FLAKY_COUNTER``). ``GREEN_TEST_SLEEP`` seconds of waiting and ``GREEN_TEST_CPU`` seconds
-of computing stand in for a real suite's duration; with ``GREEN_TRACE`` each run appends
-its start and end times to that file. The script writes ``junit.xml`` and exits 1 on a
+makes test NAME fail on every other run of the same tree (a counter per tree outside
+it, ``FLAKY_COUNTER``-<tree>: runs of other trees side by side do not shift it).
+``GREEN_TEST_SLEEP`` seconds of waiting and ``GREEN_TEST_CPU`` seconds of computing stand
+in for a real suite's duration; with ``GREEN_TRACE`` each run appends its start and end
+times to that file. The script writes ``junit.xml`` and exits 1 on a
 failure.
 """
 
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 
 CHECK = '''\
-import os, re, sys, time
+import hashlib, os, re, sys, time
 from pathlib import Path
 started = time.time()
 time.sleep(float(os.environ.get("GREEN_TEST_SLEEP", "0")))
@@ -35,7 +36,8 @@ uses = set(re.findall(r"^uses (\\w+)$", text, re.M))
 for name in re.findall(r"^removes (\\w+)$", text, re.M):
     tests["use_" + name] = name not in uses
 for name in re.findall(r"^flaky (\\w+)$", text, re.M):
-    counter = Path(os.environ["FLAKY_COUNTER"])
+    tree = hashlib.sha1(text.encode()).hexdigest()[:12]    # runs of this tree, not others
+    counter = Path(os.environ["FLAKY_COUNTER"] + "-" + tree)
     runs = int(counter.read_text() or "0") if counter.exists() else 0
     counter.write_text(str(runs + 1))
     tests[name] = runs % 2 == 1
