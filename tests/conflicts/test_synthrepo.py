@@ -67,3 +67,24 @@ def test_generator_cli(tmp_path: Path) -> None:
     log = subprocess.run(["git", "log", "--format=%s", "team/t02"], cwd=tmp_path / "r",
                          capture_output=True, text=True, check=True).stdout
     assert log == "t02: shared files\nt02: own files\nbase\n"
+
+
+def test_merge_floor_settles_hunks_as_libgit2_favouring_the_chain(tmp_path: Path) -> None:
+    """``scripts/mergefloor.py`` (the benchmark's floor): its hunk-cutting variant makes the
+    chain libgit2's ``favor=ours`` merges make, having cut and counted the hunks."""
+    synthrepo = load_script("synthrepo")
+    manifest = load_manifest(synthrepo.build_heavy(tmp_path / "repo", teams=5, shared_files=3,
+                                                   lines_per_file=60, windows=6))
+    branches = [manifest.branch(t) for t in manifest.merge_order()]
+    trees, said = [], []
+    for extra in ([], ["--hunks"]):
+        out = subprocess.run([sys.executable, str(SCRIPTS / "mergefloor.py"),
+                              str(tmp_path / "repo"), "main", *branches, *extra],
+                             capture_output=True, text=True, check=True).stdout
+        said.append(out)
+        trees.append(subprocess.run(["git", "-C", str(tmp_path / "repo"), "rev-parse",
+                                     "floor^{tree}"], capture_output=True, text=True,
+                                    check=True).stdout)
+    assert trees[0] == trees[1]
+    assert said[0].startswith("5 merges, 0 hunks cut")
+    assert int(said[1].split(", ")[1].split()[0]) > 0, said[1]
