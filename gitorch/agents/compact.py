@@ -29,7 +29,7 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from gitorch.manifest.patterns import Parsed
@@ -217,19 +217,27 @@ def read(cache_dir: str, blob: str) -> CompactPolicy | None:
 def write(cache_dir: str, data: dict[str, Any]) -> None:
     """Store ``data`` (``compile_policy``'s) atomically; a read-only repository keeps none."""
     final = os.path.join(cache_dir, file_name(data["blob"]))
+    tag = final[final.rfind("-"):]          # this installation's: older manifests go
+    store(cache_dir, final, data, lambda name: name.startswith("guard-")
+          and name.endswith(tag) and not name.startswith("guard-tree-"))
+
+
+def store(cache_dir: str, final: str, data: dict[str, Any], kind: Callable[[str], bool]
+          ) -> None:
+    """Write ``data`` to ``final`` atomically (marshal), then remove all but the ``KEEP``
+    newest files of ``cache_dir`` whose name is of the same ``kind``. A failure (a
+    read-only repository, data marshal cannot write) leaves no file behind and no cache."""
     tmp = f"{final}.{os.getpid()}.tmp"
     try:
         os.makedirs(cache_dir, exist_ok=True)
         with open(tmp, "wb") as fh:
             marshal.dump(data, fh)
         os.replace(tmp, final)
-        tag = final[final.rfind("-"):]          # this installation's: older manifests go
         old = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(cache_dir)
-                     if e.name.startswith("guard-") and e.name.endswith(tag)
-                     and not e.name.startswith("guard-tree-"))
+                     if kind(e.name))
         for _, path in old[:-KEEP]:
             os.unlink(path)
-    except OSError:
+    except (OSError, ValueError):
         import contextlib  # only here: a failure is rare, the guard's start-up is not
 
         with contextlib.suppress(OSError):

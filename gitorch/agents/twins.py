@@ -18,10 +18,10 @@ from __future__ import annotations
 import marshal
 import os
 
+from gitorch.agents.compact import store
 from gitorch.pathkeys import collision_key
 
 TREE_INDEX = "guard-tree-{tip}.marshal"
-KEEP = 4        # tree indexes kept, newest first
 
 
 def path_key(path: str) -> str:
@@ -92,23 +92,6 @@ def _index(common_dir: str, cache_dir: str, tip: str) -> dict[str, list[str]]:
         if name:
             index.setdefault(path_key(name), []).append(name)
     if commit:
-        _write(cache_dir, file, {"tip": tip, "paths": index})
+        store(cache_dir, file, {"tip": tip, "paths": index},
+              lambda name: name.startswith("guard-tree-") and name.endswith(".marshal"))
     return index
-
-
-def _write(cache_dir: str, file: str, data: dict[str, object]) -> None:
-    tmp = f"{file}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(cache_dir, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            marshal.dump(data, fh)
-        os.replace(tmp, file)
-        old = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(cache_dir)
-                     if e.name.startswith("guard-tree-") and e.name.endswith(".marshal"))
-        for _, path in old[:-KEEP]:
-            os.unlink(path)
-    except (OSError, ValueError):
-        import contextlib  # only here: a failure is rare, the guard's start-up is not
-
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

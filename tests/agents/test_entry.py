@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from gitorch.agents.files import guard_command
 from gitorch.agents.githooks import GUARD_FILE
@@ -46,34 +47,33 @@ def test_no_heavy_import_on_the_way(shared_shop: Shop) -> None:
     for path, code in ((f"{shop.alpha}/src/api/x.py", 2), (f"{shop.alpha}/src/core/x.py", 0)):
         text = event("claude-write", cwd=str(shop.alpha), path=path)
         guard_process("claude", text, shop.alpha)   # the policy is compiled, the base tip known
-        probe = ("import io, sys\n"
-                 f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
-                 "from gitorch.agents.guard import run\n"
-                 f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
-                 "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-                 "{'click', 'pygit2', 'yaml', 'rich', 'pathspec', 'jinja2', 'coverage', "
-                 "'subprocess', 're', 'json', 'typing', 'dataclasses', 'pathlib', 'pickle', "
-                 "'hashlib', 'inspect', 'site'})\n"
-                 "print(outcome.code, heavy)\n")
-        proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
-                              capture_output=True, text=True)
+        proc = _decide_and_list(shop.alpha, text, {
+            "click", "pygit2", "yaml", "rich", "pathspec", "jinja2", "coverage", "subprocess",
+            "re", "json", "typing", "dataclasses", "pathlib", "pickle", "hashlib", "inspect",
+            "site"})
         assert proc.stdout == f"{code} []\n", proc.stderr
 
 
 def test_a_shell_command_is_judged_without_starting_a_process(shared_shop: Shop) -> None:
     shop = shared_shop
     text = event("claude-bash", cwd=str(shop.alpha), command="git commit -qm 'a \"b\"' && git push")
+    proc = _decide_and_list(shop.alpha, text, {
+        "subprocess", "json", "re", "shlex", "typing", "dataclasses", "pathlib", "yaml",
+        "pathspec"})
+    assert proc.stdout == "0 []\n", proc.stderr
+
+
+def _decide_and_list(cwd: Path, text: str, heavy: set[str]) -> subprocess.CompletedProcess[str]:
+    """One guard decision on ``text`` in a bare ``python -I -S``; it prints the exit code
+    and which of the ``heavy`` modules the decision imported."""
     probe = ("import io, sys\n"
              f"sys.path.insert(0, {str(GUARD_FILE.parent.parent)!r})\n"
              "from gitorch.agents.guard import run\n"
              f"outcome = run(['--agent', 'claude'], io.StringIO({text!r}))\n"
-             "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'subprocess', 'json', 're', 'shlex', 'typing', 'dataclasses', 'pathlib', "
-             "'yaml', 'pathspec'})\n"
+             f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(heavy)!r}))\n"
              "print(outcome.code, heavy)\n")
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=shop.alpha,
+    return subprocess.run([sys.executable, "-I", "-S", "-c", probe], cwd=cwd,
                           capture_output=True, text=True)
-    assert proc.stdout == "0 []\n", proc.stderr
 
 
 def test_a_broken_install_refuses_in_one_line(shared_shop: Shop) -> None:
