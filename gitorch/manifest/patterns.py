@@ -336,7 +336,10 @@ def hints(patterns: Iterable[Parsed]) -> tuple[str, ...]:
             for c in token if isinstance(token, tuple) else ():
                 text = c.char if isinstance(c, Lit) else c.mentioned if isinstance(c, CharClass) else ""
                 chars.extend(ch for ch in text if ch not in chars and ch not in "/-")
-    return tuple(chars[:8])
+    # then each one's successor: a class such as '[a-c]' negated only at 'a' ('!a*/')
+    # still has 'b' (a filler is tried first wherever a class accepts it)
+    after = [n for ch in chars[:8] if (n := chr(ord(ch) + 1)) not in chars and n not in "/-"]
+    return tuple(chars[:8]) + tuple(dict.fromkeys(after))[:8]
 
 
 def witnesses(a: Parsed, b: Parsed, limit: int = 12, fills: tuple[str, ...] = ()) -> Iterator[str]:
